@@ -1,0 +1,62 @@
+"""nnconvert: fitted classical models as the neural networks they are.
+
+Public API::
+
+    net = nnconvert.convert(estimator)          # Network IR (simplified)
+    outputs = nnconvert.run(net, X)             # numpy reference runtime
+    model = nnconvert.to_onnx(net, dtype="float32")
+    spec = nnconvert.to_json(net); net2 = nnconvert.from_json(spec)
+    est = nnconvert.load_model("model.pkl")     # allow-list unpickler
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__", "convert", "run", "to_onnx", "to_json", "from_json", "load_model"]
+
+
+def convert(estimator: Any, *, simplify: bool = True) -> Any:
+    """Convert a fitted estimator to a :class:`nnconvert.ir.Network`."""
+    from nnconvert.registry import convert as _convert
+    from nnconvert.simplify import simplify as _simplify
+
+    net = _convert(estimator)
+    return _simplify(net) if simplify else net
+
+
+def run(network: Any, X: Any, dtype: Any = "float64") -> dict[str, Any]:
+    """Run a network in the numpy runtime (float64 is the reference)."""
+    from nnconvert.runtime import run as _run
+
+    return _run(network, X, dtype)
+
+
+def to_onnx(network: Any, *, dtype: str = "float32", opset: int | None = None) -> Any:
+    """Export a network as an ``onnx.ModelProto`` using only default-domain operators."""
+    from nnconvert.exporters.onnx import to_onnx as _to_onnx
+
+    return _to_onnx(network, dtype=dtype, opset=opset)
+
+
+def to_json(network: Any) -> dict[str, Any]:
+    """Export a network as a versioned JSON network spec (a dict)."""
+    from nnconvert.exporters.json_spec import to_json as _to_json
+
+    return _to_json(network)
+
+
+def from_json(spec: Any) -> Any:
+    """Read a JSON network spec (dict, text or path) back into a Network."""
+    from nnconvert.exporters.json_spec import from_json as _from_json
+
+    return _from_json(spec)
+
+
+def load_model(path: Any, *, trust: bool = False) -> Any:
+    """Load a fitted model from .pkl/.pickle/.joblib/.skops with the allow-list unpickler."""
+    from nnconvert.loading import load_model as _load_model
+
+    return _load_model(path, trust=trust)

@@ -1,0 +1,3 @@
+from nnconvert.cli import main
+
+main()

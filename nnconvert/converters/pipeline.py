@@ -1,0 +1,24 @@
+"""Pipelines: each step's network reads the previous step's ``transform`` output; the
+pipeline has the final step's methods (``sklearn/pipeline.py``: ``Pipeline.predict`` etc.)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nnconvert.builder import GraphBuilder
+from nnconvert.errors import UnsupportedModel
+from nnconvert.registry import convert_into, register
+
+
+@register("sklearn.pipeline.Pipeline", "the steps' networks in sequence (scalers fold into the next dense layer)")
+def pipeline(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``f_n(... f_2(f_1(x)))``: transforms feed forward, the last step gives the outputs."""
+    steps = [(name, step) for name, step in est.steps if step is not None and step != "passthrough"]
+    if not steps:
+        raise UnsupportedModel("the pipeline has no steps to convert")
+    for name, step in steps[:-1]:
+        out = convert_into(step, g, x)
+        if "transform" not in out:
+            raise UnsupportedModel(f"pipeline step {name!r} ({type(step).__name__}) has no transform to chain")
+        x = out["transform"]
+    return convert_into(steps[-1][1], g, x)

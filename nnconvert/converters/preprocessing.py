@@ -1,0 +1,54 @@
+"""Feature scalers: per-feature affine maps ``x * mul + add`` (a diagonal dense layer that the
+simplifier folds into the next layer). Formulas from ``sklearn/preprocessing/_data.py``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnconvert.builder import GraphBuilder
+from nnconvert.registry import register
+
+_SCALER = "diagonal dense (1 neuron per feature) = transform; folds into the next layer"
+
+
+def _inverse(scale: Any, width: int) -> np.ndarray:
+    return np.ones(width) if scale is None else 1.0 / np.asarray(scale, dtype=np.float64)
+
+
+def _centre_then_divide(g: GraphBuilder, x: str, centre: Any, scale: Any, names: tuple[str, str]) -> dict[str, str]:
+    """``(x - centre) / scale`` as ``x * (1/scale) - centre/scale``."""
+    width = g.width(x)
+    mul = _inverse(scale, width)
+    add = np.zeros(width) if centre is None else -np.asarray(centre, dtype=np.float64) * mul
+    out = g.scale(x, mul, add, source={"weight": f"1 / {names[1]}", "bias": f"-{names[0]} / {names[1]}"}, hint="scaled")
+    return {"transform": out}
+
+
+@register("sklearn.preprocessing.StandardScaler", _SCALER)
+def standard_scaler(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``(x - mean_) / scale_`` (either part absent when with_mean/with_std is False)."""
+    return _centre_then_divide(g, x, est.mean_ if est.with_mean else None, est.scale_, ("mean_", "scale_"))
+
+
+@register("sklearn.preprocessing.RobustScaler", _SCALER)
+def robust_scaler(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``(x - center_) / scale_``."""
+    return _centre_then_divide(g, x, est.center_, est.scale_, ("center_", "scale_"))
+
+
+@register("sklearn.preprocessing.MaxAbsScaler", _SCALER)
+def max_abs_scaler(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``x / scale_``."""
+    return _centre_then_divide(g, x, None, est.scale_, ("0", "scale_"))
+
+
+@register("sklearn.preprocessing.MinMaxScaler", _SCALER + " (+ clip when clip=True)")
+def min_max_scaler(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``x * scale_ + min_``, then ``clip`` to ``feature_range`` when ``clip=True``."""
+    out = g.scale(x, est.scale_, est.min_, source={"weight": "scale_", "bias": "min_"}, hint="scaled")
+    if est.clip:
+        low, high = est.feature_range
+        out = g.act(out, "clip", float(low), float(high))
+    return {"transform": out}

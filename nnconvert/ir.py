@@ -1,0 +1,389 @@
+"""The neuron graph: the intermediate representation every converter builds.
+
+A :class:`Network` is a DAG of named nodes over one input ``X`` of shape ``[N, n_features]``.
+Every tensor in it is either 2-D ``[N, width]`` or 1-D ``[N]`` (``width is None``); a tensor
+is ``float`` (computed in the network's dtype) or ``label`` (class labels taken from a
+classes array). Nodes are frozen dataclasses; each kind states its math in its docstring
+and the shape rule in :meth:`Node.infer`. Runtimes and exporters dispatch on the node type;
+nothing here imports them.
+
+The kinds are deliberately few: a kind earns its place only where dense-plus-activation
+cannot express the math exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nnconvert.errors import InvalidNetwork
+
+INPUT = "X"
+OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "score_samples", "transform")
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """Static description of a tensor: ``width`` (None for 1-D) and ``kind``."""
+
+    width: int | None
+    kind: str = "float"  # "float" or "label"
+    classes: np.ndarray | None = field(default=None, compare=False)
+
+    @property
+    def ndim(self) -> int:
+        return 1 if self.width is None else 2
+
+
+def as_classes(classes: Any) -> np.ndarray:
+    """Normalise a classes array to int64, float64, bool or str (unicode) dtype."""
+    arr = np.asarray(classes)
+    if arr.ndim != 1 or arr.size == 0:
+        raise InvalidNetwork(f"classes must be a non-empty 1-D array, got shape {arr.shape}")
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float64)
+    if arr.dtype.kind == "b":
+        return arr.astype(bool)
+    if arr.dtype.kind in "USO":
+        if arr.dtype.kind == "O" and not all(isinstance(c, str) for c in arr):
+            if all(isinstance(c, (int, np.integer)) for c in arr):
+                return arr.astype(np.int64)
+            raise InvalidNetwork("object-dtype classes must all be strings or all integers")
+        return arr.astype(str)
+    raise InvalidNetwork(f"unsupported classes dtype {arr.dtype}")
+
+
+def _f64(a: Any, ndim: int, what: str) -> np.ndarray:
+    arr = np.array(a, dtype=np.float64)
+    if arr.ndim != ndim:
+        raise InvalidNetwork(f"{what} must be {ndim}-D, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidNetwork(f"{what} contains NaN or infinity")
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """Base class: ``name`` of the tensor the node produces, ``inputs`` it reads."""
+
+    op: ClassVar[str] = ""
+    name: str
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.input,)  # type: ignore[attr-defined]
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        raise NotImplementedError
+
+    def _float2d(self, t: TensorInfo) -> int:
+        if t.kind != "float" or t.width is None:
+            raise InvalidNetwork(f"{self.op} {self.name!r} needs a 2-D float input")
+        return t.width
+
+    def params(self) -> dict[str, Any]:
+        """The node's fields other than ``name`` (for exporters and inspection)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "name"}
+
+
+@dataclass(frozen=True, eq=False)
+class Dense(Node):
+    """Affine neurons: ``y = x @ weight + bias``; ``weight`` is ``[n_in, n_out]``."""
+
+    op: ClassVar[str] = "dense"
+    input: str
+    weight: np.ndarray
+    bias: np.ndarray
+    source: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weight", _f64(self.weight, 2, f"dense {self.name!r} weight"))
+        object.__setattr__(self, "bias", _f64(self.bias, 1, f"dense {self.name!r} bias"))
+        if self.bias.shape[0] != self.weight.shape[1]:
+            raise InvalidNetwork(
+                f"dense {self.name!r}: bias has {self.bias.shape[0]} entries, "
+                f"weight has {self.weight.shape[1]} columns"
+            )
+        object.__setattr__(self, "source", dict(self.source))
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        width = self._float2d(ins[0])
+        if width != self.weight.shape[0]:
+            raise InvalidNetwork(
+                f"dense {self.name!r}: input width {width}, weight expects {self.weight.shape[0]}"
+            )
+        return TensorInfo(self.weight.shape[1])
+
+
+# name -> (does it take a parameter, math)
+ACTIVATIONS: dict[str, str] = {
+    "identity": "y = x",
+    "relu": "y = max(x, 0)",
+    "sigmoid": "y = 1 / (1 + exp(-x))",
+    "tanh": "y = tanh(x)",
+    "exp": "y = exp(x)",
+    "log": "y = log(x)",
+    "abs": "y = |x|",
+    "softsign": "y = x / (1 + |x|)",
+    "softmax": "y_i = exp(x_i) / sum_j exp(x_j) (per row)",
+    "square": "y = x * x",
+    "power": "y = x ** param (param an integer >= 1)",
+    "step_gt": "y = 1 if x > 0 else 0",
+    "step_ge": "y = 1 if x >= 0 else 0",
+    "clip": "y = min(max(x, param[0]), param[1])",
+    "reciprocal": "y = 1 / x",
+    "sqrt": "y = sqrt(x)",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Activation(Node):
+    """Elementwise activation ``fn`` (see :data:`ACTIVATIONS`), with ``param`` where it takes one."""
+
+    op: ClassVar[str] = "activation"
+    input: str
+    fn: str
+    param: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.fn not in ACTIVATIONS:
+            raise InvalidNetwork(f"unknown activation {self.fn!r}; known: {', '.join(ACTIVATIONS)}")
+        param = tuple(float(p) for p in self.param)
+        object.__setattr__(self, "param", param)
+        need = {"power": 1, "clip": 2}.get(self.fn, 0)
+        if len(param) != need:
+            raise InvalidNetwork(f"activation {self.fn!r} takes {need} parameters, got {len(param)}")
+        if self.fn == "power" and (param[0] < 1 or param[0] != int(param[0])):
+            raise InvalidNetwork(f"power activation needs an integer exponent >= 1, got {param[0]}")
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        if ins[0].kind != "float":
+            raise InvalidNetwork(f"activation {self.name!r} needs a float input")
+        if self.fn == "softmax" and ins[0].width is None:
+            raise InvalidNetwork(f"softmax {self.name!r} needs a 2-D input")
+        return TensorInfo(ins[0].width)
+
+
+DISTANCE_METRICS: dict[str, str] = {
+    "sqeuclidean": "y_j = sum_i (x_i - c_ji)^2  (computed as |x|^2 - 2 x.c_j + |c_j|^2, clamped at 0)",
+    "euclidean": "y_j = sqrt(sum_i (x_i - c_ji)^2)",
+    "manhattan": "y_j = sum_i |x_i - c_ji|",
+    "chebyshev": "y_j = max_i |x_i - c_ji|",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Distance(Node):
+    """Kernel neurons: the distance from ``x`` to each centre (a row of ``centres``)."""
+
+    op: ClassVar[str] = "distance"
+    input: str
+    centres: np.ndarray
+    metric: str = "sqeuclidean"
+    source: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "centres", _f64(self.centres, 2, f"distance {self.name!r} centres"))
+        if self.metric not in DISTANCE_METRICS:
+            raise InvalidNetwork(f"unknown distance metric {self.metric!r}")
+        object.__setattr__(self, "source", dict(self.source))
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        width = self._float2d(ins[0])
+        if width != self.centres.shape[1]:
+            raise InvalidNetwork(
+                f"distance {self.name!r}: input width {width}, centres have {self.centres.shape[1]}"
+            )
+        return TensorInfo(self.centres.shape[0])
+
+
+@dataclass(frozen=True, eq=False)
+class Concat(Node):
+    """Side-by-side columns: ``y = [x_1 | x_2 | ...]`` (2-D float inputs)."""
+
+    op: ClassVar[str] = "concat"
+    sources: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sources", tuple(self.sources))
+        if not self.sources:
+            raise InvalidNetwork(f"concat {self.name!r} needs at least one input")
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return self.sources
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        return TensorInfo(sum(self._float2d(t) for t in ins))
+
+
+@dataclass(frozen=True, eq=False)
+class Normalize(Node):
+    """Rows divided by their sum: ``y = x / sum(x)``; rows summing to 0 become ``1/width``
+    when ``zero_to_uniform`` (scikit-learn's rule for modified-Huber probabilities)."""
+
+    op: ClassVar[str] = "normalize"
+    input: str
+    zero_to_uniform: bool = False
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        return TensorInfo(self._float2d(ins[0]))
+
+
+@dataclass(frozen=True, eq=False)
+class Squeeze(Node):
+    """``[N, 1] -> [N]``: scikit-learn returns 1-D binary scores and single-target predictions."""
+
+    op: ClassVar[str] = "squeeze"
+    input: str
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        if self._float2d(ins[0]) != 1:
+            raise InvalidNetwork(f"squeeze {self.name!r} needs a [N, 1] input")
+        return TensorInfo(None)
+
+
+@dataclass(frozen=True, eq=False)
+class ArgMaxLabel(Node):
+    """``y = classes[argmax_j x_j]``; ties go to the first (lowest) index, as numpy's argmax."""
+
+    op: ClassVar[str] = "argmax_label"
+    input: str
+    classes: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "classes", as_classes(self.classes))
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        width = self._float2d(ins[0])
+        if width != len(self.classes):
+            raise InvalidNetwork(
+                f"argmax_label {self.name!r}: {width} scores for {len(self.classes)} classes"
+            )
+        return TensorInfo(None, "label", self.classes)
+
+
+@dataclass(frozen=True, eq=False)
+class ThresholdLabel(Node):
+    """Elementwise ``y = classes[1] if x > threshold else classes[0]`` (``>=`` when not
+    ``strict``); the output has the input's shape."""
+
+    op: ClassVar[str] = "threshold_label"
+    input: str
+    classes: np.ndarray
+    threshold: float = 0.0
+    strict: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "classes", as_classes(self.classes))
+        object.__setattr__(self, "threshold", float(self.threshold))
+        if len(self.classes) != 2:
+            raise InvalidNetwork(f"threshold_label {self.name!r} needs exactly 2 classes")
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        if ins[0].kind != "float":
+            raise InvalidNetwork(f"threshold_label {self.name!r} needs a float input")
+        return TensorInfo(ins[0].width, "label", self.classes)
+
+
+NODE_TYPES: dict[str, type[Node]] = {}
+
+
+def register_node(cls: type[Node]) -> type[Node]:
+    """Make a node kind known to the JSON reader (kinds defined elsewhere call this too)."""
+    if cls.op in NODE_TYPES and NODE_TYPES[cls.op] is not cls:
+        raise ValueError(f"node op {cls.op!r} registered twice")
+    NODE_TYPES[cls.op] = cls
+    return cls
+
+
+for _cls in (Dense, Activation, Distance, Concat, Normalize, Squeeze, ArgMaxLabel, ThresholdLabel):
+    register_node(_cls)
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Where the network came from and what its interface means."""
+
+    estimator: str  # e.g. "sklearn.linear_model._logistic.LogisticRegression"
+    task: str  # "classifier", "regressor", "outlier_detector", "transformer"
+    sklearn_version: str | None = None
+    classes: tuple[Any, ...] | None = None
+    feature_names: tuple[str, ...] | None = None
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def estimator_name(self) -> str:
+        return self.estimator.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A validated neuron graph: input ``X`` of ``n_features`` columns, ``nodes`` in
+    topological order, and ``outputs`` mapping estimator method names to tensor names."""
+
+    n_features: int
+    nodes: tuple[Node, ...]
+    outputs: Mapping[str, str]
+    meta: Metadata
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nodes", tuple(self.nodes))
+        object.__setattr__(self, "outputs", dict(self.outputs))
+        object.__setattr__(self, "_infos", self._validate())
+
+    def _validate(self) -> dict[str, TensorInfo]:
+        if not isinstance(self.n_features, int) or self.n_features < 1:
+            raise InvalidNetwork(f"n_features must be a positive integer, got {self.n_features!r}")
+        infos: dict[str, TensorInfo] = {INPUT: TensorInfo(self.n_features)}
+        for node in self.nodes:
+            if not isinstance(node, Node):
+                raise InvalidNetwork(f"not a node: {node!r}")
+            if node.name in infos or node.name in OUTPUT_METHODS:
+                raise InvalidNetwork(f"tensor name {node.name!r} is reserved or used twice")
+            missing = [i for i in node.inputs if i not in infos]
+            if missing:
+                raise InvalidNetwork(f"node {node.name!r} reads undefined tensors {missing}")
+            infos[node.name] = node.infer([infos[i] for i in node.inputs])
+        if not self.outputs:
+            raise InvalidNetwork("a network needs at least one output")
+        for method, tensor in self.outputs.items():
+            if method not in OUTPUT_METHODS:
+                raise InvalidNetwork(f"output {method!r} is not one of {', '.join(OUTPUT_METHODS)}")
+            if tensor not in infos or tensor == INPUT:
+                raise InvalidNetwork(f"output {method!r} names unknown tensor {tensor!r}")
+        return infos
+
+    def info(self, tensor: str) -> TensorInfo:
+        """Static shape and kind of a tensor."""
+        return self._infos[tensor]  # type: ignore[attr-defined]
+
+    def node(self, name: str) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    def consumers(self, tensor: str) -> list[Node]:
+        return [n for n in self.nodes if tensor in n.inputs]
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of stored weights (dense weights and biases, kernel centres)."""
+        total = 0
+        for n in self.nodes:
+            for value in n.params().values():
+                if isinstance(value, np.ndarray) and value.dtype == np.float64:
+                    total += value.size
+        return total
+
+    def replace(self, **changes: Any) -> Network:
+        return dataclasses.replace(self, **changes)

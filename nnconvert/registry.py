@@ -1,0 +1,162 @@
+"""The converter registry: exact estimator class -> converter function.
+
+A converter is a pure function ``(estimator, builder, x) -> {method: tensor}`` that adds the
+estimator's neurons to ``builder`` reading tensor ``x``. Converters register under the
+public dotted path of the class they handle (``"sklearn.svm.SVC"``), resolved lazily, so an
+optional library (hpelm, scikit-elm) is imported only when a model of it is converted.
+Lookup is by exact class: a subclass may override ``predict``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from nnconvert import ir
+from nnconvert.builder import GraphBuilder
+from nnconvert.errors import NotFitted, UnsupportedModel
+
+Converter = Callable[[Any, GraphBuilder, str], Mapping[str, str]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    path: str  # public dotted path of the estimator class
+    converter: Converter
+    architecture: str  # one line: what the network looks like
+    family: str  # the converter module's short name
+
+
+_ENTRIES: dict[str, Entry] = {}
+_BY_CLASS: dict[type, Entry] | None = None
+
+
+def register(path: str, architecture: str) -> Callable[[Converter], Converter]:
+    """Decorator: ``@register("sklearn.linear_model.LogisticRegression", "dense -> softmax")``."""
+
+    def deco(fn: Converter) -> Converter:
+        global _BY_CLASS
+        if path in _ENTRIES:
+            raise ValueError(f"a converter for {path} is already registered")
+        family = fn.__module__.rsplit(".", 1)[-1]
+        _ENTRIES[path] = Entry(path, fn, architecture, family)
+        _BY_CLASS = None
+        return fn
+
+    return deco
+
+
+def resolve(path: str) -> type | None:
+    """The class behind a dotted path, or None when its library is not installed."""
+    module, _, name = path.rpartition(".")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        return None
+
+
+def _load_converters() -> None:
+    import nnconvert.converters  # noqa: F401  (registers every family)
+
+
+def entries() -> list[Entry]:
+    _load_converters()
+    return sorted(_ENTRIES.values(), key=lambda e: (e.family, e.path))
+
+
+def _by_class() -> dict[type, Entry]:
+    global _BY_CLASS
+    _load_converters()
+    if _BY_CLASS is None:
+        table = {}
+        for entry in _ENTRIES.values():
+            cls = resolve(entry.path)
+            if cls is not None:
+                table[cls] = entry
+        _BY_CLASS = table
+    return _BY_CLASS
+
+
+def lookup(estimator: Any) -> Entry:
+    entry = _by_class().get(type(estimator))
+    if entry is None:
+        names = ", ".join(sorted(e.path.rsplit(".", 1)[-1] for e in _ENTRIES.values()))
+        cls = type(estimator)
+        raise UnsupportedModel(f"{cls.__module__}.{cls.__qualname__} is not supported; supported: {names}")
+    return entry
+
+
+def check_fitted(estimator: Any) -> None:
+    """Raise NotFitted for an unfitted scikit-learn estimator."""
+    try:
+        from sklearn.base import BaseEstimator
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+    except ImportError:  # pragma: no cover - scikit-learn is a dependency
+        return
+    if isinstance(estimator, BaseEstimator):
+        try:
+            check_is_fitted(estimator)
+        except NotFittedError:
+            raise NotFitted(f"this {type(estimator).__name__} is not fitted; fit it before converting") from None
+
+
+def convert_into(estimator: Any, builder: GraphBuilder, x: str) -> dict[str, str]:
+    """Add ``estimator``'s neurons to ``builder`` reading ``x`` (for composite converters)."""
+    check_fitted(estimator)
+    return dict(lookup(estimator).converter(estimator, builder, x))
+
+
+def n_features_of(estimator: Any) -> int:
+    n = getattr(estimator, "n_features_in_", None)
+    if n is None and hasattr(estimator, "steps"):
+        n = getattr(estimator.steps[0][1], "n_features_in_", None)
+    if n is None:
+        n = getattr(estimator, "nnconvert_n_features", None)
+    if n is None:
+        raise UnsupportedModel(f"cannot tell how many features {type(estimator).__name__} takes")
+    return int(n)
+
+
+def task_of(estimator: Any) -> str:
+    from sklearn.base import is_classifier, is_outlier_detector, is_regressor
+
+    if getattr(estimator, "nnconvert_task", None):
+        return str(estimator.nnconvert_task)
+    if is_classifier(estimator):
+        return "classifier"
+    if is_regressor(estimator):
+        return "regressor"
+    if is_outlier_detector(estimator):
+        return "outlier_detector"
+    return "transformer"
+
+
+def metadata_of(estimator: Any, entry: Entry, outputs: Mapping[str, str], builder: GraphBuilder) -> ir.Metadata:
+    import sklearn
+
+    classes = getattr(estimator, "classes_", None)
+    if classes is not None and getattr(classes, "ndim", 1) != 1:
+        classes = None  # multi-label: classes_ is per output
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None and hasattr(estimator, "steps"):
+        names = getattr(estimator.steps[0][1], "feature_names_in_", None)
+    return ir.Metadata(
+        estimator=entry.path,
+        task=task_of(estimator),
+        sklearn_version=getattr(estimator, "_sklearn_version", None) or sklearn.__version__,
+        classes=None if classes is None else tuple(ir.as_classes(classes).tolist()),
+        feature_names=None if names is None else tuple(str(n) for n in names),
+        description=entry.architecture,
+    )
+
+
+def convert(estimator: Any) -> ir.Network:
+    """Build the (unsimplified) network of a fitted, supported estimator."""
+    entry = lookup(estimator)
+    check_fitted(estimator)
+    builder = GraphBuilder(n_features_of(estimator))
+    outputs = entry.converter(estimator, builder, builder.input)
+    return builder.build(outputs, metadata_of(estimator, entry, outputs, builder))

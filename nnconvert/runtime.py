@@ -1,0 +1,120 @@
+"""The numpy runtime: executes a Network; in float64 it is the reference implementation.
+
+``run(network, X)`` returns ``{output name: array}``. With ``dtype=np.float32`` every float
+tensor and weight is float32, which mirrors what the float32 ONNX graph computes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from nnconvert import ir
+from nnconvert.errors import DataError
+
+Array = np.ndarray
+
+
+def _softmax(x: Array) -> Array:
+    # scikit-learn's softmax: subtract the row max, exponentiate, divide by the row sum.
+    z = np.exp(x - x.max(axis=1, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(x: Array) -> Array:
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+_ACTIVATIONS: dict[str, Callable[[Array, tuple[float, ...]], Array]] = {
+    "identity": lambda x, p: x,
+    "relu": lambda x, p: np.maximum(x, 0),
+    "sigmoid": lambda x, p: _sigmoid(x),
+    "tanh": lambda x, p: np.tanh(x),
+    "exp": lambda x, p: np.exp(x),
+    "log": lambda x, p: np.log(x),
+    "abs": lambda x, p: np.abs(x),
+    "softsign": lambda x, p: x / (1 + np.abs(x)),
+    "softmax": lambda x, p: _softmax(x),
+    "square": lambda x, p: x * x,
+    "power": lambda x, p: np.power(x, int(p[0])),
+    "step_gt": lambda x, p: (x > 0).astype(x.dtype),
+    "step_ge": lambda x, p: (x >= 0).astype(x.dtype),
+    "clip": lambda x, p: np.clip(x, x.dtype.type(p[0]), x.dtype.type(p[1])),
+    "reciprocal": lambda x, p: 1 / x,
+    "sqrt": lambda x, p: np.sqrt(x),
+}
+
+
+def _distance(node: ir.Distance, x: Array) -> Array:
+    c = node.centres.astype(x.dtype)
+    if node.metric in ("sqeuclidean", "euclidean"):
+        # |x|^2 - 2 x.c + |c|^2, clamped at 0 against cancellation (same form as the ONNX graph).
+        d2 = (x * x).sum(axis=1, keepdims=True) - 2 * (x @ c.T) + (c * c).sum(axis=1)[None, :]
+        d2 = np.maximum(d2, 0)
+        return d2 if node.metric == "sqeuclidean" else np.sqrt(d2)
+    diff = np.abs(x[:, None, :] - c[None, :, :])
+    return diff.sum(axis=2) if node.metric == "manhattan" else diff.max(axis=2)
+
+
+def _normalize(node: ir.Normalize, x: Array) -> Array:
+    total = x.sum(axis=1, keepdims=True)
+    if not node.zero_to_uniform:
+        return x / total
+    zero = total == 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = x / np.where(zero, 1, total)
+    return np.where(zero, x.dtype.type(1.0 / x.shape[1]), out)
+
+
+def _threshold(node: ir.ThresholdLabel, x: Array) -> Array:
+    thr = x.dtype.type(node.threshold)
+    idx = (x > thr) if node.strict else (x >= thr)
+    return node.classes[idx.astype(np.int64)]
+
+
+_KERNELS: dict[type, Callable[[Any, list[Array]], Array]] = {
+    ir.Dense: lambda n, xs: xs[0] @ n.weight.astype(xs[0].dtype) + n.bias.astype(xs[0].dtype),
+    ir.Activation: lambda n, xs: _ACTIVATIONS[n.fn](xs[0], n.param),
+    ir.Distance: lambda n, xs: _distance(n, xs[0]),
+    ir.Concat: lambda n, xs: np.concatenate(xs, axis=1),
+    ir.Normalize: lambda n, xs: _normalize(n, xs[0]),
+    ir.Squeeze: lambda n, xs: xs[0][:, 0],
+    ir.ArgMaxLabel: lambda n, xs: n.classes[np.argmax(xs[0], axis=1)],
+    ir.ThresholdLabel: lambda n, xs: _threshold(n, xs[0]),
+}
+
+
+def register_kernel(node_type: type, fn: Callable[[Any, list[Array]], Array]) -> None:
+    """Teach the runtime a node kind defined outside ir.py."""
+    if node_type in _KERNELS:
+        raise ValueError(f"runtime kernel for {node_type.__name__} registered twice")
+    _KERNELS[node_type] = fn
+
+
+def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:
+    """Return X as a 2-D ``dtype`` array with the network's number of columns, or raise DataError."""
+    try:
+        arr = np.asarray(X, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"input is not numeric: {exc}") from None
+    if arr.ndim != 2 or arr.shape[1] != network.n_features:
+        raise DataError(f"input has shape {arr.shape}; the network expects [N, {network.n_features}]")
+    return arr
+
+
+def run(network: ir.Network, X: Any, dtype: Any = np.float64, *, trace: bool = False) -> dict[str, Array]:
+    """Execute ``network`` on ``X``. Returns the outputs (and, with ``trace``, every tensor)."""
+    dtype = np.dtype(dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
+    values: dict[str, Array] = {ir.INPUT: check_input(network, X, dtype)}
+    with np.errstate(over="ignore", under="ignore"):
+        for node in network.nodes:
+            values[node.name] = _KERNELS[type(node)](node, [values[i] for i in node.inputs])
+    outputs = {method: values[tensor] for method, tensor in network.outputs.items()}
+    if trace:
+        return {**values, **outputs}
+    return outputs
