@@ -12,7 +12,7 @@ install: $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
 
 test: install
-	$(BIN)/python -m pytest -q -n auto tests 2>/dev/null || $(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q -n 2 tests
 
 lint: install
 	$(BIN)/ruff check nnconvert tests bench sample_models

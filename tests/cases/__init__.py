@@ -1,0 +1,75 @@
+"""Conformance cases: every supported estimator in every configuration.
+
+Each family module defines ``CASES``: a list of :class:`Case`. ``make()`` returns a fitted
+estimator and float64 evaluation rows (never the training rows alone: include rows near
+decision boundaries where the family has them). A registered estimator without a case
+fails ``test_every_registered_estimator_has_a_case``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    make: Callable[[], tuple[Any, np.ndarray]]
+
+    def __str__(self) -> str:
+        return self.id
+
+    def build(self) -> tuple[Any, np.ndarray]:
+        return _built(self)
+
+
+@functools.cache
+def _built(case: Case) -> tuple[Any, np.ndarray]:
+    return case.make()
+
+
+def all_cases() -> list[Case]:
+    from tests.cases import linear  # one line per family module
+
+    modules = [linear]
+    for name in ("svm", "elm", "mlp", "calibration", "kernel_approx"):
+        try:
+            modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"tests.cases.{name}":
+                raise
+    cases = [c for m in modules for c in m.CASES]
+    ids = [c.id for c in cases]
+    dupes = {i for i in ids if ids.count(i) > 1}
+    if dupes:
+        raise ValueError(f"duplicate case ids: {sorted(dupes)}")
+    return cases
+
+
+def classes_of(kind: str, n: int) -> np.ndarray:
+    """Label sets the cases use: ``int`` (0..n-1), ``wild`` (arbitrary ints), ``str``."""
+    if kind == "int":
+        return np.arange(n)
+    if kind == "wild":
+        return np.array([3, 7, 11, 40, -5, 1000, 2, 9][:n])
+    if kind == "str":
+        return np.array(["cat", "dog", "emu", "fox", "gnu", "hen", "ibis", "jay"][:n])
+    raise ValueError(kind)
+
+
+def blobs(n_classes: int, n_features: int = 5, n_samples: int = 240, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Overlapping Gaussian blobs: (X_train, y_index_train, X_eval). X_eval mixes fresh points
+    with midpoints between training points of different classes (near decision boundaries)."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=2.0, size=(n_classes, n_features))
+    y = rng.integers(0, n_classes, size=n_samples)
+    X = centres[y] + rng.normal(scale=1.5, size=(n_samples, n_features))
+    fresh = centres[rng.integers(0, n_classes, 150)] + rng.normal(scale=2.0, size=(150, n_features))
+    a, b = rng.integers(0, n_samples, 100), rng.integers(0, n_samples, 100)
+    mids = (X[a] + X[b]) / 2
+    return X, y, np.vstack([fresh, mids])
