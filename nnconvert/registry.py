@@ -27,21 +27,27 @@ class Entry:
     converter: Converter
     architecture: str  # one line: what the network looks like
     family: str  # the converter module's short name
+    pickle_support: tuple[str, ...] = ()  # extra classes a pickled model of this kind holds
 
 
 _ENTRIES: dict[str, Entry] = {}
 _BY_CLASS: dict[type, Entry] | None = None
 
 
-def register(path: str, architecture: str) -> Callable[[Converter], Converter]:
-    """Decorator: ``@register("sklearn.linear_model.LogisticRegression", "dense -> softmax")``."""
+def register(path: str, architecture: str, *, pickle_support: tuple[str, ...] = ()) -> Callable[[Converter], Converter]:
+    """Decorator: ``@register("sklearn.linear_model.LogisticRegression", "dense -> softmax")``.
+
+    ``pickle_support`` names (as dotted paths) the helper classes that a pickle of this
+    estimator contains besides the estimator itself (label binarizers, loss objects, ...):
+    the allow-list unpickler accepts exactly these.
+    """
 
     def deco(fn: Converter) -> Converter:
         global _BY_CLASS
         if path in _ENTRIES:
             raise ValueError(f"a converter for {path} is already registered")
         family = fn.__module__.rsplit(".", 1)[-1]
-        _ENTRIES[path] = Entry(path, fn, architecture, family)
+        _ENTRIES[path] = Entry(path, fn, architecture, family, tuple(pickle_support))
         _BY_CLASS = None
         return fn
 
@@ -64,6 +70,12 @@ def _load_converters() -> None:
 def entries() -> list[Entry]:
     _load_converters()
     return sorted(_ENTRIES.values(), key=lambda e: (e.family, e.path))
+
+
+def pickle_allow_list() -> set[str]:
+    """Dotted paths of every class a supported model's pickle may hold (estimators + support)."""
+    _load_converters()
+    return {p for e in _ENTRIES.values() for p in (e.path, *e.pickle_support)}
 
 
 def _by_class() -> dict[type, Entry]:

@@ -29,9 +29,9 @@ def _bypass(net: ir.Network, removed: str, replacement: str) -> ir.Network:
 
 def drop_identity(net: ir.Network) -> ir.Network:
     for node in net.nodes:
-        if isinstance(node, ir.Activation) and node.fn == "identity" and node.input != ir.INPUT:
-            if node.name not in net.outputs.values():
-                return drop_identity(_bypass(net, node.name, node.input))
+        is_identity = isinstance(node, ir.Activation) and node.fn == "identity"
+        if is_identity and node.input != ir.INPUT and node.name not in net.outputs.values():
+            return drop_identity(_bypass(net, node.name, node.input))
     return net
 
 

@@ -20,6 +20,12 @@ import numpy as np
 class Case:
     id: str
     make: Callable[[], tuple[Any, np.ndarray]]
+    # What to hand to nnconvert.convert when it is not the reference estimator itself
+    # (e.g. the dict an hpelm ``save()`` file holds, while the live hpelm model is the reference).
+    to_convert: Callable[[Any], Any] | None = None
+
+    def convert_input(self, estimator: Any) -> Any:
+        return estimator if self.to_convert is None else self.to_convert(estimator)
 
     def __str__(self) -> str:
         return self.id
@@ -62,7 +68,9 @@ def classes_of(kind: str, n: int) -> np.ndarray:
     raise ValueError(kind)
 
 
-def blobs(n_classes: int, n_features: int = 5, n_samples: int = 240, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def blobs(
+    n_classes: int, n_features: int = 5, n_samples: int = 240, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Overlapping Gaussian blobs: (X_train, y_index_train, X_eval). X_eval mixes fresh points
     with midpoints between training points of different classes (near decision boundaries)."""
     rng = np.random.default_rng(seed)

@@ -1,0 +1,305 @@
+"""Equivalence checking, shared by ``nnconvert verify`` and the conformance tests.
+
+The reference is always the estimator run on float64 input. Float outputs agree when
+``|got - ref| <= atol + rtol * |ref|`` (tolerances per dtype in :data:`TOLERANCES`); labels
+agree when equal. In float32 a row that disagrees is forgiven only when it lies within
+float32 rounding of a decision boundary of the network (:func:`boundary_rows`): some
+discrete neuron (threshold, step, argmax) sees, in float64, a margin no larger than the
+float32 error of its own input. Such rows are counted separately, never hidden.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnconvert import ir
+from nnconvert.errors import DataError, NnconvertError
+
+OUTPUT_METHODS = ir.OUTPUT_METHODS
+EPS32 = float(np.finfo(np.float32).eps)
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    rtol: float
+    atol: float
+
+
+TOLERANCES: dict[str, Tolerance] = {
+    "float64": Tolerance(rtol=1e-9, atol=1e-9),
+    "float32": Tolerance(rtol=1e-4, atol=1e-4),
+}
+
+Runner = Callable[[np.ndarray], Mapping[str, np.ndarray]]
+
+
+def reference_outputs(estimator: Any, X: np.ndarray) -> dict[str, np.ndarray]:
+    """Call each of the estimator's methods among :data:`OUTPUT_METHODS` on float64 ``X``."""
+    X = np.asarray(X, dtype=np.float64)
+    return {m: np.asarray(getattr(estimator, m)(X)) for m in OUTPUT_METHODS if hasattr(estimator, m)}
+
+
+def _row_margin(node: ir.Node, x64: np.ndarray) -> np.ndarray | None:
+    """Distance of each row to the node's decision boundary, in float64 (None: continuous)."""
+    if isinstance(node, ir.ArgMaxLabel):
+        if x64.shape[1] < 2:
+            return None
+        top2 = np.partition(x64, -2, axis=1)[:, -2:]
+        return top2[:, 1] - top2[:, 0]
+    if isinstance(node, ir.ThresholdLabel):
+        gap = np.abs(x64 - node.threshold)
+    elif isinstance(node, ir.Activation) and node.fn in ("step_gt", "step_ge"):
+        gap = np.abs(x64)
+    else:
+        return None
+    return gap if gap.ndim == 1 else gap.min(axis=1)
+
+
+def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:
+    """Rows where float32 rounding can flip a discrete decision of ``network``.
+
+    For every discrete node, compare its input computed in float64 and in float32 (numpy
+    runtime): a row is on the boundary when its float64 margin is at most four times the
+    observed float32 error of that input plus 64 float32 ulps of the input's magnitude.
+    """
+    from nnconvert.runtime import run
+
+    t64 = run(network, X, np.float64, trace=True)
+    t32 = run(network, X, np.float32, trace=True)
+    near = np.zeros(len(X), dtype=bool)
+    for node in network.nodes:
+        if not node.inputs:
+            continue
+        x64 = t64[node.inputs[0]]
+        if x64.dtype.kind != "f":
+            continue
+        margin = _row_margin(node, x64)
+        if margin is None:
+            continue
+        err = np.abs(t32[node.inputs[0]].astype(np.float64) - x64)
+        mag = np.abs(x64)
+        if x64.ndim == 2:
+            err, mag = err.max(axis=1), mag.max(axis=1)
+        with np.errstate(invalid="ignore"):
+            bound = 4 * np.nan_to_num(err, nan=np.inf) + 64 * EPS32 * np.maximum(mag, 1.0)
+        near |= margin <= bound
+    return near
+
+
+@dataclass
+class OutputReport:
+    """Agreement of one output over all rows seen."""
+
+    name: str
+    kind: str  # "label" or "float"
+    n_rows: int = 0
+    n_mismatch: int = 0  # real disagreements
+    n_boundary: int = 0  # float32 disagreements within rounding of a decision boundary
+    max_abs_err: float = 0.0
+    max_rel_err: float = 0.0
+    worst: list[tuple[float, int]] = field(default_factory=list)  # (error, row), largest first
+    problem: str | None = None  # shape / dtype / presence problems
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None and self.n_mismatch == 0
+
+    @property
+    def agreement(self) -> float:
+        return 1.0 if self.n_rows == 0 else 1 - (self.n_mismatch + self.n_boundary) / self.n_rows
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "output": self.name,
+            "kind": self.kind,
+            "rows": self.n_rows,
+            "equivalent": self.ok,
+            "mismatches": self.n_mismatch,
+            "boundary_flips": self.n_boundary,
+            "agreement": self.agreement,
+            "max_abs_error": self.max_abs_err,
+            "max_rel_error": self.max_rel_err,
+            "worst_rows": [{"row": r, "error": e} for e, r in sorted(self.worst, reverse=True)],
+            "problem": self.problem,
+        }
+
+
+def _label_kind_problem(ref: np.ndarray, got: np.ndarray) -> str | None:
+    def kind(a: np.ndarray) -> str:
+        if a.dtype.kind in "iu":
+            return "integer"
+        if a.dtype.kind in "USO":
+            return "string"
+        return {"f": "float", "b": "bool"}.get(a.dtype.kind, str(a.dtype))
+
+    if kind(ref) != kind(got):
+        return f"labels are {kind(got)} ({got.dtype}); the estimator returns {kind(ref)} ({ref.dtype})"
+    return None
+
+
+class Comparison:
+    """Accumulates the comparison of reference and network outputs, chunk by chunk."""
+
+    def __init__(
+        self, dtype: str = "float64", *, rtol: float | None = None, atol: float | None = None, n_worst: int = 5
+    ) -> None:
+        tol = TOLERANCES[dtype]
+        self.dtype = dtype
+        self.rtol = tol.rtol if rtol is None else rtol
+        self.atol = tol.atol if atol is None else atol
+        self.n_worst = n_worst
+        self.outputs: dict[str, OutputReport] = {}
+        self.missing: list[str] = []
+        self.extra: list[str] = []
+        self.n_rows = 0
+
+    def update(
+        self, ref: Mapping[str, np.ndarray], got: Mapping[str, np.ndarray], boundary: np.ndarray | None = None
+    ) -> None:
+        """Compare one chunk; ``boundary`` marks rows forgiven in float32 (see boundary_rows)."""
+        offset, n = self.n_rows, len(next(iter(ref.values()))) if ref else 0
+        self.missing = sorted(set(self.missing) | (set(ref) - set(got)))
+        self.extra = sorted(set(self.extra) | (set(got) - set(ref)))
+        for name in ref:
+            if name not in got:
+                continue
+            r, g = np.asarray(ref[name]), np.asarray(got[name])
+            kind = "float" if r.dtype.kind == "f" else "label"
+            rep = self.outputs.setdefault(name, OutputReport(name, kind))
+            rep.n_rows += n
+            if r.shape != g.shape:
+                rep.problem = f"shape {g.shape}; the estimator returns {r.shape}"
+                continue
+            if kind == "label":
+                rep.problem = rep.problem or _label_kind_problem(r, g)
+                bad = r != g
+                err = bad.astype(np.float64)
+            else:
+                rf, gf = r.astype(np.float64), g.astype(np.float64)
+                err = np.abs(gf - rf)
+                err = np.where(np.isnan(rf) & np.isnan(gf), 0.0, np.nan_to_num(err, nan=np.inf))
+                bad = err > self.atol + self.rtol * np.abs(rf)
+                if err.size:
+                    rel = err / np.maximum(np.abs(rf), np.finfo(np.float64).tiny)
+                    rep.max_abs_err = max(rep.max_abs_err, float(err.max()))
+                    rep.max_rel_err = max(rep.max_rel_err, float(rel.max()))
+            if r.ndim == 2:
+                bad, err = bad.any(axis=1), err.max(axis=1)
+            near = bad & boundary if boundary is not None else np.zeros_like(bad)
+            rep.n_boundary += int(near.sum())
+            real = bad & ~near
+            rep.n_mismatch += int(real.sum())
+            for i in np.flatnonzero(real):
+                item = (float(err[i]), offset + int(i))
+                if len(rep.worst) < self.n_worst:
+                    heapq.heappush(rep.worst, item)
+                else:
+                    heapq.heappushpop(rep.worst, item)
+        self.n_rows += n
+
+    @property
+    def equivalent(self) -> bool:
+        return not self.missing and not self.extra and all(r.ok for r in self.outputs.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "equivalent": self.equivalent,
+            "dtype": self.dtype,
+            "rows": self.n_rows,
+            "rtol": self.rtol,
+            "atol": self.atol,
+            "missing_outputs": self.missing,
+            "unexpected_outputs": self.extra,
+            "outputs": [r.to_dict() for r in self.outputs.values()],
+        }
+
+    def format_text(self) -> str:
+        lines = [f"{self.n_rows} rows, {self.dtype}, rtol={self.rtol:g} atol={self.atol:g}"]
+        for r in self.outputs.values():
+            status = "OK  " if r.ok else "FAIL"
+            if r.kind == "label":
+                detail = f"labels agree {100 * r.agreement:.4f}% ({r.n_mismatch} disagree"
+                detail += f", {r.n_boundary} flips within float32 rounding of the boundary)" if r.n_boundary else ")"
+            else:
+                detail = f"max abs err {r.max_abs_err:.3g}, max rel err {r.max_rel_err:.3g}, {r.n_mismatch} rows out of tolerance"
+                if r.n_boundary:
+                    detail += f", {r.n_boundary} rows at a float32 decision boundary"
+            lines.append(f"  {status} {r.name:<18} {detail}")
+            if r.problem:
+                lines.append(f"       {r.problem}")
+            if r.worst:
+                rows = ", ".join(
+                    f"{row} ({e:.3g})" if r.kind == "float" else str(row) for e, row in sorted(r.worst, reverse=True)
+                )
+                lines.append(f"       worst rows: {rows}")
+        for m in self.missing:
+            lines.append(f"  FAIL {m:<18} missing from the network (the estimator has {m})")
+        for m in self.extra:
+            lines.append(f"  FAIL {m:<18} in the network, but the estimator has no {m}")
+        lines.append("equivalent" if self.equivalent else "NOT equivalent")
+        return "\n".join(lines)
+
+
+def numpy_runner(network: ir.Network, dtype: str = "float64") -> Runner:
+    from nnconvert.runtime import run
+
+    return lambda X: run(network, X, np.dtype(dtype))
+
+
+def onnx_runner(model: Any) -> tuple[Runner, str]:
+    """A runner over an onnxruntime session (CPU), and the dtype of the model's ``X`` input."""
+    import onnxruntime as ort
+
+    data = model if isinstance(model, bytes) else model.SerializeToString()
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    inputs = session.get_inputs()
+    if len(inputs) != 1 or inputs[0].name != ir.INPUT:
+        raise DataError(f"the ONNX model must have one input named X, it has {[i.name for i in inputs]}")
+    dtype = {"tensor(float)": "float32", "tensor(double)": "float64"}.get(inputs[0].type)
+    if dtype is None:
+        raise DataError(f"the ONNX model's input X is {inputs[0].type}; expected float or double")
+    names = [o.name for o in session.get_outputs()]
+
+    def run(X: np.ndarray) -> dict[str, np.ndarray]:
+        return dict(zip(names, session.run(None, {ir.INPUT: np.asarray(X, dtype=dtype)}), strict=True))
+
+    return run, dtype
+
+
+def compare(
+    reference: Callable[[np.ndarray], Mapping[str, np.ndarray]],
+    runner: Runner,
+    chunks: Iterable[np.ndarray],
+    *,
+    dtype: str,
+    network: ir.Network | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Comparison:
+    """Run reference and network chunk by chunk and accumulate the comparison.
+
+    ``network`` (the IR) is needed in float32 to tell boundary flips from real ones.
+    """
+    cmp = Comparison(dtype, rtol=rtol, atol=atol)
+    for X in chunks:
+        X = np.asarray(X, dtype=np.float64)
+        try:
+            ref = reference(X)
+            got = runner(X)
+        except NnconvertError:
+            raise
+        except Exception as exc:  # runtime failures on user data are reported, not raised raw
+            raise DataError(f"running the model on the data failed: {type(exc).__name__}: {exc}") from None
+        boundary = boundary_rows(network, X) if dtype == "float32" and network is not None else None
+        cmp.update(ref, got, boundary)
+        if progress is not None:
+            progress(len(X))
+    return cmp
