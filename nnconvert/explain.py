@@ -1,0 +1,285 @@
+"""Explain a network in words: which neurons compute what, with this model's shapes and where
+every weight came from.
+
+``explain(network)`` walks the graph in topological order (the order the runtime executes)
+and writes one line per node: its math (from :data:`nnconvert.ir.ACTIVATIONS`,
+:data:`nnconvert.ir.DISTANCE_METRICS` and the node docstrings), the input and output shapes,
+the provenance recorded by the converter (``Dense.source``, ``Distance.source``) and the
+estimator methods it produces. A paragraph on the model family comes first where a well-known
+story exists. Node kinds this module does not know are described from their class docstring
+and parameters, so a new kind never breaks ``explain``.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnconvert import ir
+from nnconvert.errors import NnconvertError
+
+__all__ = ["FAMILIES", "explain"]
+
+# (estimator class names, story); the first entry whose names contain the estimator's wins.
+FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
+    (
+        ("LogisticRegression", "LogisticRegressionCV"),
+        "Logistic regression is a single layer of neurons: one affine neuron per class (one for "
+        "a binary problem) computing z = x . coef_ + intercept_, with a sigmoid (binary) or "
+        "softmax (multinomial) activation giving predict_proba; predict is the class of the "
+        "largest score (the sign of z when binary).",
+    ),
+    (
+        ("LinearSVC", "LinearSVR"),
+        "A linear SVM is one layer of neurons with no activation: z = x . coef_ + intercept_ "
+        "is the decision function (the prediction for LinearSVR); the label is the sign of z "
+        "(binary) or the class with the largest z (one-vs-rest).",
+    ),
+    (
+        ("SVC", "NuSVC", "SVR", "NuSVR", "OneClassSVM"),
+        "A kernel SVM is a network with one hidden neuron per support vector: each neuron "
+        "measures the input against its support vector and applies the kernel as its "
+        "activation (RBF: exp(-gamma |x - sv|^2); poly: (gamma x.sv + coef0)^degree; sigmoid: "
+        "tanh(gamma x.sv + coef0)). A linear layer weighted by dual_coef_ plus intercept_ "
+        "gives one decision value per class pair (or the regression value); for "
+        "classification a step layer turns each pair's decision into a win, and a vote layer "
+        "counts the wins per class before the argmax.",
+    ),
+    (
+        ("ELM", "ELMClassifier", "ELMRegressor"),
+        "An extreme learning machine is one hidden layer of fixed random neurons (random "
+        "weights and biases, or RBF centres, never trained) followed by a linear output layer "
+        "whose weights were solved by (regularised) least squares.",
+    ),
+    (
+        ("MLPClassifier", "MLPRegressor"),
+        "A multi-layer perceptron is already a neural network: each hidden layer is "
+        "activation(x . coefs_[i] + intercepts_[i]); the output layer applies softmax, "
+        "logistic or identity as scikit-learn's out_activation_.",
+    ),
+    (
+        ("DecisionTreeClassifier", "DecisionTreeRegressor"),
+        "A decision tree is a network of step neurons, one per split (x_f > threshold), and "
+        "one AND-neuron per leaf; nnconvert does not convert trees yet.",
+    ),
+    (
+        ("Pipeline",),
+        "A pipeline is its steps' networks in sequence; per-feature scalers are diagonal "
+        "affine layers, which fold into the next dense layer when the network is simplified.",
+    ),
+    (
+        ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler"),
+        "A scaler is a diagonal affine layer: one neuron per feature computing x * w + b.",
+    ),
+)
+_LINEAR = (
+    "A linear model is one layer of affine neurons, y = x . coef_ + intercept_ (one neuron per "
+    "class or per target); classifiers threshold or argmax it into a label."
+)
+
+
+@dataclass(frozen=True)
+class _Step:
+    name: str
+    op: str
+    shape_in: str
+    shape_out: str
+    math: str
+    source: str
+    outputs: tuple[str, ...]
+    phrase: str
+
+
+def _shape(info: ir.TensorInfo) -> str:
+    return "[N]" if info.width is None else f"[N, {info.width}]"
+
+
+def _values(values: Any, limit: int = 8) -> str:
+    items = [str(v) for v in np.asarray(values).tolist()]
+    more = f", ... ({len(items)} in all)" if len(items) > limit else ""
+    return ", ".join(items[:limit]) + more
+
+
+def _doc(node: ir.Node) -> str:
+    doc = inspect.getdoc(type(node)) or type(node).__name__
+    return " ".join(doc.split("\n\n")[0].split()).replace("``", "")
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"array {'x'.join(map(str, value.shape))}" if value.size > 8 else _values(value)
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _describe(node: ir.Node, net: ir.Network) -> tuple[str, str]:
+    """(math, short phrase) of one node; unknown kinds from their docstring and parameters."""
+    if isinstance(node, ir.Dense):
+        n_in, n_out = node.weight.shape
+        if n_in == n_out > 1 and not np.any(node.weight - np.diag(np.diag(node.weight))):
+            w, b = np.diag(node.weight), node.bias
+            const = (f", w_j = {w[0]:g}" if np.all(w == w[0]) else "") + (
+                f", b_j = {b[0]:g}" if np.all(b == b[0]) else ""
+            )
+            return (
+                f"y_j = x_j * w_j + b_j for {n_out} neurons (diagonal, one input each){const}",
+                f"per-feature scaling of {n_out}",
+            )
+        math = f"y = x @ W + b, W {n_in}x{n_out}, b {n_out}"
+        if node.weight.size <= 8 and not node.source:  # a small constant layer: show it
+            math += f", W = {node.weight.tolist()}, b = {node.bias.tolist()}"
+        return math, f"dense layer of {n_out} neuron{'s' * (n_out != 1)}"
+    if isinstance(node, ir.Activation):
+        math = ir.ACTIVATIONS[node.fn]
+        if node.param:
+            math += f", param = {', '.join(f'{p:g}' for p in node.param)}"
+        return f"{node.fn}: {math}", node.fn
+    if isinstance(node, ir.Distance):
+        k, d = node.centres.shape
+        math = f"{ir.DISTANCE_METRICS[node.metric]}, {k} centres c_j of {d} coordinates"
+        return math, f"{k} kernel neurons ({node.metric} distance to each centre"
+    if isinstance(node, ir.ArgMaxLabel):
+        return (
+            f"y = classes[argmax_j x_j] (ties to the lowest index), classes = {_values(node.classes)}",
+            "argmax -> classes_",
+        )
+    if isinstance(node, ir.ThresholdLabel):
+        cmp = ">" if node.strict else ">="
+        c0, c1 = node.classes.tolist()
+        return f"y = {c1} if x {cmp} {node.threshold:g} else {c0}", f"threshold x {cmp} {node.threshold:g} -> classes_"
+    if isinstance(node, ir.Squeeze):
+        return "y = x[:, 0] ([N, 1] -> [N])", "squeeze"
+    if isinstance(node, ir.Normalize):
+        extra = "; all-zero rows become 1/width" if node.zero_to_uniform else ""
+        return f"y = x / sum_j x_j (per row){extra}", "normalise rows"
+    if isinstance(node, ir.Concat):
+        widths = " + ".join(str(net.info(s).width) for s in node.sources)
+        return f"y = [{' | '.join(node.sources)}] ({widths} columns)", "concatenate"
+    params = ", ".join(f"{k} = {_param(v)}" for k, v in node.params().items() if k not in ("input", "sources"))
+    return _doc(node).rstrip(".") + (f"; {params}" if params else ""), node.op or type(node).__name__
+
+
+def _source(node: ir.Node) -> str:
+    source = getattr(node, "source", None)
+    if not isinstance(source, dict) or not source:
+        return ""
+    return ", ".join(f"{k} from {v}" for k, v in source.items())
+
+
+def _steps(net: ir.Network) -> list[_Step]:
+    methods: dict[str, list[str]] = {}
+    for method, tensor in net.outputs.items():
+        methods.setdefault(tensor, []).append(method)
+    steps = []
+    for node in net.nodes:
+        try:
+            math, phrase = _describe(node, net)
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError, NnconvertError):
+            math, phrase = _doc(node), node.op or type(node).__name__
+        ins = " + ".join(_shape(net.info(t)) for t in node.inputs)
+        source = _source(node)
+        if isinstance(node, ir.Distance):
+            phrase += f"; {source.replace(' from ', ' ')})" if source else ")"
+        elif source and isinstance(node, ir.Dense):
+            phrase += f" ({source.replace(' from ', ' ')})"
+        outs = tuple(methods.get(node.name, ()))
+        if outs:
+            phrase += "".join(f" = {m}" for m in outs)
+        steps.append(
+            _Step(
+                node.name, node.op or type(node).__name__, ins, _shape(net.info(node.name)), math, source, outs, phrase
+            )
+        )
+    return steps
+
+
+def _family(meta: ir.Metadata) -> str:
+    name = meta.estimator_name
+    for names, story in FAMILIES:
+        if name in names:
+            return story
+    module = meta.estimator.split(".")
+    if "linear_model" in module or "_linear" in "".join(module):
+        return _LINEAR
+    return ""
+
+
+def _ancestry(net: ir.Network, tensor: str) -> list[str]:
+    """Tensors ``tensor`` depends on, X first, in execution order."""
+    need, stack = {tensor}, [tensor]
+    while stack:
+        t = stack.pop()
+        if t != ir.INPUT:
+            for i in net.node(t).inputs:
+                if i not in need:
+                    need.add(i)
+                    stack.append(i)
+    return [ir.INPUT] + [n.name for n in net.nodes if n.name in need]
+
+
+def _headline(net: ir.Network, steps: list[_Step]) -> str:
+    meta = net.meta
+    parts = [meta.estimator_name]
+    if meta.classes is not None:
+        parts.append(f"{len(meta.classes)} classes ({_values(meta.classes)})")
+    parts.append(f"{net.n_features} feature{'s' * (net.n_features != 1)}")
+    # label heads last, so the chain reads like the issue's "... -> softmax = predict_proba -> argmax -> classes_"
+    heads = {n.name for n in net.nodes if net.info(n.name).kind == "label"}
+    ordered = [s for s in steps if s.name not in heads] + [s for s in steps if s.name in heads]
+    chain = [s.phrase for s in ordered if s.op != "squeeze" or s.outputs]
+    return ", ".join(parts) + " -> " + " -> ".join(chain)
+
+
+def explain(network: ir.Network, *, fmt: str = "text") -> str:
+    """The network's equivalence with its estimator in words and formulas (``text`` or ``markdown``)."""
+    if fmt not in ("text", "markdown"):
+        raise NnconvertError(f"unknown explain format {fmt!r}: use 'text' or 'markdown'")
+    meta, steps = network.meta, _steps(network)
+    family = _family(meta)
+    names = meta.feature_names
+    facts = [
+        f"Estimator: {meta.estimator} ({meta.task})",
+        f"Input X: [N, {network.n_features}]" + (f", features {_values(names, 10)}" if names else ""),
+        f"Stored parameters: {network.n_parameters}",
+    ]
+    if meta.description:
+        facts.append(f"Converter: {meta.description}")
+    outputs = [f"{m} = {' -> '.join(_ancestry(network, t))}" for m, t in network.outputs.items()]
+    if fmt == "text":
+        lines = [_headline(network, steps), ""]
+        if family:
+            lines += [family, ""]
+        lines += [*facts, "", "Layers (in execution order):"]
+        for i, s in enumerate(steps, 1):
+            lines.append(f"  {i}. {s.name} [{s.op}] {s.shape_in} -> {s.shape_out}: {s.math}")
+            if s.source:
+                lines.append(f"     weights: {s.source}")
+            if s.outputs:
+                lines.append(f"     output: {', '.join(s.outputs)}")
+        lines += ["", "Outputs:"] + [f"  {o}" for o in outputs]
+        return "\n".join(lines) + "\n"
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    md = [f"# {meta.estimator_name} as a neural network", "", _headline(network, steps), ""]
+    if family:
+        md += ["## Family", "", family, ""]
+    md += ["## Model", ""] + [f"- {cell(f)}" for f in facts] + ["", "## Layers", ""]
+    md += ["| # | tensor | operation | shape | math | weights from | output |", "|---|---|---|---|---|---|---|"]
+    for i, s in enumerate(steps, 1):
+        row = [
+            str(i),
+            f"`{s.name}`",
+            s.op,
+            f"{s.shape_in} -> {s.shape_out}",
+            f"`{s.math}`",
+            s.source or "-",
+            ", ".join(s.outputs) or "-",
+        ]
+        md.append("| " + " | ".join(cell(c) for c in row) + " |")
+    md += ["", "## Outputs", ""] + [f"- `{o}`" for o in outputs]
+    return "\n".join(md) + "\n"
