@@ -197,7 +197,7 @@ def _steps(net: ir.Network) -> list[_Step]:
 
 
 def _family(meta: ir.Metadata) -> str:
-    name = meta.estimator_name
+    name = meta.final_estimator_name
     for names, story in FAMILIES:
         if name in names:
             return story

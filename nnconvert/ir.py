@@ -108,17 +108,14 @@ class Dense(Node):
         object.__setattr__(self, "bias", _f64(self.bias, 1, f"dense {self.name!r} bias"))
         if self.bias.shape[0] != self.weight.shape[1]:
             raise InvalidNetwork(
-                f"dense {self.name!r}: bias has {self.bias.shape[0]} entries, "
-                f"weight has {self.weight.shape[1]} columns"
+                f"dense {self.name!r}: bias has {self.bias.shape[0]} entries, weight has {self.weight.shape[1]} columns"
             )
         object.__setattr__(self, "source", dict(self.source))
 
     def infer(self, ins: list[TensorInfo]) -> TensorInfo:
         width = self._float2d(ins[0])
         if width != self.weight.shape[0]:
-            raise InvalidNetwork(
-                f"dense {self.name!r}: input width {width}, weight expects {self.weight.shape[0]}"
-            )
+            raise InvalidNetwork(f"dense {self.name!r}: input width {width}, weight expects {self.weight.shape[0]}")
         return TensorInfo(self.weight.shape[1])
 
 
@@ -140,6 +137,7 @@ ACTIVATIONS: dict[str, str] = {
     "clip": "y = min(max(x, param[0]), param[1])",
     "reciprocal": "y = 1 / x",
     "sqrt": "y = sqrt(x)",
+    "cos": "y = cos(x)",
 }
 
 
@@ -198,9 +196,7 @@ class Distance(Node):
     def infer(self, ins: list[TensorInfo]) -> TensorInfo:
         width = self._float2d(ins[0])
         if width != self.centres.shape[1]:
-            raise InvalidNetwork(
-                f"distance {self.name!r}: input width {width}, centres have {self.centres.shape[1]}"
-            )
+            raise InvalidNetwork(f"distance {self.name!r}: input width {width}, centres have {self.centres.shape[1]}")
         return TensorInfo(self.centres.shape[0])
 
 
@@ -264,9 +260,7 @@ class ArgMaxLabel(Node):
     def infer(self, ins: list[TensorInfo]) -> TensorInfo:
         width = self._float2d(ins[0])
         if width != len(self.classes):
-            raise InvalidNetwork(
-                f"argmax_label {self.name!r}: {width} scores for {len(self.classes)} classes"
-            )
+            raise InvalidNetwork(f"argmax_label {self.name!r}: {width} scores for {len(self.classes)} classes")
         return TensorInfo(None, "label", self.classes)
 
 
@@ -322,7 +316,16 @@ class Metadata:
 
     @property
     def estimator_name(self) -> str:
-        return self.estimator.rsplit(".", 1)[-1]
+        """Short class name; a pipeline shows its steps: ``Pipeline(StandardScaler, SVC)``."""
+        name = self.estimator.rsplit(".", 1)[-1]
+        steps = self.extra.get("steps")
+        return f"{name}({', '.join(steps)})" if steps else name
+
+    @property
+    def final_estimator_name(self) -> str:
+        """The estimator that produces the outputs (a pipeline's last step)."""
+        steps = self.extra.get("steps")
+        return steps[-1] if steps else self.estimator.rsplit(".", 1)[-1]
 
 
 @dataclass(frozen=True, eq=False)
@@ -387,3 +390,6 @@ class Network:
 
     def replace(self, **changes: Any) -> Network:
         return dataclasses.replace(self, **changes)
+
+
+from nnconvert import ir_coupling as _ir_coupling  # noqa: E402,F401  (registers pairwise_coupling)

@@ -128,6 +128,8 @@ def n_features_of(estimator: Any) -> int:
     if n is None:
         n = getattr(estimator, "nnconvert_n_features", None)
     if n is None:
+        n = getattr(estimator, "n_features_", None)  # scikit-elm's name for it
+    if n is None:
         raise UnsupportedModel(f"cannot tell how many features {type(estimator).__name__} takes")
     return int(n)
 
@@ -162,11 +164,33 @@ def metadata_of(estimator: Any, entry: Entry, outputs: Mapping[str, str], builde
         classes=None if classes is None else tuple(ir.as_classes(classes).tolist()),
         feature_names=None if names is None else tuple(str(n) for n in names),
         description=entry.architecture,
+        extra=_composition(estimator),
     )
+
+
+def _composition(estimator: Any) -> dict[str, Any]:
+    """For pipelines, the class names of the steps that hold neurons (shown by inspect/draw)."""
+    steps = getattr(estimator, "steps", None)
+    if not steps:
+        return {}
+    return {"steps": [type(s).__name__ for _, s in steps if s is not None and s != "passthrough"]}
+
+
+def as_model(obj: Any) -> Any:
+    """Plain saved-model containers -> the wrapper class registered for them: the dict that
+    hpelm's ``save()`` writes becomes ``HpelmModel`` (no hpelm needed). Anything else as is."""
+    if type(obj) is dict:
+        from nnconvert.converters.hpelm import HpelmModel, is_saved_model
+
+        if is_saved_model(obj):
+            return HpelmModel.from_saved(obj)
+        raise UnsupportedModel(f"a dict with keys {sorted(map(str, obj))[:8]} is not a supported model file")
+    return obj
 
 
 def convert(estimator: Any) -> ir.Network:
     """Build the (unsimplified) network of a fitted, supported estimator."""
+    estimator = as_model(estimator)
     entry = lookup(estimator)
     check_fitted(estimator)
     builder = GraphBuilder(n_features_of(estimator))
