@@ -202,7 +202,7 @@ def test_pipelines_and_regressors(tmp_path: Path) -> None:
         draw(net, tmp_path / f"{name}.svg")
         ids, texts = svg_ids(tmp_path / f"{name}.svg")
         assert len(ids) == len(layout(net).neurons) and "= predict" in texts
-        assert texts[0] == "Pipeline: 4 features"
+        assert texts[0] == "Pipeline(MinMaxScaler, LinearRegression): 4 features"
 
 
 def test_unknown_node_kind_is_drawn(tmp_path: Path) -> None:
