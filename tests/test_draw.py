@@ -202,7 +202,8 @@ def test_pipelines_and_regressors(tmp_path: Path) -> None:
         draw(net, tmp_path / f"{name}.svg")
         ids, texts = svg_ids(tmp_path / f"{name}.svg")
         assert len(ids) == len(layout(net).neurons) and "= predict" in texts
-        assert texts[0] == "Pipeline(MinMaxScaler, LinearRegression): 4 features"
+        assert texts[0] == f"{net.meta.estimator_name}: 4 features"
+    assert raw.meta.estimator_name == "Pipeline(MinMaxScaler, LinearRegression)"
 
 
 def test_unknown_node_kind_is_drawn(tmp_path: Path) -> None:
