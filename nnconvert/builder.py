@@ -78,7 +78,15 @@ class GraphBuilder:
     def act(self, x: str, fn: str, *param: float, hint: str | None = None) -> str:
         return self.add(ir.Activation, hint or fn, input=x, fn=fn, param=tuple(param))
 
-    def distance(self, x: str, centres: Any, metric: str = "sqeuclidean", *, source: Mapping[str, str] | None = None, hint: str = "distance") -> str:
+    def distance(
+        self,
+        x: str,
+        centres: Any,
+        metric: str = "sqeuclidean",
+        *,
+        source: Mapping[str, str] | None = None,
+        hint: str = "distance",
+    ) -> str:
         return self.add(ir.Distance, hint, input=x, centres=centres, metric=metric, source=source or {})
 
     def concat(self, xs: Sequence[str], *, hint: str = "concat") -> str:
@@ -93,7 +101,9 @@ class GraphBuilder:
     def argmax_label(self, x: str, classes: Any, *, hint: str = "label") -> str:
         return self.add(ir.ArgMaxLabel, hint, input=x, classes=classes)
 
-    def threshold_label(self, x: str, classes: Any, threshold: float = 0.0, *, strict: bool = True, hint: str = "label") -> str:
+    def threshold_label(
+        self, x: str, classes: Any, threshold: float = 0.0, *, strict: bool = True, hint: str = "label"
+    ) -> str:
         return self.add(ir.ThresholdLabel, hint, input=x, classes=classes, threshold=threshold, strict=strict)
 
     def binary_proba(self, p: str, *, hint: str = "proba") -> str:

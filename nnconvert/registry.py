@@ -188,6 +188,17 @@ def as_model(obj: Any) -> Any:
     return obj
 
 
+def reference_of(obj: Any) -> Any:
+    """The object whose methods are the reference for ``obj``: an hpelm ``save()`` dict is
+    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm). Anything else as is."""
+    if type(obj) is dict:
+        from nnconvert.converters.hpelm import HpelmReference
+
+        as_model(obj)  # raises for dicts that are not hpelm files
+        return HpelmReference.from_saved(obj)
+    return obj
+
+
 def convert(estimator: Any) -> ir.Network:
     """Build the (unsimplified) network of a fitted, supported estimator."""
     estimator = as_model(estimator)

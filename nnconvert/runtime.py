@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert import ir
+from nnconvert import ir, ir_coupling
 from nnconvert.errors import DataError
 
 Array = np.ndarray
@@ -45,6 +45,7 @@ _ACTIVATIONS: dict[str, Callable[[Array, tuple[float, ...]], Array]] = {
     "clip": lambda x, p: np.clip(x, x.dtype.type(p[0]), x.dtype.type(p[1])),
     "reciprocal": lambda x, p: 1 / x,
     "sqrt": lambda x, p: np.sqrt(x),
+    "cos": lambda x, p: np.cos(x),
 }
 
 
@@ -92,6 +93,9 @@ def register_kernel(node_type: type, fn: Callable[[Any, list[Array]], Array]) ->
     if node_type in _KERNELS:
         raise ValueError(f"runtime kernel for {node_type.__name__} registered twice")
     _KERNELS[node_type] = fn
+
+
+register_kernel(ir_coupling.PairwiseCoupling, lambda n, xs: ir_coupling.pairwise_coupling(xs[0], n.n_classes))
 
 
 def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:

@@ -15,7 +15,16 @@ import numpy as np
 from nnconvert.builder import GraphBuilder
 
 
-def affine(g: GraphBuilder, x: str, coef: Any, intercept: Any, *, coef_name: str = "coef_", intercept_name: str = "intercept_", hint: str = "scores") -> str:
+def affine(
+    g: GraphBuilder,
+    x: str,
+    coef: Any,
+    intercept: Any,
+    *,
+    coef_name: str = "coef_",
+    intercept_name: str = "intercept_",
+    hint: str = "scores",
+) -> str:
     """One neuron per row of ``coef``: ``z = x @ coef.T + intercept`` (``[N, n_rows]``)."""
     coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
     intercept = np.broadcast_to(np.asarray(intercept, dtype=np.float64), (coef.shape[0],))

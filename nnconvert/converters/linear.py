@@ -41,8 +41,14 @@ def _logistic_is_ovr(est: Any) -> bool:
     return multi_class == "ovr"
 
 
-@register("sklearn.linear_model.LogisticRegression", "dense (1 neuron per class, 1 if binary) -> sigmoid/softmax = predict_proba; argmax -> classes_")
-@register("sklearn.linear_model.LogisticRegressionCV", "dense (1 neuron per class, 1 if binary) -> sigmoid/softmax = predict_proba; argmax -> classes_")
+@register(
+    "sklearn.linear_model.LogisticRegression",
+    "dense (1 neuron per class, 1 if binary) -> sigmoid/softmax = predict_proba; argmax -> classes_",
+)
+@register(
+    "sklearn.linear_model.LogisticRegressionCV",
+    "dense (1 neuron per class, 1 if binary) -> sigmoid/softmax = predict_proba; argmax -> classes_",
+)
 def logistic_regression(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict_proba = softmax(z)`` (binary: ``[1 - s(z), s(z)]``), or OvR sigmoids normalised."""
     scores, out = _linear_classifier(est, g, x)
@@ -60,7 +66,10 @@ def linear_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     return _linear_classifier(est, g, x)[1]
 
 
-@register("sklearn.linear_model.SGDClassifier", _CLASSIFIER + "; log_loss: sigmoids normalised, modified_huber: (clip(z,-1,1)+1)/2 normalised")
+@register(
+    "sklearn.linear_model.SGDClassifier",
+    _CLASSIFIER + "; log_loss: sigmoids normalised, modified_huber: (clip(z,-1,1)+1)/2 normalised",
+)
 def sgd_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """As a linear classifier; ``predict_proba`` for ``log_loss`` (normalised sigmoids) and
     ``modified_huber`` (``(clip(z, -1, 1) + 1) / 2``, normalised; all-zero rows uniform)."""

@@ -20,7 +20,17 @@ CLASSIFIERS = {
     "PassiveAggressiveClassifier": lambda: lm.PassiveAggressiveClassifier(random_state=0),
     **{
         f"SGDClassifier-{loss}": (lambda loss=loss: lm.SGDClassifier(loss=loss, random_state=0, max_iter=2000))
-        for loss in ("hinge", "log_loss", "modified_huber", "squared_hinge", "perceptron", "squared_error", "huber", "epsilon_insensitive", "squared_epsilon_insensitive")
+        for loss in (
+            "hinge",
+            "log_loss",
+            "modified_huber",
+            "squared_hinge",
+            "perceptron",
+            "squared_error",
+            "huber",
+            "epsilon_insensitive",
+            "squared_epsilon_insensitive",
+        )
     },
 }
 

@@ -1,0 +1,371 @@
+"""``make bench``: median seconds per call of sklearn, nnconvert's ONNX and skl2onnx's ONNX.
+
+For each model spec and batch size ``n`` it times ``t = median(perf_counter deltas)`` of:
+(a) the estimator's own method on float64 rows, (b) ``nnconvert.to_onnx(nnconvert.convert(est))``
+run in onnxruntime on the same rows cast to float32, (c) ``skl2onnx.to_onnx(est)`` (ai.onnx.ml
+operators) in onnxruntime. Ratios ``t_sklearn / t_nnconvert`` and ``t_skl2onnx / t_nnconvert``
+(> 1: nnconvert is faster), plus label agreement (max |difference| for regressors) of each ONNX
+with the estimator on the batch. Conversions, fitting and data generation are never timed.
+Every onnxruntime session and BLAS run on one thread (``intra_op_num_threads=1``,
+``threadpoolctl``) so the comparison is per core. Also times ``nnconvert --help`` start-up.
+
+Usage: ``python bench/bench.py [--out bench_results.md] [--quick] [--only TEXT]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# --- model specs: each fits a model (untimed) and returns it with rows to time it on --------
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A model to benchmark: ``make(quick) -> (fitted estimator, pool of rows, note)``."""
+
+    name: str
+    method: str  # the estimator method timed: predict or predict_proba
+    classifier: bool
+    make: Callable[[bool], tuple[Any, np.ndarray, str]]
+
+
+def _pool_size(quick: bool) -> int:
+    return 200 if quick else 100_000
+
+
+def _classification(n_features: int, n_classes: int, n_train: int, quick: bool) -> tuple[Any, Any, np.ndarray]:
+    """make_classification rows: the first ``n_train`` to fit, the rest a pool to time on."""
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(
+        n_samples=n_train + _pool_size(quick),
+        n_features=n_features,
+        n_informative=min(n_features, 10),
+        n_redundant=0,
+        n_classes=n_classes,
+        n_clusters_per_class=1,
+        flip_y=0.05,
+        random_state=n_features * 100 + n_classes,
+    )
+    return X[:n_train], y[:n_train], X[n_train:]
+
+
+def linear_spec(name: str, kind: str, n_features: int, n_classes: int) -> Spec:
+    """LogisticRegression / LinearSVC (classes > 0) or Ridge (classes == 0) on synthetic rows."""
+
+    def make(quick: bool) -> tuple[Any, np.ndarray, str]:
+        from sklearn.linear_model import LogisticRegression, Ridge
+        from sklearn.svm import LinearSVC
+
+        if kind == "ridge":
+            from sklearn.datasets import make_regression
+
+            X, y = make_regression(n_samples=2000 + _pool_size(quick), n_features=n_features, noise=1.0, random_state=0)
+            return Ridge(alpha=1.0).fit(X[:2000], y[:2000]), X[2000:], ""
+        X, y, pool = _classification(n_features, n_classes, 2000, quick)
+        est = LogisticRegression(max_iter=2000) if kind == "logreg" else LinearSVC(max_iter=10000)
+        return est.fit(X, y), pool, ""
+
+    method = "predict_proba" if kind == "logreg" else "predict"
+    return Spec(name, method, kind != "ridge", make)
+
+
+def svc_spec(n_features: int, n_classes: int, probability: bool) -> Spec:
+    """SVC(kernel='rbf') with about 1000 support vectors (60 in quick mode)."""
+
+    def make(quick: bool) -> tuple[Any, np.ndarray, str]:
+        from sklearn.svm import SVC
+
+        target, cap = (60, 400) if quick else (1000, 6000)
+        X, y, pool = _classification(n_features, n_classes, cap, quick)
+        n = 2 * target
+        for _ in range(3):  # the support vector count grows about linearly with the training rows
+            n_sv = len(SVC(kernel="rbf").fit(X[:n], y[:n]).support_)
+            n = min(cap, max(4 * n_classes, round(n * target / n_sv)))
+        with warnings.catch_warnings():  # SVC(probability=True) is deprecated in scikit-learn 1.9
+            warnings.simplefilter("ignore", FutureWarning)
+            est = SVC(kernel="rbf", probability=probability, random_state=0).fit(X[:n], y[:n])
+        return est, pool, f"{len(est.support_)} SV"
+
+    name = f"SVC rbf {n_features}f {n_classes}c" + (" proba" if probability else "")
+    return Spec(name, "predict_proba" if probability else "predict", True, make)
+
+
+def specs() -> list[Spec]:
+    """Every benchmarked model, in table order."""
+    return [
+        linear_spec("LogisticRegression 4f 3c", "logreg", 4, 3),
+        linear_spec("LogisticRegression 100f 10c", "logreg", 100, 10),
+        linear_spec("LinearSVC 20f 2c", "linear_svc", 20, 2),
+        linear_spec("Ridge 20f", "ridge", 20, 0),
+        *(svc_spec(f, c, p) for p in (False, True) for f in (20, 100) for c in (2, 10)),
+    ]
+
+
+@dataclass
+class Cell:
+    """One engine on one batch: median seconds, repeats, and agreement text (or an error)."""
+
+    seconds: float | None = None
+    repeats: int = 0
+    agree: str = ""
+    error: str = ""
+
+
+Results = list[tuple[Spec, str, list[tuple[int, dict[str, Cell]]]]]
+
+
+@dataclass(frozen=True)
+class Budget:
+    batches: tuple[int, ...]
+    cell_seconds: dict[int, float]  # timing budget per cell, by batch size
+    max_repeats: int
+    startup_runs: int
+
+
+FULL = Budget((1, 1000, 100_000), {1: 0.5, 1000: 1.0, 100_000: 2.0}, 500, 7)
+QUICK = Budget((1, 200), {1: 0.02, 200: 0.05}, 20, 2)
+
+
+def median_time(fn: Callable[[], Any], budget_s: float, max_repeats: int) -> tuple[float, int, Any]:
+    """``median(t_i)`` of repeated ``fn()`` calls until ``budget_s`` is spent; returns it, the count, the output.
+
+    At least 3 calls, or 1-2 when a single call takes over half the budget (a 10 s libsvm call
+    at 100 000 rows). Callers warm up where it matters (ONNX sessions, small batches);
+    scikit-learn compiles nothing on a first call, and many repeats outvote it.
+    """
+    times: list[float] = []
+    deadline = time.perf_counter() + budget_s
+    out = None
+    while len(times) < max_repeats:
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+        if time.perf_counter() >= deadline and (len(times) >= 3 or times[0] > budget_s / 2):
+            break
+    return statistics.median(times), len(times), out
+
+
+def ort_session(model: Any) -> Any:
+    """An onnxruntime session on one thread for a ModelProto."""
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+
+
+def nnconvert_model(est: Any) -> Any:
+    import nnconvert
+
+    return nnconvert.to_onnx(nnconvert.convert(est), dtype="float32")
+
+
+def skl2onnx_model(est: Any, X: np.ndarray) -> Any:
+    import onnx
+    import skl2onnx
+
+    opset = min(onnx.defs.onnx_opset_version(), skl2onnx.get_latest_tested_opset_version())
+    opts = {id(est): {"zipmap": False}} if hasattr(est, "predict_proba") else None
+    return skl2onnx.to_onnx(est, X[:1].astype(np.float32), target_opset={"": opset, "ai.onnx.ml": 3}, options=opts)
+
+
+def _short(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".splitlines()[0]
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _agreement(spec: Spec, ref_labels: Any, ref_values: Any, labels: Any, values: Any) -> str:
+    """Label agreement in percent for classifiers (and max |Δp|), max |difference| for regressors."""
+    if not spec.classifier:
+        return f"Δ {np.max(np.abs(np.asarray(values, np.float64).reshape(-1) - ref_values)):.0e}"
+    got = np.asarray(labels).reshape(-1)
+    agree = float(np.mean(got.astype(ref_labels.dtype) == ref_labels)) * 100
+    text = "100%" if agree == 100 else f"{agree:.2f}%"
+    if spec.method == "predict_proba":
+        text += f", Δp {np.max(np.abs(np.asarray(values, np.float64) - ref_values)):.0e}"
+    return text
+
+
+def _engines(spec: Spec, est: Any, pool: np.ndarray) -> dict[str, tuple[Any, str, str] | str]:
+    """Untimed: each ONNX's session, its label output and its timed output, or an error line."""
+    engines: dict[str, tuple[Any, str, str] | str] = {}
+    for name in ("nnconvert", "skl2onnx"):
+        try:
+            with warnings.catch_warnings():  # reading SVC probA_/probB_ warns in scikit-learn 1.9
+                warnings.simplefilter("ignore", FutureWarning)
+                model = nnconvert_model(est) if name == "nnconvert" else skl2onnx_model(est, pool)
+            sess = ort_session(model)
+            outs = [o.name for o in sess.get_outputs()]
+            if name == "nnconvert":
+                engines[name] = (sess, "predict", spec.method)
+            else:  # skl2onnx: label first, then probabilities (a regressor has one output)
+                engines[name] = (sess, outs[0], outs[0] if spec.method == "predict" else outs[1])
+        except Exception as exc:  # reported in the table; the other engines still run
+            engines[name] = _short(exc)
+    return engines
+
+
+def bench_spec(spec: Spec, budget: Budget, quick: bool) -> tuple[str, list[tuple[int, dict[str, Cell]]]]:
+    """Fit and convert (untimed), then time the three engines on every batch size."""
+    est, pool, note = spec.make(quick)
+    engines = _engines(spec, est, pool)
+    rows = []
+    for n in budget.batches:
+        X64 = pool[:n].astype(np.float32).astype(np.float64)  # identical values for every engine
+        X32 = X64.astype(np.float32)
+        method = getattr(est, spec.method)
+        s, reps, ref = median_time(lambda m=method, X=X64: m(X), budget.cell_seconds[n], budget.max_repeats)
+        ref_values = np.asarray(ref, np.float64).reshape(len(X64), -1).squeeze(-1) if not spec.classifier else ref
+        ref_labels = None if not spec.classifier else np.asarray(ref if spec.method == "predict" else est.predict(X64))
+        cells = {"sklearn": Cell(s, reps)}
+        for name, engine in engines.items():
+            if isinstance(engine, str):
+                cells[name] = Cell(error=engine)
+                continue
+            sess, label_out, timed_out = engine
+            feed = {sess.get_inputs()[0].name: X32}
+            try:
+                wanted = list(dict.fromkeys([label_out, timed_out]))  # a regressor's two are one output
+                if n <= 10_000:  # warm-up; at 100 000 rows the work dwarfs first-call effects
+                    sess.run(wanted, feed)
+                s, reps, out = median_time(
+                    lambda sess=sess, w=wanted, f=feed: sess.run(w, f), budget.cell_seconds[n], budget.max_repeats
+                )
+                got = dict(zip(wanted, out, strict=True))
+                labels, values = got[label_out], got[timed_out]
+                cells[name] = Cell(s, reps, _agreement(spec, ref_labels, ref_values, labels, values))
+            except Exception as exc:
+                cells[name] = Cell(error=_short(exc))
+        rows.append((n, cells))
+        print(f"  {spec.name} n={n}: " + ", ".join(f"{k} {_fmt(c)}" for k, c in cells.items()), flush=True)
+    return note, rows
+
+
+def _fmt(c: Cell) -> str:
+    if c.seconds is None:
+        return "n/a"
+    s = c.seconds
+    return f"{s * 1e6:.0f} µs" if s < 1e-3 else f"{s * 1e3:.1f} ms" if s < 1 else f"{s:.2f} s"
+
+
+def _ratio(a: Cell, b: Cell) -> str:
+    return "n/a" if a.seconds is None or b.seconds is None else f"{a.seconds / b.seconds:.2f}"
+
+
+def startup_times(runs: int) -> list[tuple[str, float | None, str]]:
+    """Median wall time of ``nnconvert --help`` and ``python -c pass`` as subprocesses."""
+    exe = shutil.which("nnconvert", path=str(Path(sys.executable).parent)) or ""
+    cmds = [
+        ("python -c pass", [sys.executable, "-c", "pass"]),
+        ("nnconvert --help", [exe, "--help"] if exe else [sys.executable, "-m", "nnconvert", "--help"]),
+    ]
+    if runs > 2:  # a reference point: what importing scikit-learn alone costs
+        cmds.insert(1, ("python -c 'import sklearn'", [sys.executable, "-c", "import sklearn"]))
+    out = []
+    for label, cmd in cmds:
+        times, err = [], ""
+        for _ in range(runs + 1):  # the first run warms the file cache
+            t0 = time.perf_counter()
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            times.append(time.perf_counter() - t0)
+            if proc.returncode != 0:
+                err = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1][:70]
+                break
+        out.append((label, None if err else statistics.median(times[1:]), err))
+    return out
+
+
+def render(results: Results, startup: list[tuple[str, float | None, str]], budget: Budget) -> str:
+    import onnxruntime
+    import skl2onnx
+    import sklearn
+
+    lines = [
+        "## nnconvert benchmark",
+        "",
+        f"Median wall time per call over repeats until a budget of "
+        f"{', '.join(f'{v:g} s' for v in budget.cell_seconds.values())} per cell is spent for batches of "
+        f"{', '.join(map(str, budget.batches))} rows (at least 3 calls, up to {budget.max_repeats}, or 1-2 when one "
+        "call alone takes over half the budget); ONNX sessions are warmed up by an untimed run up to 10 000 rows. "
+        "**All onnxruntime sessions run with `intra_op_num_threads=1`** and BLAS is limited to one thread "
+        "(threadpoolctl), so every engine uses one core. scikit-learn gets float64 rows and runs the named method; "
+        "each ONNX session gets float32 rows of the same values and returns that output and its labels in one run. "
+        "Ratios > 1 mean nnconvert's ONNX is faster. Agreement: labels equal to the estimator's `predict` on the "
+        "whole batch (Δp: max |predict_proba difference|; "
+        "Δ: max |prediction difference| for regressors).",
+        "",
+        f"Python {platform.python_version()}, scikit-learn {sklearn.__version__}, onnxruntime "
+        f"{onnxruntime.__version__}, skl2onnx {skl2onnx.__version__}, {platform.machine()} with "
+        f"{os.cpu_count()} CPUs ({platform.processor() or platform.system()}).",
+        "",
+        "| model | method | rows | sklearn | nnconvert ORT | skl2onnx ORT | sklearn / nnconvert "
+        "| skl2onnx / nnconvert | nnconvert agrees | skl2onnx agrees |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    notes = []
+    for spec, note, rows in results:
+        model = f"{spec.name} ({note})" if note else spec.name
+        for n, c in rows:
+            nn, sk = c["nnconvert"], c["skl2onnx"]
+            lines.append(
+                f"| {model} | {spec.method} | {n} | {_fmt(c['sklearn'])} | {_fmt(nn)} | {_fmt(sk)} | "
+                f"{_ratio(c['sklearn'], nn)} | {_ratio(sk, nn)} | {nn.agree or '-'} | {sk.agree or '-'} |"
+            )
+            for name, cell in (("nnconvert", nn), ("skl2onnx", sk)):
+                if cell.error and (spec.name, name, cell.error) not in notes:
+                    notes.append((spec.name, name, cell.error))
+    if notes:
+        lines += ["", "Not measured:", ""] + [f"- {m} / {e}: {err}" for m, e, err in notes]
+    lines += ["", "### Start-up", "", "| command | median wall time |", "|---|---:|"]
+    for label, s, err in startup:
+        lines.append(f"| `{label}` | {f'{s * 1e3:.0f} ms' if s is not None else 'failed: ' + err} |")
+    return "\n".join(lines) + "\n"
+
+
+def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float | None, str]]]:
+    """Run the specs and the start-up timing, write the markdown table to ``--out``, print it."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", default="bench_results.md", help="markdown file to write")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
+    ap.add_argument("--only", default="", help="run only specs whose name contains this text")
+    args = ap.parse_args(argv)
+    from threadpoolctl import threadpool_limits
+
+    budget = QUICK if args.quick else FULL
+    results: Results = []
+    with threadpool_limits(limits=1):
+        for spec in specs():
+            if args.only in spec.name:
+                print(f"{spec.name} ...", flush=True)
+                results.append((spec, *bench_spec(spec, budget, args.quick)))
+    startup = startup_times(budget.startup_runs)
+    text = render(results, startup, budget)
+    Path(args.out).write_text(text, encoding="utf-8")
+    print(text)
+    return results, startup
+
+
+def main(argv: list[str] | None = None) -> int:
+    run(argv)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

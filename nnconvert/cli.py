@@ -1,0 +1,268 @@
+"""The ``nnconvert`` command line: thin click commands over the library.
+
+Every command parses its options, calls the library and prints. Errors nnconvert raises on
+purpose (:class:`nnconvert.errors.NnconvertError`) become one ``Error: ...`` line on stderr and
+the error's exit code (1: the conversion cannot be done; 2: any other trouble); ``verify``
+exits like ``diff`` (0 equivalent, 1 not equivalent, 2 trouble). Anything else is reported as
+one ``Error: internal error: ...`` line with exit 2, never a traceback. Heavy libraries are
+imported inside the commands so ``nnconvert --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from nnconvert import __version__
+from nnconvert.cli_support import atomic_path, check_output, handle_errors, one_line, open_source, write_atomic
+from nnconvert.errors import ModelLoadError
+
+_PATH = click.Path(dir_okay=False)  # existence is checked by the loaders, with a one-line error
+_DTYPE = click.Choice(["float32", "float64"])
+_CHUNK = click.option(
+    "--chunk-rows", type=click.IntRange(1), default=65536, show_default=True, help="Rows per chunk (bounds memory)."
+)
+_TRUST = click.option("--trust", is_flag=True, help="Load pickles with any globals (only for files you trust).")
+_FORCE = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+_TARGET = click.option("--target-column", help="Label column of the data to drop (header name or 0-based index).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="nnconvert")
+def cli() -> None:
+    """nnconvert: fitted classical ML models as the exact neural networks they are.
+
+    Convert a model to ONNX (default-domain operators only) or a JSON network spec, prove the
+    network equivalent to the estimator with `verify`, and look at it with `inspect`, `draw`
+    and `explain`.
+    """
+
+
+@cli.command()
+@click.argument("model", type=_PATH)
+@click.option("-o", "--output", "out", type=_PATH, required=True, help="File to write (.onnx or .json).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["onnx", "json"]), help="Output format [default: from OUT's suffix]."
+)
+@click.option("--dtype", type=_DTYPE, help="Float type of the ONNX graph's input and outputs [default: float32].")
+@click.option("--opset", type=click.IntRange(1), help="ONNX opset [default: newest the installed onnxruntime runs].")
+@click.option("--no-simplify", is_flag=True, help="Keep consecutive affine layers apart (no folding).")
+@_TRUST
+@_FORCE
+@handle_errors()
+def convert(
+    model: str,
+    out: str,
+    fmt: str | None,
+    dtype: str | None,
+    opset: int | None,
+    no_simplify: bool,
+    trust: bool,
+    force: bool,
+) -> None:
+    """Convert MODEL (pickle/joblib/skops model or JSON network spec) to OUT.
+
+    OUT is written atomically (a failure never leaves a partial file) and an existing OUT is
+    kept unless --force. Exit 1 when the model cannot be converted, 2 on other trouble.
+    """
+    if fmt is None:
+        fmt = {".onnx": "onnx", ".json": "json"}.get(Path(out).suffix.lower())
+        if fmt is None:
+            raise click.UsageError(
+                f"cannot tell the format of {out!r} from its suffix; use .onnx or .json, or --format"
+            )
+    if fmt == "json" and (dtype is not None or opset is not None):
+        raise click.UsageError("--dtype and --opset apply to ONNX output; a JSON spec always holds float64 weights")
+    src = open_source(model, trust=trust, simplify=not no_simplify)
+    path = check_output(out, force=force, inputs=[model])
+    if src.kind == "onnx":
+        raise ModelLoadError(f"{model} is already ONNX; convert reads a model or a JSON network spec")
+    network = src.ir()
+    from nnconvert.cli_output import summary
+
+    if fmt == "onnx":
+        from nnconvert.exporters.onnx import default_opset, to_onnx
+
+        dtype = dtype or "float32"
+        opset = opset or default_opset()
+        write_atomic(path, to_onnx(network, dtype=dtype, opset=opset).SerializeToString())
+    else:
+        from nnconvert.exporters.json_spec import dumps
+
+        write_atomic(path, dumps(network))
+    click.echo(summary(network, out, fmt, dtype, opset))
+
+
+@cli.command()
+@click.argument("model", type=_PATH)
+@click.argument("network", type=_PATH, required=False)
+@click.option("--data", type=_PATH, help="Rows to check: CSV (header optional), .npy or .npz.")
+@click.option(
+    "--synthetic", type=click.IntRange(1), help="Check N generated rows near the network's decision boundaries."
+)
+@_TARGET
+@click.option(
+    "--dtype", type=_DTYPE, help="Float type the network runs in [default: float32 for ONNX, float64 for JSON]."
+)
+@click.option("--atol", type=float, help="Absolute tolerance [default: 1e-9 in float64, 1e-4 in float32].")
+@click.option("--rtol", type=float, help="Relative tolerance [default: 1e-9 in float64, 1e-4 in float32].")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_TRUST
+@_CHUNK
+@click.pass_context
+@handle_errors(force_code=2)
+def verify(ctx: click.Context, model: str, network: str | None, data: str | None, synthetic: int | None, target_column: str | None,
+           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, trust: bool, chunk_rows: int) -> None:  # fmt: skip
+    """Check that NETWORK computes what MODEL computes, on --data or --synthetic rows.
+
+    NETWORK is an ONNX file (run in onnxruntime) or a JSON spec (numpy runtime). Without it,
+    MODEL is converted in memory and both the numpy runtime (float64) and onnxruntime (--dtype,
+    default float32) are checked. Exit like diff: 0 equivalent, 1 not equivalent, 2 trouble.
+    """
+    from nnconvert.verify_run import check_feature_names, plan_checks, run_checks
+
+    if (data is None) == (synthetic is None):
+        raise click.UsageError("give exactly one of --data FILE or --synthetic N")
+    src = open_source(model, trust=trust)
+    if src.kind != "model":
+        raise ModelLoadError(
+            f"MODEL must be the fitted model file (pickle/joblib/skops), not {src.kind.upper()}: verify compares a network with its estimator"
+        )
+    plan = plan_checks(src, network, dtype)
+    if data is not None:
+        check_feature_names(data, target_column, plan.feature_names)
+    report = run_checks(
+        plan, data=data, synthetic=synthetic, target_column=target_column, chunk_rows=chunk_rows, atol=atol, rtol=rtol
+    )
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
+    ctx.exit(0 if report.equivalent else 1)
+
+
+@cli.command()
+@click.argument("network", type=_PATH)
+@click.option("--data", type=_PATH, required=True, help="Rows to predict: CSV (header optional), .npy or .npz.")
+@click.option("-o", "--output", "out", type=_PATH, help="CSV file to write [default: stdout].")
+@_TARGET
+@click.option("--dtype", type=_DTYPE, help="Float type for JSON specs and models (numpy runtime) [default: float64].")
+@_TRUST
+@_FORCE
+@_CHUNK
+@handle_errors()
+def predict(
+    network: str,
+    data: str,
+    out: str | None,
+    target_column: str | None,
+    dtype: str | None,
+    trust: bool,
+    force: bool,
+    chunk_rows: int,
+) -> None:
+    """Run NETWORK (ONNX, JSON spec, or a model converted in memory) on --data; write CSV.
+
+    Columns: predict, then the other outputs (predict_proba[<class>], decision_function, ...).
+    """
+    from nnconvert.verify_run import predict_rows
+
+    src = open_source(network, trust=trust)
+    path = check_output(out, force=force, inputs=[network, data]) if out else None
+    if path is None:
+        rows = predict_rows(src, data, sys.stdout, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
+    else:
+        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            rows = predict_rows(src, data, fh, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
+        click.echo(f"wrote {rows} predictions to {out}", err=True)
+
+
+@cli.command()
+@click.argument("file", type=_PATH)
+@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+@_TRUST
+@handle_errors()
+def inspect(file: str, as_json: bool, trust: bool) -> None:
+    """Describe FILE (model, ONNX file or JSON spec): estimator, layers, parameters, operators, I/O contract."""
+    from nnconvert.inspection import describe, format_text
+
+    d = describe(open_source(file, trust=trust))
+    click.echo(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+@handle_errors()
+def list_(as_json: bool) -> None:
+    """List the supported estimators by family, and the network each becomes."""
+    from nnconvert.registry import entries, resolve
+
+    rows = [
+        {
+            "estimator": e.path,
+            "family": e.family,
+            "architecture": e.architecture,
+            "installed": resolve(e.path) is not None,
+        }
+        for e in entries()
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    family = None
+    for r in rows:
+        if r["family"] != family:
+            family = r["family"]
+            click.echo(f"{family}:")
+        mark = "" if r["installed"] else "  (library not installed)"
+        click.echo(f"  {r['estimator']:<52} {r['architecture']}{mark}")
+
+
+@cli.command()
+@click.argument("source", metavar="MODEL|NETWORK", type=_PATH)
+@click.option("-o", "--output", "out", type=_PATH, required=True, help="Picture to write: .svg, .png or .dot.")
+@click.option(
+    "--max-neurons",
+    type=click.IntRange(2),
+    default=12,
+    show_default=True,
+    help="Neurons shown per layer before collapsing.",
+)
+@_TRUST
+@_FORCE
+@handle_errors()
+def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> None:
+    """Draw the network of MODEL or a JSON spec: neurons in columns, one per layer."""
+    from nnconvert.draw import draw as draw_network
+
+    if Path(out).suffix.lower() not in (".svg", ".png", ".dot"):
+        raise click.UsageError(f"cannot draw to {out!r}: use a .svg, .png or .dot file")
+    src = open_source(source, trust=trust)
+    path = check_output(out, force=force, inputs=[source])
+    network = src.ir()
+    with atomic_path(path) as tmp:
+        draw_network(network, tmp, max_neurons=max_neurons)
+    click.echo(f"wrote {out}")
+
+
+@cli.command()
+@click.argument("source", metavar="MODEL|NETWORK", type=_PATH)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@_TRUST
+@handle_errors()
+def explain(source: str, fmt: str, trust: bool) -> None:
+    """Explain the network of MODEL or a JSON spec in words and formulas, with its own numbers."""
+    from nnconvert.explain import explain as explain_network
+
+    click.echo(explain_network(open_source(source, trust=trust).ir(), fmt=fmt))
+
+
+def main() -> None:
+    """Console entry point: click's own handling, plus one line for anything unexpected."""
+    try:
+        cli.main(prog_name="nnconvert")
+    except SystemExit:
+        raise
+    except Exception as exc:
+        click.echo(f"Error: internal error: {type(exc).__name__}: {one_line(exc)}", err=True)
+        sys.exit(2)

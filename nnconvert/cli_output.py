@@ -1,0 +1,81 @@
+"""Text the CLI prints: the convert summary line and prediction CSV.
+
+Prediction CSV has a header; the ``predict`` column comes first, then one column per 1-D
+output (``decision_function``) or one per output column of a 2-D one, named after the class
+where the column is a class (``predict_proba[setosa]``) and after its index otherwise
+(``transform[0]``). Numbers are written in their shortest round-trip form for their dtype
+(float32 values as float32), so the CSV holds exactly what the network computed.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+import numpy as np
+
+from nnconvert import ir
+
+_PER_CLASS = ("predict_proba", "decision_function", "predict_log_proba")
+
+
+def summary(network: ir.Network, out: str, fmt: str, dtype: str | None, opset: int | None) -> str:
+    """One line: what was written (estimator, layers, parameters, outputs, dtype, opset)."""
+    m = network.meta
+    layers = sum(isinstance(n, (ir.Dense, ir.Distance)) for n in network.nodes)
+    what = m.estimator_name
+    if m.classes is not None:
+        what += f", {len(m.classes)} classes"
+    what += f", {network.n_features} features"
+    parts = [
+        f"wrote {out} ({fmt}): {what}",
+        f"{layers} neuron layer{'s' * (layers != 1)} ({len(network.nodes)} nodes)",
+        f"{network.n_parameters} parameters",
+        f"outputs {', '.join(network.outputs)}",
+    ]
+    parts.append(f"{dtype}, opset {opset}" if fmt == "onnx" else "float64 weights")
+    return "; ".join(parts)
+
+
+def column_names(name: str, value: np.ndarray, classes: Sequence[Any] | None) -> list[str]:
+    """CSV header cells for one output (see the module doc)."""
+    if value.ndim == 1:
+        return [name]
+    width = value.shape[1]
+    if name in _PER_CLASS and classes is not None and len(classes) == width:
+        return [f"{name}[{c}]" for c in classes]
+    return [f"{name}[{i}]" for i in range(width)]
+
+
+def ordered(outputs: Mapping[str, np.ndarray]) -> list[str]:
+    """Output names with ``predict`` first, the rest in the network's order."""
+    return sorted(outputs, key=lambda k: (k != "predict", list(outputs).index(k)))
+
+
+def _cells(value: np.ndarray) -> list[list[str]]:
+    arr = value.reshape(len(value), -1)
+    if arr.dtype.kind == "O":
+        arr = arr.astype(str)
+    return [[str(v) for v in row] for row in arr]  # numpy scalars print their shortest repr
+
+
+class PredictionWriter:
+    """Writes prediction chunks as CSV rows; the header comes from the first chunk."""
+
+    def __init__(self, stream: IO[str], classes: Sequence[Any] | None) -> None:
+        self.writer = csv.writer(stream, lineterminator="\n")
+        self.classes = classes
+        self.names: list[str] | None = None
+        self.rows = 0
+
+    def write(self, outputs: Mapping[str, np.ndarray]) -> None:
+        names = ordered(outputs)
+        if self.names is None:
+            self.names = names
+            header = [c for n in names for c in column_names(n, np.asarray(outputs[n]), self.classes)]
+            self.writer.writerow(header)
+        parts = [_cells(np.asarray(outputs[n])) for n in self.names]
+        for i in range(len(parts[0]) if parts else 0):
+            self.writer.writerow([c for p in parts for c in p[i]])
+        self.rows += len(parts[0]) if parts else 0

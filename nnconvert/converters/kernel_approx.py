@@ -1,0 +1,55 @@
+"""Kernel approximations as transformer networks (``sklearn/kernel_approximation.py``).
+
+- RBFSampler: ``transform = sqrt(2 / n_components) cos(x @ random_weights_ + random_offset_)``
+- Nystroem: ``transform = K(x, components_) @ normalization_.T``: kernel neurons, then a dense layer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnconvert.builder import GraphBuilder
+from nnconvert.converters.kernels import check_kernel, kernel_layer, pairwise_gamma
+from nnconvert.registry import register
+
+
+@register(
+    "sklearn.kernel_approximation.RBFSampler",
+    "dense (random_weights_, random_offset_) -> cos -> scale sqrt(2/n_components) = transform",
+)
+def rbf_sampler(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``transform = sqrt(2 / n_components) * cos(x @ random_weights_ + random_offset_)``."""
+    W = np.asarray(est.random_weights_, dtype=np.float64)
+    z = g.dense(
+        x, W, est.random_offset_, source={"weight": "random_weights_", "bias": "random_offset_"}, hint="projection"
+    )
+    c = g.act(z, "cos", hint="random_features")
+    scale = (2.0 / est.n_components) ** 0.5  # the same float scikit-learn multiplies by
+    return {"transform": g.scale(c, scale, 0.0, source={"weight": "sqrt(2 / n_components)"}, hint="rbf_features")}
+
+
+@register(
+    "sklearn.kernel_approximation.Nystroem", "kernel neurons (1 per component) -> dense (normalization_.T) = transform"
+)
+def nystroem(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``transform = K(x, components_) @ normalization_.T`` with ``Nystroem._get_kernel_params``."""
+    kernel = check_kernel(est.kernel, "Nystroem")
+    params = dict(est.kernel_params or {})
+    for name in ("gamma", "degree", "coef0"):
+        if getattr(est, name) is not None:
+            params[name] = getattr(est, name)
+    comps = np.asarray(est.components_, dtype=np.float64)
+    K = kernel_layer(
+        g, x, comps, kernel,
+        gamma=pairwise_gamma(params.get("gamma"), comps.shape[1]),
+        degree=params.get("degree", 3), coef0=params.get("coef0", 1.0),  # pairwise_kernels' defaults
+        centres_name="components_", owner="Nystroem",
+    )  # fmt: skip
+    norm = np.asarray(est.normalization_, dtype=np.float64)
+    return {
+        "transform": g.dense(
+            K, norm.T, np.zeros(norm.shape[0]), source={"weight": "normalization_.T"}, hint="nystroem_features"
+        )
+    }

@@ -1,0 +1,407 @@
+"""Load fitted models from pickle, joblib and skops files without running untrusted code.
+
+A pickle is a program: every ``GLOBAL``/``STACK_GLOBAL`` opcode asks the unpickler for an
+object by ``(module, name)`` and ``REDUCE`` calls it. Without ``trust`` we load through
+unpicklers whose ``find_class`` returns only objects of an allow-list (``_allowed()``),
+looked up by the names as written in the file *before* anything is imported, so a
+payload naming ``posix.system`` is refused without ``posix`` (or anything else) being
+touched. See https://docs.python.org/3/library/pickle.html#restricting-globals.
+"""
+
+from __future__ import annotations
+
+import _compat_pickle
+import functools
+import inspect
+import io
+import pickle
+import pickletools
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from nnconvert.errors import ModelLoadError, NnconvertError, UntrustedModel
+
+SUFFIXES = (".pkl", ".pickle", ".joblib", ".skops")
+# joblib.dump picks a compressor from these extensions (joblib/compressor.py).
+_COMPRESSION_SUFFIXES = (".z", ".gz", ".bz2", ".xz", ".lzma", ".lz4")
+_ZIP_MAGIC = b"PK\x03\x04"
+_PICKLE_OPCODES = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes)
+_JOBLIB_MARK = b"NumpyArrayWrapper"
+
+
+def load_model(path: str | Path, *, trust: bool = False) -> Any:
+    """Read the fitted model in ``path`` (``.pkl``/``.pickle``/``.joblib``/``.skops``).
+
+    The format is told by content (zip -> skops, compressor magic -> compressed joblib,
+    else a pickle stream, joblib's or plain). Without ``trust`` only allow-listed globals
+    load; anything else raises :class:`UntrustedModel` before it can run.
+    """
+    path = Path(path)
+    name = path.name
+    _check_suffix(path)
+    if not path.exists():
+        raise ModelLoadError(f"no such file: {path}")
+    if path.is_dir():
+        raise ModelLoadError(f"{path} is a directory, not a model file")
+    try:
+        with path.open("rb") as f:
+            head = f.read(8)
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if not head:
+        raise ModelLoadError(f"{name} is empty")
+    obj = _load_skops(path, trust) if head.startswith(_ZIP_MAGIC) else _load_pickled(path, trust)
+    return _check_model(obj, name)
+
+
+def _check_suffix(path: Path) -> None:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES and len(suffixes) > 1:
+        suffixes = suffixes[:-1]  # model.joblib.gz, model.pkl.xz
+    if not suffixes or suffixes[-1] not in SUFFIXES:
+        shown = "".join(path.suffixes[-1:]) or "no suffix"
+        hint = " (JSON network specs are read by the commands that take a spec)" if shown.lower() == ".json" else ""
+        raise ModelLoadError(
+            f"cannot load {path.name}: {shown} is not a model format; supported: {', '.join(SUFFIXES)} (joblib files may add {', '.join(_COMPRESSION_SUFFIXES)}){hint}"
+        )
+
+
+# ---------------------------------------------------------------------------- pickles
+
+
+def _refuse(file: str, module: str, name: str) -> UntrustedModel:
+    return UntrustedModel(
+        f"refusing to load {file}: it asks for global '{module}.{name}', which nnconvert does not allow; pass --trust if you trust this file"
+    )
+
+
+def _find_allowed(file: str, module: str, name: str) -> Any:
+    """The allow-listed object for ``(module, name)``; never imports anything."""
+    if not isinstance(module, str) or not isinstance(name, str):
+        raise _refuse(file, str(module), str(name))
+    # Python 2 names (__builtin__, copy_reg) that Python 3 still writes for protocols < 3;
+    # mirrors pickle._Unpickler.find_class's fix_imports branch.
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        module, name = _compat_pickle.NAME_MAPPING[(module, name)]
+    elif module in _compat_pickle.IMPORT_MAPPING:
+        module = _compat_pickle.IMPORT_MAPPING[module]
+    obj = _allowed().get((module, name))
+    if obj is None:
+        raise _refuse(file, module, name)
+    return obj
+
+
+@functools.cache
+def _allowed_for(registry_paths: frozenset[str]) -> dict[tuple[str, str], Any]:
+    return _allowed_globals(registry_paths)
+
+
+def _allowed() -> dict[tuple[str, str], Any]:
+    from nnconvert.registry import pickle_allow_list
+
+    return _allowed_for(frozenset(pickle_allow_list()))
+
+
+class SafeUnpickler(pickle.Unpickler):
+    """``pickle.Unpickler`` whose ``find_class`` serves only the allow-list."""
+
+    def __init__(self, file: BinaryIO, *, filename: str) -> None:
+        super().__init__(file)
+        self._filename = filename
+
+    def find_class(self, module: str, name: str) -> Any:
+        return _find_allowed(self._filename, module, name)
+
+
+def _safe_joblib_unpickler(stream: BinaryIO, filename: str) -> Any:
+    """joblib's NumpyUnpickler (so NumpyArrayWrapper arrays are read back from the stream
+    after their pickled header, joblib/numpy_pickle.py) with the allow-list ``find_class``.
+    joblib routes object arrays' nested pickles through the same ``find_class``."""
+    from joblib.numpy_pickle import NumpyUnpickler
+
+    class SafeNumpyUnpickler(NumpyUnpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            return _find_allowed(filename, module, name)
+
+    return SafeNumpyUnpickler(filename, stream, ensure_native_byte_order=True)
+
+
+def _decompressed(path: Path, *, trust: bool = False) -> bytes:
+    """The pickle stream of ``path``: the file itself, or joblib-compressed content inflated."""
+    from joblib.compressor import _COMPRESSORS
+    from joblib.numpy_pickle_utils import _detect_compressor
+
+    with path.open("rb") as f:
+        kind = _detect_compressor(f)
+        if kind == "compat":
+            if trust:
+                return b"\x80\x02"  # joblib.load reads the old format itself
+            raise ModelLoadError(
+                f"{path.name} was written by joblib < 0.10, whose format nnconvert cannot check; re-save it with a current joblib (or pass --trust)"
+            )
+        if kind in _COMPRESSORS:
+            try:
+                with _COMPRESSORS[kind].decompressor_file(f) as z:
+                    return z.read()
+            except ValueError as exc:  # lz4 not installed
+                raise ModelLoadError(f"cannot decompress {path.name}: {exc}") from None
+        return f.read()
+
+
+def _check_protocol(data: bytes, name: str) -> None:
+    if data[:1] not in _PICKLE_OPCODES:
+        what = " (it looks like JSON)" if data.lstrip()[:1] in (b"{", b"[") else ""
+        raise ModelLoadError(f"{name} is not a pickle, joblib or skops file{what}")
+    if data[:1] == pickle.PROTO and len(data) > 1 and data[1] > pickle.HIGHEST_PROTOCOL:
+        raise ModelLoadError(
+            f"{name} uses pickle protocol {data[1]}; this Python reads protocols up to {pickle.HIGHEST_PROTOCOL} (re-save it with a lower protocol or load it with a newer Python)"
+        )
+
+
+def _load_pickled(path: Path, trust: bool) -> Any:
+    name = path.name
+    if not trust:
+        _allowed()  # build the allow-list outside the try: its failures are nnconvert's, not the file's
+    try:
+        if trust:
+            _check_protocol(_decompressed(path, trust=True), name)
+            import joblib
+
+            return joblib.load(path)  # plain pickles too; runs whatever the file asks
+        data = _decompressed(path)
+        if not data:
+            raise ModelLoadError(f"{name} is empty once decompressed")
+        _check_protocol(data, name)
+        stream = io.BytesIO(data)
+        if _JOBLIB_MARK in data:
+            return _safe_joblib_unpickler(stream, name).load()
+        return SafeUnpickler(stream, filename=name).load()
+    except NnconvertError:
+        raise
+    except (EOFError, pickle.UnpicklingError) as exc:
+        raise ModelLoadError(f"{name} is truncated or corrupt: {_one_line(exc)}") from None
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read {name}: {_one_line(exc)}") from None
+    except RecursionError:
+        raise ModelLoadError(f"{name} is nested too deeply to load") from None
+    except MemoryError:
+        raise ModelLoadError(f"{name} does not fit in memory") from None
+    except Exception as exc:  # a malformed stream fails in many ways (TypeError, ValueError, ...)
+        raise ModelLoadError(f"cannot load {name}: {type(exc).__name__}: {_one_line(exc)}") from None
+
+
+# ---------------------------------------------------------------------------- allow-list
+
+# Generic helper classes that pickles of supported scikit-learn models hold (found by
+# pickling every conformance case): label binarizers, SGD loss objects
+# (sklearn/linear_model/_sgd_fast.pyx), Cython/Python loss objects and their links
+# (sklearn/_loss/), and CV splitters passed as ``cv=``. Classes only, never functions.
+# fmt: off
+_LOSSES = [
+    "HalfSquaredError", "AbsoluteError", "PinballLoss", "HuberLoss", "HalfPoissonLoss", "HalfGammaLoss",
+    "HalfTweedieLoss", "HalfTweedieLossIdentity", "HalfBinomialLoss", "ExponentialLoss", "HalfMultinomialLoss"
+]
+_SGD_LOSSES = [
+    "Hinge", "SquaredHinge", "ModifiedHuber", "Log", "SquaredLoss", "Huber", "EpsilonInsensitive",
+    "SquaredEpsilonInsensitive"
+]
+_LINKS = ["Interval", "IdentityLink", "LogLink", "LogitLink", "HalfLogitLink", "MultinomialLogit"]
+_SPLITTERS = [
+    "KFold", "StratifiedKFold", "RepeatedKFold", "RepeatedStratifiedKFold", "ShuffleSplit",
+    "StratifiedShuffleSplit", "GroupKFold", "LeaveOneOut", "PredefinedSplit"
+]
+_SPARSE = [f"{f}_{k}" for f in ("csr", "csc", "coo", "bsr", "dia", "lil", "dok") for k in ("matrix", "array")]
+_BIT_GENERATORS = ["MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64", "RandomState", "Generator", "SeedSequence"]
+_SUPPORT_CLASSES = (
+    "sklearn.preprocessing.LabelBinarizer",
+    "sklearn.preprocessing.LabelEncoder",
+    *(f"sklearn.linear_model._sgd_fast.{n}" for n in _SGD_LOSSES),
+    *(f"sklearn._loss._loss.Cy{n}" for n in _LOSSES),
+    *(f"sklearn._loss.loss.{n}" for n in _LOSSES),
+    *(f"sklearn._loss.link.{n}" for n in _LINKS),
+    *(f"sklearn.model_selection.{n}" for n in _SPLITTERS),
+    "numpy.ndarray",
+    "numpy.dtype",
+    "numpy.ma.MaskedArray",
+    *(f"numpy.random.{n}" for n in _BIT_GENERATORS),
+    *(f"scipy.sparse.{n}" for n in _SPARSE),
+    "joblib.numpy_pickle.NumpyArrayWrapper",
+    "collections.OrderedDict",
+)
+# Data types a pickle may rebuild (pickle writes them as builtins / __builtin__ globals).
+_BUILTINS = [
+    "dict", "list", "tuple", "set", "frozenset", "slice", "range", "complex", "bytearray", "bytes", "str",
+    "int", "float", "bool", "object"
+]
+# fmt: on
+
+
+def _latin1_encode(obj: str, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+    """``_codecs.encode`` as protocols <= 2 use it for ``bytes`` (pickle.py ``save_bytes``):
+    latin-1 only, so no codec module can be looked up on a file's behalf."""
+    if not isinstance(obj, str) or encoding.replace("-", "").replace("_", "").lower() != "latin1" or errors != "strict":
+        raise pickle.UnpicklingError(f"refusing _codecs.encode({type(obj).__name__}, {encoding!r})")
+    return obj.encode("latin-1")
+
+
+def _reconstruction_functions() -> dict[tuple[str, str], Any]:
+    """numpy's pickle reconstructors (numpy/_core/numeric.py ``_frombuffer`` for protocol 5,
+    multiarray ``_reconstruct``/``scalar``, numpy/random/_pickle.py ctors), under the
+    numpy 1.x (``numpy.core``) and 2.x (``numpy._core``) module names, plus
+    ``copyreg._reconstructor`` (protocols 0-1; it only calls the classes it is given)."""
+    import copyreg
+
+    import numpy.random._pickle as random_pickle
+    from numpy._core import multiarray, numeric
+    from numpy.ma import core as ma_core
+    from numpy.random import bit_generator
+
+    table: dict[tuple[str, str], Any] = {("copyreg", "_reconstructor"): copyreg._reconstructor}
+    for core in ("numpy.core", "numpy._core"):
+        table[(f"{core}.multiarray", "_reconstruct")] = multiarray._reconstruct
+        table[(f"{core}.multiarray", "scalar")] = multiarray.scalar
+        table[(f"{core}.numeric", "_frombuffer")] = numeric._frombuffer
+    table[("numpy.ma.core", "_mareconstruct")] = ma_core._mareconstruct
+    for ctor in ("__bit_generator_ctor", "__generator_ctor", "__randomstate_ctor"):
+        table[("numpy.random._pickle", ctor)] = getattr(random_pickle, ctor)
+    table[("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence")] = bit_generator.__pyx_unpickle_SeedSequence
+    for enc in ("_codecs", "codecs"):
+        table[(enc, "encode")] = _latin1_encode
+    return table
+
+
+# Functions from these packages are never allowed, even when a converter declares one:
+# they reach the OS, the import system or other unpicklers, or (numpy.load,
+# sklearn.utils.*) are general helpers far beyond rebuilding data.
+_NO_FUNCTIONS_FROM = frozenset(
+    [
+        "builtins",
+        "os",
+        "posix",
+        "nt",
+        "sys",
+        "subprocess",
+        "shutil",
+        "io",
+        "codecs",
+        "_codecs",
+        "importlib",
+        "runpy",
+        "code",
+        "ctypes",
+        "pickle",
+        "_pickle",
+        "marshal",
+        "functools",
+        "operator",
+        "numpy",
+        "scipy",
+        "sklearn",
+        "joblib",
+        "skops",
+        "nnconvert",
+    ]
+)
+
+
+def _allowable(obj: Any) -> bool:
+    """Classes and ufuncs; plain functions only from the model libraries (``skelm.utils.dummy``)."""
+    if isinstance(obj, type | np.ufunc):
+        return True
+    return inspect.isfunction(obj) and obj.__module__.split(".")[0] not in _NO_FUNCTIONS_FROM
+
+
+def _pickled_name(obj: Any) -> tuple[str, str]:
+    """The ``(module, name)`` pickle writes for ``obj`` (pickle.py ``save_global``)."""
+    if isinstance(obj, np.ufunc):  # scipy's ufuncs have no __module__; pickle searches for them
+        return getattr(obj, "__module__", None) or pickle.whichmodule(obj, obj.__name__), obj.__name__
+    return obj.__module__, obj.__qualname__
+
+
+def _allowed_globals(registry_paths: frozenset[str]) -> dict[tuple[str, str], Any]:
+    """``(module, name) -> object`` for every global a supported model's pickle may ask for.
+
+    Each class is listed under its public path and under ``(cls.__module__, cls.__qualname__)``,
+    the name pickle writes. Only our own list is imported here, never a file's names.
+    """
+    import builtins
+
+    from nnconvert.registry import resolve
+
+    table = _reconstruction_functions()
+    for name in _BUILTINS:
+        table[("builtins", name)] = getattr(builtins, name)
+    table[("builtins", "Ellipsis")] = Ellipsis
+    table[("builtins", "NotImplemented")] = NotImplemented
+    dtypes = (getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith("DType"))
+    for kind in {*np.sctypeDict.values(), *dtypes}:  # scalar types (np.float64) and DType classes
+        table[(kind.__module__, kind.__qualname__)] = kind
+    for ufunc in (getattr(np, n) for n in dir(np)):
+        if isinstance(ufunc, np.ufunc):  # pure arithmetic (np.tanh as a hidden activation, ...)
+            table[("numpy", ufunc.__name__)] = ufunc
+    for path in (*sorted(registry_paths), *_SUPPORT_CLASSES):
+        obj = resolve(path)
+        if not _allowable(obj):
+            continue  # library not installed, or a function nnconvert never lets a file call
+        module, _, name = path.rpartition(".")
+        table[(module, name)] = obj
+        table[_pickled_name(obj)] = obj
+    return table
+
+
+# ---------------------------------------------------------------------------- skops
+
+
+def _load_skops(path: Path, trust: bool) -> Any:
+    """``skops.io.load`` trusting exactly the reported types we allow (or all with ``trust``)."""
+    import skops.io as sio
+
+    name = path.name
+    try:
+        untrusted = list(sio.get_untrusted_types(file=path))
+    except Exception as exc:
+        raise ModelLoadError(f"{name} is not a valid skops file: {_one_line(exc)}") from None
+    allowed = {f"{m}.{n}" for m, n in _allowed()}
+    refused = [t for t in untrusted if t not in allowed]
+    if refused and not trust:
+        listed = ", ".join(f"'{t}'" for t in sorted(refused))
+        raise UntrustedModel(
+            f"refusing to load {name}: it holds types {listed}, which nnconvert does not allow; pass --trust if you trust this file"
+        )
+    try:
+        return sio.load(path, trusted=untrusted)
+    except NnconvertError:
+        raise
+    except Exception as exc:
+        raise ModelLoadError(f"cannot load {name}: {type(exc).__name__}: {_one_line(exc)}") from None
+
+
+# ---------------------------------------------------------------------------- checks
+
+# fmt: off
+_NOT_MODELS: tuple[type, ...] = (
+    list, tuple, set, frozenset, str, bytes, bytearray, bool, int, float, complex, type(None),
+    np.ndarray, np.generic, np.random.RandomState, np.random.Generator,
+)
+# fmt: on
+
+
+def _check_model(obj: Any, name: str) -> Any:
+    """Reject plain data; dicts pass (hpelm ``save()`` files are pickled dicts of arrays)."""
+    import scipy.sparse
+
+    if isinstance(obj, dict) or not (isinstance(obj, _NOT_MODELS) or scipy.sparse.issparse(obj)):
+        return obj
+    if obj is None:
+        raise ModelLoadError(f"{name} holds None, not a fitted model")
+    kind = type(obj)
+    label = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+    article = "an" if label[0] in "aeiou" else "a"
+    raise ModelLoadError(f"{name} holds {article} {label}, not a fitted model")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__
