@@ -393,3 +393,4 @@ class Network:
 
 
 from nnconvert import ir_coupling as _ir_coupling  # noqa: E402,F401  (registers pairwise_coupling)
+from nnconvert import ir_monomials as _ir_monomials  # noqa: E402,F401  (registers monomials)

@@ -87,21 +87,23 @@ def _find_allowed(file: str, module: str, name: str) -> Any:
         module, name = _compat_pickle.NAME_MAPPING[(module, name)]
     elif module in _compat_pickle.IMPORT_MAPPING:
         module = _compat_pickle.IMPORT_MAPPING[module]
-    obj = _allowed().get((module, name))
+    obj = _allowed(module.split(".")[0]).get((module, name))
     if obj is None:
         raise _refuse(file, module, name)
     return obj
 
 
 @functools.cache
-def _allowed_for(registry_paths: frozenset[str]) -> dict[tuple[str, str], Any]:
-    return _allowed_globals(registry_paths)
+def _allowed_for(registry_paths: frozenset[str], root: str | None) -> dict[tuple[str, str], Any]:
+    return _allowed_globals(registry_paths, root)
 
 
-def _allowed() -> dict[tuple[str, str], Any]:
+def _allowed(root: str | None = None) -> dict[tuple[str, str], Any]:
+    """The allow-list; with ``root``, only the listed classes of that top-level package are
+    resolved (so a scikit-learn pickle never imports scikit-elm and dask)."""
     from nnconvert.registry import pickle_allow_list
 
-    return _allowed_for(frozenset(pickle_allow_list()))
+    return _allowed_for(frozenset(pickle_allow_list()), root)
 
 
 class SafeUnpickler(pickle.Unpickler):
@@ -163,7 +165,7 @@ def _check_protocol(data: bytes, name: str) -> None:
 def _load_pickled(path: Path, trust: bool) -> Any:
     name = path.name
     if not trust:
-        _allowed()  # build the allow-list outside the try: its failures are nnconvert's, not the file's
+        _allowed("numpy")  # build the base allow-list outside the try: its failures are nnconvert's, not the file's
     try:
         if trust:
             _check_protocol(_decompressed(path, trust=True), name)
@@ -320,7 +322,7 @@ def _pickled_name(obj: Any) -> tuple[str, str]:
     return obj.__module__, obj.__qualname__
 
 
-def _allowed_globals(registry_paths: frozenset[str]) -> dict[tuple[str, str], Any]:
+def _allowed_globals(registry_paths: frozenset[str], root: str | None = None) -> dict[tuple[str, str], Any]:
     """``(module, name) -> object`` for every global a supported model's pickle may ask for.
 
     Each class is listed under its public path and under ``(cls.__module__, cls.__qualname__)``,
@@ -342,6 +344,8 @@ def _allowed_globals(registry_paths: frozenset[str]) -> dict[tuple[str, str], An
         if isinstance(ufunc, np.ufunc):  # pure arithmetic (np.tanh as a hidden activation, ...)
             table[("numpy", ufunc.__name__)] = ufunc
     for path in (*sorted(registry_paths), *_SUPPORT_CLASSES):
+        if root is not None and path.split(".", 1)[0] != root:
+            continue
         obj = resolve(path)
         if not _allowable(obj):
             continue  # library not installed, or a function nnconvert never lets a file call
@@ -363,7 +367,7 @@ def _load_skops(path: Path, trust: bool) -> Any:
         untrusted = list(sio.get_untrusted_types(file=path))
     except Exception as exc:
         raise ModelLoadError(f"{name} is not a valid skops file: {_one_line(exc)}") from None
-    allowed = {f"{m}.{n}" for m, n in _allowed()}
+    allowed = {f"{m}.{n}" for root in {t.split(".")[0] for t in untrusted} for m, n in _allowed(root)}
     refused = [t for t in untrusted if t not in allowed]
     if refused and not trust:
         listed = ", ".join(f"'{t}'" for t in sorted(refused))

@@ -10,6 +10,7 @@ Lookup is by exact class: a subclass may override ``predict``.
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,21 +79,25 @@ def pickle_allow_list() -> set[str]:
     return {p for e in _ENTRIES.values() for p in (e.path, *e.pickle_support)}
 
 
-def _by_class() -> dict[type, Entry]:
+def _by_class(cls: type) -> Entry | None:
+    """The entry for exactly ``cls``. Only libraries already imported are resolved: an object
+    of a class exists only once its module is loaded, so converting a scikit-learn model never
+    pays for importing scikit-elm (and dask)."""
     global _BY_CLASS
     _load_converters()
     if _BY_CLASS is None:
-        table = {}
+        _BY_CLASS = {}
+    if cls not in _BY_CLASS:
         for entry in _ENTRIES.values():
-            cls = resolve(entry.path)
-            if cls is not None:
-                table[cls] = entry
-        _BY_CLASS = table
-    return _BY_CLASS
+            if entry.path.split(".", 1)[0] in sys.modules:
+                resolved = resolve(entry.path)
+                if resolved is not None:
+                    _BY_CLASS[resolved] = entry
+    return _BY_CLASS.get(cls)
 
 
 def lookup(estimator: Any) -> Entry:
-    entry = _by_class().get(type(estimator))
+    entry = _by_class(type(estimator))
     if entry is None:
         names = ", ".join(sorted(e.path.rsplit(".", 1)[-1] for e in _ENTRIES.values()))
         cls = type(estimator)

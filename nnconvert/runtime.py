@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert import ir, ir_coupling
+from nnconvert import ir, ir_coupling, ir_monomials
 from nnconvert.errors import DataError
 
 Array = np.ndarray
@@ -96,6 +96,7 @@ def register_kernel(node_type: type, fn: Callable[[Any, list[Array]], Array]) ->
 
 
 register_kernel(ir_coupling.PairwiseCoupling, lambda n, xs: ir_coupling.pairwise_coupling(xs[0], n.n_classes))
+register_kernel(ir_monomials.Monomials, lambda n, xs: ir_monomials.monomials(n, xs[0]))
 
 
 def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:

@@ -2,6 +2,8 @@
 
 - RBFSampler: ``transform = sqrt(2 / n_components) cos(x @ random_weights_ + random_offset_)``
 - Nystroem: ``transform = K(x, components_) @ normalization_.T``: kernel neurons, then a dense layer.
+- PolynomialFeatures: ``transform_j = prod_i x_i ** powers_[j, i]``: one monomial neuron per output
+  (the monomials node, multiplying in ``sklearn/preprocessing/_polynomial.py``'s order).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import numpy as np
 
 from nnconvert.builder import GraphBuilder
 from nnconvert.converters.kernels import check_kernel, kernel_layer, pairwise_gamma
+from nnconvert.errors import UnsupportedModel
+from nnconvert.ir_monomials import Monomials
 from nnconvert.registry import register
 
 
@@ -53,3 +57,16 @@ def nystroem(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
             K, norm.T, np.zeros(norm.shape[0]), source={"weight": "normalization_.T"}, hint="nystroem_features"
         )
     }
+
+
+@register(
+    "sklearn.preprocessing.PolynomialFeatures",
+    "monomial neurons (1 per output feature: prod_i x_i ** powers_[j, i]; 1 for the bias) = transform",
+)
+def polynomial_features(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``transform_j = prod_i x_i ** powers_[j, i]`` (``powers_`` covers ``degree`` as an int or a
+    ``(min, max)`` tuple, ``interaction_only`` and ``include_bias``)."""
+    powers = np.asarray(est.powers_)
+    if powers.shape[0] == 0:
+        raise UnsupportedModel("PolynomialFeatures produces no output features")
+    return {"transform": g.add(Monomials, "polynomial_features", input=x, powers=powers)}

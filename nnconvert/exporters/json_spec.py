@@ -158,13 +158,16 @@ def _typed_array(v: Any, where: str) -> np.ndarray:
             raise InvalidNetwork(f"{where}: {exc}") from None
     if not isinstance(values, list) or not values:
         raise InvalidNetwork(f"{where}: values must be a non-empty list")
-    for x in values:
+    flat = values
+    while flat and all(isinstance(x, list) for x in flat):  # a table (e.g. an int matrix): check its entries
+        flat = [y for x in flat for y in x]
+    for x in flat:
         if not isinstance(x, kinds[dtype]) or (dtype != "bool" and isinstance(x, bool)):
             raise InvalidNetwork(f"{where}: value {x!r} is not {dtype}")
     try:
         return np.asarray(values, dtype={"str": str}.get(dtype, dtype))
     except (OverflowError, ValueError):
-        raise InvalidNetwork(f"{where}: values do not fit {dtype}") from None
+        raise InvalidNetwork(f"{where}: values do not fit {dtype} (or rows differ in length)") from None
 
 
 def _convert(v: Any, f: dataclasses.Field, where: str) -> Any:

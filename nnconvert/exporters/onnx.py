@@ -358,3 +358,4 @@ def run_onnx(
 
 
 from nnconvert.exporters import onnx_coupling as _onnx_coupling  # noqa: E402,F401  (pairwise_coupling emitter)
+from nnconvert.exporters import onnx_monomials as _onnx_monomials  # noqa: E402,F401  (monomials emitter)
