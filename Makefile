@@ -2,7 +2,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install test lint bench samples demo clean
+.PHONY: install test lint bench samples demo docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,21 @@ samples: install
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .hypothesis
+
+demo: install
+	mkdir -p build/demo
+	$(BIN)/nnconvert convert sample_models/logreg_iris.pkl -o build/demo/logreg.onnx --force
+	$(BIN)/nnconvert verify sample_models/logreg_iris.pkl build/demo/logreg.onnx --data sample_models/iris.csv --target-column target
+	$(BIN)/nnconvert inspect build/demo/logreg.onnx
+	$(BIN)/nnconvert convert sample_models/svc_rbf.pkl -o build/demo/svc.onnx --force
+	$(BIN)/nnconvert verify sample_models/svc_rbf.pkl build/demo/svc.onnx --data sample_models/wine.csv --target-column target
+	$(BIN)/nnconvert inspect sample_models/svc_rbf.pkl
+	$(BIN)/nnconvert convert sample_models/elm_hpelm.pkl -o build/demo/elm.onnx --force
+	$(BIN)/nnconvert verify sample_models/elm_hpelm.pkl build/demo/elm.onnx --data sample_models/iris.csv --target-column target
+	$(BIN)/nnconvert explain sample_models/elm_hpelm.pkl
+	$(BIN)/nnconvert verify build/demo/svc.onnx
+
+docs: install
+	$(BIN)/nnconvert draw sample_models/logreg_iris.pkl -o docs/logreg_iris.svg --force
+	$(BIN)/nnconvert draw sample_models/svc_rbf.pkl -o docs/svc_rbf.svg --force
+	$(BIN)/nnconvert draw sample_models/elm_hpelm.pkl -o docs/elm_hpelm.svg --force

@@ -196,8 +196,8 @@ def _agreement(spec: Spec, ref_labels: Any, ref_values: Any, labels: Any, values
     if not spec.classifier:
         return f"Δ {np.max(np.abs(np.asarray(values, np.float64).reshape(-1) - ref_values)):.0e}"
     got = np.asarray(labels).reshape(-1)
-    agree = float(np.mean(got.astype(ref_labels.dtype) == ref_labels)) * 100
-    text = "100%" if agree == 100 else f"{agree:.2f}%"
+    differ = int(np.sum(got.astype(ref_labels.dtype) != ref_labels))
+    text = "100%" if differ == 0 else f"{100 * (1 - differ / len(ref_labels)):.3f}% ({differ} differ)"
     if spec.method == "predict_proba":
         text += f", Δp {np.max(np.abs(np.asarray(values, np.float64) - ref_values)):.0e}"
     return text

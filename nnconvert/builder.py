@@ -24,6 +24,8 @@ class GraphBuilder:
         self.nodes: list[ir.Node] = []
         self._infos: dict[str, ir.TensorInfo] = {ir.INPUT: ir.TensorInfo(self.n_features)}
         self._counts: dict[str, int] = {}
+        # What each converted estimator's network is, in numbers (recorded into Metadata.extra).
+        self.summaries: list[dict[str, Any]] = []
 
     @property
     def input(self) -> str:
@@ -42,6 +44,11 @@ class GraphBuilder:
         n = self._counts.get(hint, 0)
         self._counts[hint] = n + 1
         return hint if n == 0 else f"{hint}_{n}"
+
+    def summarize(self, estimator: str, text: str, **facts: Any) -> None:
+        """Record an architecture summary: ``text`` says it in words with the numbers, ``facts``
+        are the numbers (JSON values); ``inspect`` prints them, the exporters carry them."""
+        self.summaries.append({"estimator": estimator, "text": text, **facts})
 
     def add(self, node_type: type[ir.Node], hint: str, **params: Any) -> str:
         """Add any node kind (validated at once against its inputs)."""

@@ -50,6 +50,17 @@ def cli() -> None:
 @click.option("--dtype", type=_DTYPE, help="Float type of the ONNX graph's input and outputs [default: float32].")
 @click.option("--opset", type=click.IntRange(1), help="ONNX opset [default: newest the installed onnxruntime runs].")
 @click.option("--no-simplify", is_flag=True, help="Keep consecutive affine layers apart (no folding).")
+@click.option(
+    "--references",
+    "n_references",
+    type=click.IntRange(1),
+    default=32,
+    show_default=True,
+    help="Reference rows to embed for `verify NETWORK` (the model's outputs on them).",
+)
+@click.option("--no-references", is_flag=True, help="Embed no reference rows.")
+@click.option("--data", type=_PATH, help="Take the reference rows from this data (CSV, .npy or .npz).")
+@_TARGET
 @_TRUST
 @_FORCE
 @handle_errors()
@@ -60,13 +71,20 @@ def convert(
     dtype: str | None,
     opset: int | None,
     no_simplify: bool,
+    n_references: int,
+    no_references: bool,
+    data: str | None,
+    target_column: str | None,
     trust: bool,
     force: bool,
 ) -> None:
     """Convert MODEL (pickle/joblib/skops model or JSON network spec) to OUT.
 
     OUT is written atomically (a failure never leaves a partial file) and an existing OUT is
-    kept unless --force. Exit 1 when the model cannot be converted, 2 on other trouble.
+    kept unless --force. Unless --no-references, OUT embeds reference rows (from --data, else
+    sampled where the model's decisions change) and the model's outputs on them, which
+    `nnconvert verify OUT` re-runs without the model. Exit 1 when the model cannot be
+    converted, 2 on other trouble.
     """
     if fmt is None:
         fmt = {".onnx": "onnx", ".json": "json"}.get(Path(out).suffix.lower())
@@ -80,20 +98,42 @@ def convert(
     path = check_output(out, force=force, inputs=[model])
     if src.kind == "onnx":
         raise ModelLoadError(f"{model} is already ONNX; convert reads a model or a JSON network spec")
+    if no_references and data is not None:
+        raise click.UsageError("--data chooses the reference rows; it has no use with --no-references")
     network = src.ir()
     from nnconvert.cli_output import summary
+    from nnconvert.selfcheck_run import references_for
 
+    refs = None
     if fmt == "onnx":
+        import json as _json
+
         from nnconvert.exporters.onnx import default_opset, to_onnx
+        from nnconvert.selfcheck import ONNX_KEY
 
         dtype = dtype or "float32"
         opset = opset or default_opset()
-        write_atomic(path, to_onnx(network, dtype=dtype, opset=opset).SerializeToString())
+        onnx_model = to_onnx(network, dtype=dtype, opset=opset)
+        if not no_references:
+            refs = references_for(src, network, dtype, n=n_references, data=data, target_column=target_column,
+                                  onnx_model=onnx_model)  # fmt: skip
+            extra = {ONNX_KEY: _json.dumps(refs, separators=(",", ":"), allow_nan=False)}
+            onnx_model = to_onnx(network, dtype=dtype, opset=opset, extra_metadata=extra)
+        write_atomic(path, onnx_model.SerializeToString())
     else:
         from nnconvert.exporters.json_spec import dumps
 
-        write_atomic(path, dumps(network))
-    click.echo(summary(network, out, fmt, dtype, opset))
+        if not no_references:
+            refs = references_for(src, network, "float64", n=n_references, data=data, target_column=target_column)
+        write_atomic(path, dumps(network, refs))
+    line = summary(network, out, fmt, dtype, opset)
+    if refs is not None:  # one summary line: `verify OUT` re-runs these rows
+        dropped = refs.get("dropped") or {}
+        near, ill = dropped.get("near_boundary", 0), dropped.get("ill_conditioned", 0)
+        note = f", dropped {near} candidates within {refs['dtype']} rounding of a boundary" if near else ""
+        note += f", {ill} out of {refs['dtype']} tolerance" if ill else ""
+        line += f"; {len(refs['X'])} reference rows embedded ({refs['source']}{note})"
+    click.echo(line)
 
 
 @cli.command()
@@ -120,12 +160,22 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
 
     NETWORK is an ONNX file (run in onnxruntime) or a JSON spec (numpy runtime). Without it,
     MODEL is converted in memory and both the numpy runtime (float64) and onnxruntime (--dtype,
-    default float32) are checked. Exit like diff: 0 equivalent, 1 not equivalent, 2 trouble.
+    default float32) are checked. `verify NETWORK` alone (an .onnx or .json file, no --data)
+    re-runs the reference rows `convert` embedded in it, so no model is needed.
+    Exit like diff: 0 equivalent, 1 not equivalent, 2 trouble.
     """
     from nnconvert.verify_run import check_feature_names, plan_checks, run_checks
 
+    if network is None and data is None and synthetic is None and Path(model).suffix.lower() in (".onnx", ".json"):
+        from nnconvert.selfcheck_run import self_check
+
+        report = self_check(model, dtype=dtype, rtol=rtol, atol=atol)
+        click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
+        ctx.exit(0 if report.equivalent else 1)
     if (data is None) == (synthetic is None):
-        raise click.UsageError("give exactly one of --data FILE or --synthetic N")
+        raise click.UsageError(
+            "give exactly one of --data FILE or --synthetic N (or only a NETWORK .onnx/.json to re-run its embedded references)"
+        )
     src = open_source(model, trust=trust)
     if src.kind != "model":
         raise ModelLoadError(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nnconvert import ir
+from nnconvert import ir, ir_monomials
 from nnconvert.errors import NnconvertError
 
 __all__ = ["DrawError", "Edge", "Layer", "Layout", "Neuron", "draw", "layout"]
@@ -216,6 +216,8 @@ def _edges(node: ir.Node, in_refs: list, gi: int, visible: list[set[int]]) -> li
         pairs = [(k, j, node.weight[k, j] / scale) for k, _ in ins for j in outs if node.weight[k, j] != 0]
     elif isinstance(node, ir.ArgMaxLabel) or (isinstance(node, _MERGE) and len(in_refs) == len(outs)):
         pairs = [(k, k, None) for k, _ in ins if k in visible[gi]]
+    elif isinstance(node, ir_monomials.Monomials):  # a product neuron reads only its factors
+        pairs = [(k, j, None) for k, _ in ins for j in outs if node.powers[j, k] > 0]
     else:  # distances, thresholds, unknown kinds: every shown input to every shown neuron
         pairs = [(k, j, None) for k, _ in ins for j in outs]
     out = []

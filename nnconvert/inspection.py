@@ -87,6 +87,7 @@ def describe(src: Source) -> dict[str, Any]:
             n_features=net.n_features,
             feature_names=None if m.feature_names is None else list(m.feature_names),
             description=m.description,
+            summary=list(m.extra.get("summary") or []),
             layers=_layers(net),
             parameters=net.n_parameters,
         )
@@ -100,9 +101,15 @@ def describe(src: Source) -> dict[str, Any]:
             n_features=src.n_features,
             feature_names=meta.get("feature_names"),
             description=meta.get("description") or model.doc_string,
+            summary=list((meta.get("extra") or {}).get("summary") or []),
             layers=None,
             parameters=onnx_params,
         )
+    if src.kind != "model":
+        from nnconvert.selfcheck_run import embedded_references
+        from nnconvert.selfcheck_run import summary as references_summary
+
+        out["references"] = references_summary(embedded_references(src))
     out["onnx"] = onnx_info
     out["contract"] = contract
     if src.kind != "onnx":
@@ -120,6 +127,16 @@ def _list(values: Any, limit: int = 12) -> str:
     return text + (f", ... ({len(values)} in all)" if len(values) > limit else "")
 
 
+def _summary_line(entry: Any) -> str:
+    """A converter's architecture summary: its ``text``, else its facts as ``key=value``."""
+    if not isinstance(entry, dict):
+        return str(entry)
+    if entry.get("text"):
+        return str(entry["text"])
+    facts = ", ".join(f"{k}={v}" for k, v in entry.items() if k != "estimator")
+    return f"{entry.get('estimator', '?')}: {facts}"
+
+
 def format_text(d: dict[str, Any]) -> str:
     """Human-readable form of :func:`describe`'s dict."""
     est = d.get("estimator") or "unknown estimator"
@@ -134,19 +151,28 @@ def format_text(d: dict[str, Any]) -> str:
     lines.append(f"  features:   {d.get('n_features')}" + (f" ({_list(names)})" if names else ""))
     if d.get("description"):
         lines.append(f"  network:    {d['description']}")
+    for i, entry in enumerate(d.get("summary") or []):
+        lines.append(f"  {'architecture:' if i == 0 else '':<13} {_summary_line(entry)}")
     if d.get("layers") is not None:
         lines.append("  layers:")
         width = max([len(r["name"]) for r in d["layers"]] + [4])
-        lines.append(f"    {'name':<{width}}  {'op':<15} {'neurons':>7}  {'activation':<10}  from")
+        opw = max([len(r["op"]) for r in d["layers"]] + [15])
+        lines.append(f"    {'name':<{width}}  {'op':<{opw}} {'neurons':>7}  {'activation':<10}  from")
         for r in d["layers"]:
             prov = ", ".join(f"{k}={v}" for k, v in r["provenance"].items())
             outs = f"  -> {', '.join(r['outputs'])}" if r["outputs"] else ""
             lines.append(
-                f"    {r['name']:<{width}}  {r['op']:<15} {r['neurons']:>7}  {r['activation'] or '-':<10}  {prov or '-'}{outs}"
+                f"    {r['name']:<{width}}  {r['op']:<{opw}} {r['neurons']:>7}  {r['activation'] or '-':<10}  {prov or '-'}{outs}"
             )
     else:
         lines.append("  layers:     (an ONNX file holds no neuron graph; inspect the model or JSON spec for layers)")
     lines.append(f"  parameters: {d['parameters']}")
+    if "references" in d:
+        r = d["references"]
+        text = "none embedded (verify needs the model)"
+        if r is not None:
+            text = f"{r['rows']} rows, {r['dtype']}, {r.get('source') or '?'} ({', '.join(r['outputs'])}); `nnconvert verify {d['file']}` re-runs them"
+        lines.append(f"  references: {text}")
     o = d["onnx"]
     lines.append(
         f"  onnx:       opset {o['opset']}, domains {', '.join(o['domains'])}; operators {_list(o['operators'], 40)}"

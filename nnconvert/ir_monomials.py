@@ -22,9 +22,11 @@ from nnconvert.errors import InvalidNetwork
 
 @dataclass(frozen=True, eq=False)
 class Monomials(ir.Node):
-    """Product neurons ``y_j = prod_i x_i ** powers[j, i]``; ``powers`` is an int matrix
-    ``[n_out, n_in]`` (a row of zeros is the constant 1). Factors are multiplied from the
-    highest input index down, as :func:`factor_slots` lists them."""
+    """Product neurons ``y_j = prod_i x_i ** powers[j, i]``, one per row of the integer matrix
+    ``powers`` ``[n_out, n_in]`` (a zero row is the constant 1), factors multiplied from the
+    highest input index down.
+
+    :func:`factor_slots` lists the factors in that order; the runtime and the ONNX emitter use it."""
 
     op: ClassVar[str] = "monomials"
     input: str

@@ -169,7 +169,7 @@ def metadata_of(estimator: Any, entry: Entry, outputs: Mapping[str, str], builde
         classes=None if classes is None else tuple(ir.as_classes(classes).tolist()),
         feature_names=None if names is None else tuple(str(n) for n in names),
         description=entry.architecture,
-        extra=_composition(estimator),
+        extra={**_composition(estimator), **({"summary": builder.summaries} if builder.summaries else {})},
     )
 
 

@@ -4,6 +4,8 @@
   when the first layer's output feeds nothing else (a StandardScaler before a
   LogisticRegression becomes part of the same neurons).
 - ``drop_identity``: an identity activation is a no-op.
+- ``prune_dead``: a node whose tensor no output depends on computes nothing anyone reads (a
+  calibrated classifier's base estimators keep their unused ``predict`` neurons, for example).
 """
 
 from __future__ import annotations
@@ -28,11 +30,39 @@ def _bypass(net: ir.Network, removed: str, replacement: str) -> ir.Network:
 
 
 def drop_identity(net: ir.Network) -> ir.Network:
-    for node in net.nodes:
-        is_identity = isinstance(node, ir.Activation) and node.fn == "identity"
-        if is_identity and node.input != ir.INPUT and node.name not in net.outputs.values():
-            return drop_identity(_bypass(net, node.name, node.input))
-    return net
+    """``y = x`` nodes are bypassed (their readers read ``x``) unless ``y`` is an output."""
+    while True:
+        node = next(
+            (
+                n
+                for n in net.nodes
+                if isinstance(n, ir.Activation)
+                and n.fn == "identity"
+                and n.input != ir.INPUT
+                and n.name not in net.outputs.values()
+            ),
+            None,
+        )
+        if node is None:
+            return net
+        net = _bypass(net, node.name, node.input)  # type: ignore[attr-defined]
+
+
+def live_tensors(net: ir.Network) -> set[str]:
+    """The tensors some output depends on (the outputs and, transitively, what they read)."""
+    live = set(net.outputs.values())
+    for node in reversed(net.nodes):  # topological order: readers come after what they read
+        if node.name in live:
+            live.update(node.inputs)
+    return live
+
+
+def prune_dead(net: ir.Network) -> ir.Network:
+    """Drop every node whose tensor no output depends on; the outputs are computed unchanged."""
+    live = live_tensors(net)
+    if all(n.name in live for n in net.nodes):
+        return net
+    return net.replace(nodes=tuple(n for n in net.nodes if n.name in live))
 
 
 def _merge_sources(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
@@ -43,7 +73,8 @@ def _merge_sources(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
     return merged
 
 
-def fold_dense(net: ir.Network) -> ir.Network:
+def _foldable(net: ir.Network) -> tuple[ir.Dense, ir.Dense] | None:
+    """The first ``(first, second)`` pair of dense layers where ``second`` is ``first``'s only reader."""
     for second in net.nodes:
         if not isinstance(second, ir.Dense) or second.input == ir.INPUT:
             continue
@@ -52,6 +83,14 @@ def fold_dense(net: ir.Network) -> ir.Network:
             continue
         if len(net.consumers(first.name)) != 1 or first.name in net.outputs.values():
             continue
+        return first, second
+    return None
+
+
+def fold_dense(net: ir.Network) -> ir.Network:
+    """``(x W1 + b1) W2 + b2 -> x (W1 W2) + (b1 W2 + b2)`` wherever the first layer has one reader."""
+    while (pair := _foldable(net)) is not None:
+        first, second = pair
         merged = ir.Dense(
             name=second.name,
             input=first.input,
@@ -60,10 +99,10 @@ def fold_dense(net: ir.Network) -> ir.Network:
             source=_merge_sources(dict(first.source), dict(second.source)),
         )
         nodes = tuple(merged if n is second else n for n in net.nodes if n is not first)
-        return fold_dense(net.replace(nodes=nodes))
+        net = net.replace(nodes=nodes)
     return net
 
 
 def simplify(net: ir.Network) -> ir.Network:
-    """Apply every pass until nothing changes."""
-    return fold_dense(drop_identity(net))
+    """Apply every pass: pruning first (a dead reader blocks folding), then identities, then folds."""
+    return fold_dense(drop_identity(prune_dead(net)))

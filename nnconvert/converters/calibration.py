@@ -114,6 +114,16 @@ def calibrated_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     classes = np.asarray(est.classes_)
     probas = [_one(cc, g, x, classes, est.method) for cc in est.calibrated_classifiers_]
     k, n = len(classes), len(probas)
+    base = est.calibrated_classifiers_[0].estimator
+    n_cal = len(list(est.calibrated_classifiers_[0].calibrators))
+    g.summarize(
+        "CalibratedClassifierCV",
+        f"CalibratedClassifierCV {est.method}: {n} base network{'s' * (n != 1)} ({type(base).__name__}, "
+        f"{'ensemble of CV folds' if n > 1 else 'one fit on all data'}) -> {n_cal} {est.method} calibrator"
+        f"{'s' * (n_cal != 1)} each -> {'[1 - p, p]' if k == 2 else 'normalise'}"
+        f"{f' -> mean over {n}' if n > 1 else ''} = predict_proba -> argmax -> {k} classes = predict",
+        method=str(est.method), base_networks=n, calibrators_per_network=n_cal, classes=k,
+    )  # fmt: skip
     if n == 1:
         proba = probas[0]
     else:

@@ -69,4 +69,14 @@ def polynomial_features(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     powers = np.asarray(est.powers_)
     if powers.shape[0] == 0:
         raise UnsupportedModel("PolynomialFeatures produces no output features")
+    n_out, n_in = powers.shape
+    degrees = powers.sum(axis=1)
+    g.summarize(
+        "PolynomialFeatures",
+        f"PolynomialFeatures: {n_in} inputs -> {n_out} monomial neurons of degree {int(degrees.min())} to "
+        f"{int(degrees.max())}{' (interaction only)' if est.interaction_only else ''}"
+        f"{' (incl. the constant 1)' if est.include_bias else ''} = transform",
+        inputs=n_in, monomials=n_out, min_degree=int(degrees.min()), max_degree=int(degrees.max()),
+        interaction_only=bool(est.interaction_only), include_bias=bool(est.include_bias),
+    )  # fmt: skip
     return {"transform": g.add(Monomials, "polynomial_features", input=x, powers=powers)}

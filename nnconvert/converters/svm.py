@@ -56,6 +56,60 @@ def _kernel(est: Any, g: GraphBuilder, x: str) -> str:
     return kernel_layer(g, x, sv, kernel, gamma=est._gamma, degree=est.degree, coef0=est.coef0, owner=name)
 
 
+def _kernel_words(est: Any) -> tuple[str, dict[str, Any]]:
+    """``"rbf, gamma=0.2"`` and the kernel's numbers (the fitted ``_gamma``, as libsvm uses it)."""
+    facts: dict[str, Any] = {"kernel": str(est.kernel)}
+    if est.kernel != "linear":
+        facts["gamma"] = float(est._gamma)
+    if est.kernel == "poly":
+        facts["degree"] = int(est.degree)
+    if est.kernel in ("poly", "sigmoid"):
+        facts["coef0"] = float(est.coef0)
+    words = ", ".join([facts["kernel"], *(f"{k}={v:.6g}" for k, v in facts.items() if k != "kernel")])
+    return words, facts
+
+
+def _summarize(est: Any, g: GraphBuilder, tail: str, **facts: Any) -> None:
+    """Record ``<Class> <kernel>: <n> support vectors (kernel neurons) -> <tail>`` with its numbers."""
+    name = type(est).__name__
+    kernel, kfacts = _kernel_words(est)
+    n_sv = int(_dense_svs(est).shape[0])
+    neurons = "kernel neurons" if est.kernel != "linear" else "linear kernel neurons x.s, folded into the next layer"
+    text = f"{name} {kernel}: {n_sv} support vector{'s' * (n_sv != 1)} ({neurons}) -> {tail}"
+    g.summarize(name, text, **kfacts, support_vectors=n_sv, **facts)
+
+
+def _summarize_svc(est: Any, g: GraphBuilder, classes: np.ndarray, proba: bool) -> None:
+    k = len(classes)
+    per_class = [int(n) for n in np.asarray(est._n_support)]
+    shape = est.decision_function_shape
+    if k == 2:
+        tail = (
+            f"1 pair neuron (classes {classes[0]} vs {classes[1]}; dual_coef_, intercept_) = decision_function "
+            f"-> >= 0 -> {classes[1]}, else {classes[0]} = predict"
+        )
+    else:
+        n_pairs = k * (k - 1) // 2
+        rule = "argmax of the ovr decision (break_ties)" if est.break_ties else "argmax (ties to the lowest class)"
+        tail = (
+            f"{n_pairs} pair neurons (one per class pair) -> {k} vote neurons (libsvm ovo rule: dec > 0 votes "
+            f"the first class of the pair) -> {rule} -> {k} classes = predict"
+        )
+        if shape == "ovr":
+            tail += f"; decision_function: votes + confidence/3 ({k} ovr neurons)"
+        else:
+            tail += f"; decision_function: the {n_pairs} pair neurons (ovo)"
+    if proba:
+        n_pairs = k * (k - 1) // 2
+        tail += f"; predict_proba: {n_pairs} Platt sigmoid{'s' * (n_pairs != 1)} -> clip -> libsvm pairwise coupling"
+    _summarize(
+        est, g, tail,
+        support_per_class=per_class, classes=k, pairs=k * (k - 1) // 2,
+        votes="libsvm ovo" if k > 2 else "sign", decision_function_shape=shape,
+        break_ties=bool(est.break_ties), probability=proba,
+    )  # fmt: skip
+
+
 def ovo_weights(dual_coef: np.ndarray, n_support: np.ndarray) -> np.ndarray:
     """``W[s, p]``: the weight of support vector ``s`` in pair ``p`` (libsvm's sv_coef layout)."""
     k = len(n_support)
@@ -122,6 +176,7 @@ def svc(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
             # libsvm: r = 1 / (1 + exp(A dec_libsvm + B)) with dec_libsvm = -dec.
             z = g.dense(dec2, [[A[0]]], [-B[0]], source={"weight": "probA_", "bias": "-probB_"}, hint="platt_in")
             out["predict_proba"] = _couple(g, z, 2)
+        _summarize_svc(est, g, classes, "predict_proba" in out)
         return out
     W = ovo_weights(_dense_coef(est._dual_coef_), np.asarray(est._n_support))
     dec = g.dense(K, W, est._intercept_, source=src, hint="pairs")
@@ -141,6 +196,7 @@ def svc(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
         A, B = _platt(est)
         z = g.dense(dec, np.diag(-A), -B, source={"weight": "-probA_", "bias": "-probB_"}, hint="platt_in")
         out["predict_proba"] = _couple(g, z, k)
+    _summarize_svc(est, g, classes, "predict_proba" in out)
     return out
 
 
@@ -162,6 +218,7 @@ def svr(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
         source={"weight": "dual_coef_", "bias": "intercept_"},
         hint="prediction",
     )
+    _summarize(est, g, "1 output neuron (dual_coef_, intercept_) = predict", outputs=1)
     return {"predict": g.squeeze(y, hint="predicted")}
 
 
@@ -181,6 +238,12 @@ def one_class_svm(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     score = g.squeeze(
         g.dense(dec2, [[1.0]], np.atleast_1d(est.offset_), source={"bias": "offset_"}, hint="score_2d"), hint="score"
     )
+    _summarize(
+        est, g,
+        "1 decision neuron (dual_coef_, intercept_) = decision_function; + offset_ = score_samples; "
+        "> 0 -> 1 (inlier), else -1 (outlier) = predict",
+        offset=float(np.asarray(est.offset_).ravel()[0]),
+    )  # fmt: skip
     return {
         "decision_function": decision,
         "score_samples": score,

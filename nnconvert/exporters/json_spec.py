@@ -50,8 +50,9 @@ def _value(v: Any, field: str) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def to_json(network: ir.Network) -> dict[str, Any]:
-    """The spec of ``network`` as a JSON-ready dict."""
+def to_json(network: ir.Network, references: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The spec of ``network`` as a JSON-ready dict; ``references`` (see nnconvert.selfcheck)
+    become the optional top-level ``"references"`` object."""
     m = network.meta
     nodes = []
     for node in network.nodes:
@@ -62,7 +63,7 @@ def to_json(network: ir.Network) -> dict[str, Any]:
         d.update({f.name: _value(getattr(node, f.name), f.name) for f in _fields(type(node))})
         nodes.append(d)
     classes = None if m.classes is None else _typed(ir.as_classes(list(m.classes)))
-    return {
+    spec = {
         "format": FORMAT,
         "version": VERSION,
         "metadata": {
@@ -81,6 +82,9 @@ def to_json(network: ir.Network) -> dict[str, Any]:
         "nodes": nodes,
         "outputs": dict(network.outputs),
     }
+    if references is not None:
+        spec["references"] = dict(references)
+    return spec
 
 
 def _nested(items: list[Any]) -> bool:
@@ -103,9 +107,9 @@ def _render(obj: Any, indent: str) -> str:
     return json.dumps(obj, ensure_ascii=False, allow_nan=False)
 
 
-def dumps(network: ir.Network) -> str:
+def dumps(network: ir.Network, references: Mapping[str, Any] | None = None) -> str:
     """Deterministic, indented JSON text of the spec (each weight row on one line)."""
-    return _render(to_json(network), "") + "\n"
+    return _render(to_json(network, references), "") + "\n"
 
 
 def schema() -> dict[str, Any]:
@@ -296,7 +300,7 @@ def from_json(spec: Mapping[str, Any] | str | os.PathLike) -> ir.Network:
         raise InvalidNetwork(
             f"unsupported spec version {data.get('version')!r}; this nnconvert reads version {VERSION}"
         )
-    unknown = sorted(set(data) - {"format", "version", "metadata", "input", "nodes", "outputs"})
+    unknown = sorted(set(data) - {"format", "version", "metadata", "input", "nodes", "outputs", "references"})
     if unknown:
         raise InvalidNetwork(f"unknown top-level field {unknown[0]!r}")
     inp = data.get("input")
@@ -318,4 +322,19 @@ def from_json(spec: Mapping[str, Any] | str | os.PathLike) -> ir.Network:
         meta=_metadata(data, inp),
     )
     _check_info(net, {n.name: info for n, info in parsed})
+    if data.get("references") is not None:
+        from nnconvert.selfcheck import validate_references
+
+        validate_references(data["references"], n_features)
     return net
+
+
+def read_references(spec: Mapping[str, Any] | str | os.PathLike) -> dict[str, Any] | None:
+    """The validated ``"references"`` object of a spec (see nnconvert.selfcheck), or None."""
+    data = _load(spec)
+    if not isinstance(data, Mapping) or data.get("references") is None:
+        return None
+    from nnconvert.selfcheck import validate_references
+
+    n_features = (data.get("input") or {}).get("n_features") if isinstance(data.get("input"), Mapping) else None
+    return validate_references(data["references"], n_features)

@@ -1,11 +1,11 @@
-"""Cases for kernel approximations (RBFSampler, Nystroem) in pipelines and alone."""
+"""Cases for kernel approximations (RBFSampler, Nystroem, PolynomialFeatures) in pipelines and alone."""
 
 from __future__ import annotations
 
 from sklearn.kernel_approximation import Nystroem, RBFSampler
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.svm import LinearSVC
 
 from tests.cases import Case, blobs, classes_of
@@ -55,4 +55,50 @@ CASES: list[Case] = [
         for n in (2, 3)
     ],
     *[_regressor_case(a) for a in ("RBFSampler", "Nystroem-poly", "Nystroem-laplacian")],
+]
+
+POLY = {
+    "Poly-2": lambda: PolynomialFeatures(2),
+    "Poly-3": lambda: PolynomialFeatures(3),
+    "Poly-4-nobias": lambda: PolynomialFeatures(4, include_bias=False),
+    "Poly-3-interaction": lambda: PolynomialFeatures(3, interaction_only=True),
+    "Poly-2to3": lambda: PolynomialFeatures((2, 3)),
+    "Poly-0to2-nobias-interaction": lambda: PolynomialFeatures((0, 2), interaction_only=True, include_bias=False),
+    "Poly-1": lambda: PolynomialFeatures(1, include_bias=False),
+    "Poly-0": lambda: PolynomialFeatures(0),
+}
+
+
+def _poly_transform_case(poly: str) -> Case:
+    def make():
+        X, _, X_eval = blobs(2, n_features=4, n_samples=120, seed=60)
+        return POLY[poly]().fit(X), X_eval
+
+    return Case(f"{poly}-transform", make)
+
+
+def _poly_pipeline_case(poly: str, final: str, n_classes: int = 0) -> Case:
+    def make():
+        X, y, X_eval = blobs(max(n_classes, 2), n_features=4, n_samples=180, seed=61 + n_classes)
+        heads = {
+            "LogisticRegression": lambda: LogisticRegression(max_iter=5000),
+            "LinearSVC": lambda: LinearSVC(max_iter=20000),
+            "Ridge": lambda: Ridge(alpha=1.0),
+        }
+        est = make_pipeline(StandardScaler(), POLY[poly](), heads[final]())
+        target = X[:, 0] * X[:, 1] - X[:, 2] ** 2 + y if final == "Ridge" else classes_of("wild", n_classes)[y]
+        return est.fit(X, target), X_eval
+
+    suffix = f"-{n_classes}cls" if n_classes else ""
+    return Case(f"pipeline-{poly}-{final}{suffix}", make)
+
+
+CASES += [
+    *[_poly_transform_case(p) for p in POLY],
+    _poly_pipeline_case("Poly-2", "LogisticRegression", 2),
+    _poly_pipeline_case("Poly-3", "LogisticRegression", 3),
+    _poly_pipeline_case("Poly-3-interaction", "LinearSVC", 3),
+    _poly_pipeline_case("Poly-2to3", "LinearSVC", 2),
+    _poly_pipeline_case("Poly-2", "Ridge"),
+    _poly_pipeline_case("Poly-4-nobias", "Ridge"),
 ]

@@ -1,0 +1,118 @@
+"""The CLI side of self-verifying artifacts: references embedded by ``convert`` and re-run by
+``nnconvert verify NETWORK`` (``|net(X_ref) - f(X_ref)| <= atol + rtol |f(X_ref)|``, labels equal).
+
+An ONNX file keeps them as JSON text in the ``nnconvert_references`` metadata entry, a JSON spec
+as its top-level ``"references"`` object (see :mod:`nnconvert.selfcheck`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from nnconvert.cli_support import Source, open_source
+from nnconvert.errors import DataError, InvalidNetwork
+from nnconvert.selfcheck import ONNX_KEY, check_references, make_references, refilter, validate_references
+
+
+def embedded_references(src: Source) -> dict[str, Any] | None:
+    """The references embedded in an ONNX file or JSON spec (validated), or None."""
+    if src.kind == "onnx":
+        props = {p.key: p.value for p in src.onnx_model.metadata_props}
+        if ONNX_KEY not in props:
+            return None
+        try:
+            obj = json.loads(props[ONNX_KEY])
+        except json.JSONDecodeError:
+            raise InvalidNetwork(f"{src.path.name}: metadata {ONNX_KEY!r} is not valid JSON") from None
+        return validate_references(obj, src.n_features)
+    if src.kind == "json":
+        from nnconvert.exporters.json_spec import read_references
+
+        return read_references(src.path)
+    return None
+
+
+def summary(refs: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What ``inspect`` shows: row count, dtype, where the rows came from, rows dropped."""
+    if refs is None:
+        return None
+    return {
+        "rows": len(refs["X"]),
+        "dtype": refs["dtype"],
+        "outputs": list(refs["outputs"]),
+        "source": refs.get("source"),
+        "dropped": refs.get("dropped"),
+    }
+
+
+def references_for(
+    src: Source,
+    network: Any,
+    dtype: str,
+    *,
+    n: int,
+    data: str | None = None,
+    target_column: str | None = None,
+    onnx_model: Any = None,
+) -> dict[str, Any]:
+    """The references ``convert`` embeds for ``src`` written in ``dtype`` (see the module doc).
+
+    A model: its own outputs on ``data`` rows or sampled rows. A JSON spec that carries
+    references: those, less rows ``dtype`` cannot check robustly; one without: the spec's
+    float64 runtime is the reference. ``onnx_model`` (the graph being written) must agree too.
+    """
+    runners = []
+    if onnx_model is not None:
+        from nnconvert.verify import onnx_runner
+
+        runners.append(onnx_runner(onnx_model)[0])
+    X = None
+    if data is not None:
+        from nnconvert.data import read_data
+        from nnconvert.verify_run import check_feature_names
+
+        check_feature_names(data, target_column, network.meta.feature_names)
+        X = read_data(data, n_features=network.n_features, target_column=target_column)
+    if src.kind == "json" and X is None:
+        carried = embedded_references(src)
+        if carried is not None:
+            return refilter(carried, network, dtype)
+    estimator = src.estimator if src.kind == "model" else None
+    return make_references(estimator, network, dtype=dtype, X=X, n=n, runners=runners)
+
+
+def self_check(path: str, *, dtype: str | None, rtol: float | None, atol: float | None) -> Any:
+    """``verify NETWORK``: re-run the references embedded in ``path`` on the runtime at hand
+    (onnxruntime for ONNX, the numpy runtime for a JSON spec); a verify_run.Report."""
+    from nnconvert.verify import numpy_runner, onnx_runner
+    from nnconvert.verify_run import Check, Report
+
+    src = open_source(path)
+    refs = embedded_references(src)
+    if refs is None:
+        raise DataError(
+            f"{src.path.name} has no embedded references to check (convert it again without --no-references, "
+            "or give the model: verify MODEL NETWORK --data FILE)"
+        )
+    if not refs["X"]:
+        raise DataError(f"{src.path.name} embeds no usable reference rows (every candidate row was dropped)")
+    if src.kind == "onnx":
+        runner, d = onnx_runner(src.onnx_model)
+        if dtype is not None and dtype != d:
+            raise DataError(f"{path} takes {d} input; --dtype {dtype} does not apply to it")
+        check, network = Check("onnxruntime", path, runner, d), src.network
+    else:
+        d = dtype or refs["dtype"]
+        check, network = Check("numpy runtime", path, numpy_runner(src.network, d), d), src.network
+    cmp = check_references(check.runner, refs, rtol=rtol, atol=atol, dtype=d, network=network)
+    check.network = f"{path}, {len(refs['X'])} embedded reference rows"
+    return Report(results=[(check, cmp)])
+
+
+def as_arrays(refs: dict[str, Any]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The reference rows and outputs as numpy arrays (for tests and scripts)."""
+    X = np.asarray(refs["X"], dtype=np.float64)
+    return X, {m: np.asarray(v) for m, v in refs["outputs"].items()}
