@@ -121,14 +121,16 @@ def fit_elm_hpelm(d: Dataset) -> Any:
     """hpelm ELM classifier: 20 sigmoid + 10 Gaussian (rbf_l2) random neurons, one-hot targets.
 
     hpelm draws its random hidden weights from ``np.random`` (``hpelm/elm.py`` add_neurons),
-    so the legacy global seed is set right before.
+    so the legacy global seed is set right before. ``norm`` (hpelm's ridge term) keeps the output
+    weights small: unregularised, ``Beta`` reaches ~7e5 with cancelling terms that float32
+    cannot follow (the float64 network is still exact).
     """
     import hpelm
 
     classes = np.unique(d.y)
     T = (d.y[:, None] == classes[None, :]).astype(np.float64)
     np.random.seed(SEED)
-    elm = hpelm.ELM(d.X.shape[1], len(classes), classification="c")
+    elm = hpelm.ELM(d.X.shape[1], len(classes), classification="c", norm=1e-3)
     elm.add_neurons(20, "sigm")
     elm.add_neurons(10, "rbf_l2")
     elm.train(d.X, T, "c")
