@@ -15,7 +15,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "convert", "run", "to_onnx", "to_json", "from_json", "load_model"]
+__all__ = ["__version__", "convert", "from_json", "load_model", "run", "to_json", "to_onnx"]
 
 
 def convert(estimator: Any, *, simplify: bool = True) -> Any:

@@ -82,10 +82,14 @@ def test_float32_flips_are_only_near_the_boundary() -> None:
     dense = next(n for n in net.nodes if isinstance(n, nnconvert.ir.Dense))
     bad = net.replace(
         nodes=tuple(
-            n if n is not dense else type(n)(name=n.name, input=n.input, weight=n.weight * 1.05, bias=n.bias, source=n.source)
+            n
+            if n is not dense
+            else type(n)(name=n.name, input=n.input, weight=n.weight * 1.05, bias=n.bias, source=n.source)
             for n in net.nodes
         )
     )
-    result = compare(lambda rows: reference_outputs(est, rows), numpy_runner(bad, "float32"), [X], dtype="float32", network=bad)
+    result = compare(
+        lambda rows: reference_outputs(est, rows), numpy_runner(bad, "float32"), [X], dtype="float32", network=bad
+    )
     assert not result.equivalent
     assert np.isfinite(result.outputs["predict_proba"].max_abs_err)
