@@ -206,18 +206,17 @@ def _couple(g: GraphBuilder, platt_in: str, k: int) -> str:
     return g.add(PairwiseCoupling, "proba", input=r, n_classes=k)
 
 
+def _one_output(est: Any, g: GraphBuilder, K: str, *, hint: str) -> str:
+    """The single output neuron of SVR / NuSVR / OneClassSVM: ``sum_s dual_coef_[0, s] K_s + intercept_``."""
+    coef = _dense_coef(est.dual_coef_)[0][:, None]
+    return g.dense(K, coef, est.intercept_, source={"weight": "dual_coef_", "bias": "intercept_"}, hint=hint)
+
+
 @register("sklearn.svm.SVR", _SVR)
 @register("sklearn.svm.NuSVR", _SVR)
 def svr(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict = sum_s dual_coef_[0, s] K(x, s) + intercept_``."""
-    K = _kernel(est, g, x)
-    y = g.dense(
-        K,
-        _dense_coef(est.dual_coef_)[0][:, None],
-        est.intercept_,
-        source={"weight": "dual_coef_", "bias": "intercept_"},
-        hint="prediction",
-    )
+    y = _one_output(est, g, _kernel(est, g, x), hint="prediction")
     _summarize(est, g, "1 output neuron (dual_coef_, intercept_) = predict", outputs=1)
     return {"predict": g.squeeze(y, hint="predicted")}
 
@@ -226,14 +225,7 @@ def svr(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
 def one_class_svm(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``decision_function = sum_s dual_coef_ K + intercept_``; ``score_samples = decision + offset_``;
     ``predict = 1 if decision > 0 else -1`` (libsvm's ONE_CLASS rule)."""
-    K = _kernel(est, g, x)
-    dec2 = g.dense(
-        K,
-        _dense_coef(est.dual_coef_)[0][:, None],
-        est.intercept_,
-        source={"weight": "dual_coef_", "bias": "intercept_"},
-        hint="decision_2d",
-    )
+    dec2 = _one_output(est, g, _kernel(est, g, x), hint="decision_2d")
     decision = g.squeeze(dec2, hint="decision")
     score = g.squeeze(
         g.dense(dec2, [[1.0]], np.atleast_1d(est.offset_), source={"bias": "offset_"}, hint="score_2d"), hint="score"
