@@ -12,6 +12,7 @@ install: $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
 
 test: install
+	$(BIN)/ruff check nnconvert tests bench sample_models
 	$(BIN)/python -m pytest -q -n 2 tests
 
 lint: install

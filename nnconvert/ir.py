@@ -88,6 +88,11 @@ class Node:
             raise InvalidNetwork(f"{self.op} {self.name!r} needs a 2-D float input")
         return t.width
 
+    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
+        """Per row, the float64 distance of the node's discrete decisions to their thresholds, in
+        units of its inputs; None for continuous nodes (used by ``verify.boundary_rows``)."""
+        return None
+
     def params(self) -> dict[str, Any]:
         """The node's fields other than ``name`` (for exporters and inspection)."""
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "name"}
@@ -167,6 +172,10 @@ class Activation(Node):
         if self.fn == "softmax" and ins[0].width is None:
             raise InvalidNetwork(f"softmax {self.name!r} needs a 2-D input")
         return TensorInfo(ins[0].width)
+
+    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
+        """Steps decide at 0: the margin is ``min_j |x_j|``."""
+        return _row_min(np.abs(inputs64[0])) if self.fn in ("step_gt", "step_ge") else None
 
 
 DISTANCE_METRICS: dict[str, str] = {
@@ -263,6 +272,14 @@ class ArgMaxLabel(Node):
             raise InvalidNetwork(f"argmax_label {self.name!r}: {width} scores for {len(self.classes)} classes")
         return TensorInfo(None, "label", self.classes)
 
+    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
+        """The gap between the two largest scores."""
+        x = inputs64[0]
+        if x.shape[1] < 2:
+            return None
+        top2 = np.partition(x, -2, axis=1)[:, -2:]
+        return top2[:, 1] - top2[:, 0]
+
 
 @dataclass(frozen=True, eq=False)
 class ThresholdLabel(Node):
@@ -285,6 +302,14 @@ class ThresholdLabel(Node):
         if ins[0].kind != "float":
             raise InvalidNetwork(f"threshold_label {self.name!r} needs a float input")
         return TensorInfo(ins[0].width, "label", self.classes)
+
+    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
+        """``min_j |x_j - threshold|``."""
+        return _row_min(np.abs(inputs64[0] - self.threshold))
+
+
+def _row_min(gap: np.ndarray) -> np.ndarray:
+    return gap if gap.ndim == 1 else gap.min(axis=1)
 
 
 NODE_TYPES: dict[str, type[Node]] = {}

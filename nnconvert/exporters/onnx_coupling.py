@@ -1,10 +1,14 @@
 """ONNX emitter of the pairwise_coupling node: libsvm's ``multiclass_probability`` as a Loop.
 
-The loop runs at most ``max(100, k)`` sweeps and ends once every row has met the stopping
-rule ``max_t |(Qp)_t - pQp| < 0.005 / k``; rows that met it keep their ``p`` (Where on a
-per-row ``active`` mask). Each column is its own ``[N, 1]`` tensor and every sum is a chain of
-Adds in the C code's order, so float64 agrees with ``nnconvert.ir_coupling`` (and libsvm) to
-the last bits. Default-domain operators only.
+The same steps as ``nnconvert.ir_coupling`` (read that first), always in double: a float32
+graph Casts ``r`` to double and the probabilities back. Before the loop, once: ``Q`` ``[N, k, k]``
+from a Gather of ``[r | 1 - r]``, its columns, its diagonal and the update rows
+``V_t = [e_t | Q[t][:]]``. The loop runs at most ``max(100, k)`` sweeps over ``p`` ``[N, k]`` and
+ends once every row has met the stopping rule ``max_t |(Qp)_t - pQp| < 0.005 / k``; rows that met
+it keep their ``p`` (Where on a per-row ``active`` mask). Each of the k sequential steps of a
+sweep updates ``S = [p | Qp]`` ``[N, 2k]`` in three operators; the sums ``Qp``, ``pQp`` and ``Q_tt``
+are chains of Adds in the C code's order, so results agree with the numpy kernel (and libsvm) to
+the last bit. Default-domain operators only.
 """
 
 from __future__ import annotations
@@ -12,109 +16,127 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 from nnconvert.exporters.onnx import OnnxGraph, register_emitter
-from nnconvert.ir_coupling import PairwiseCoupling
+from nnconvert.ir_coupling import PairwiseCoupling, pair_index
+
+_DOUBLE = TensorProto.DOUBLE
 
 
-class _Body:
-    """Nodes of the Loop body (names made unique through the outer graph)."""
+class _Ops:
+    """Appends nodes to ``nodes`` (the outer graph's or the Loop body's), names unique in ``g``."""
 
-    def __init__(self, g: OnnxGraph, prefix: str) -> None:
-        self.g, self.prefix, self.nodes = g, prefix, []
+    def __init__(self, g: OnnxGraph, prefix: str, nodes: list[Any]) -> None:
+        self.g, self.prefix, self.nodes = g, prefix, nodes
+        self.indices: dict[tuple[int, bool], str] = {}
 
-    def op(self, op_type: str, inputs: list[str], **attrs: Any) -> str:
+    def __call__(self, op_type: str, *inputs: str, **attrs: Any) -> str:
         out = self.g.fresh(f"{self.prefix}/{op_type.lower()}")
-        self.nodes.append(
-            helper.make_node(op_type, inputs, [out], name=self.g.fresh(f"{self.prefix}/{op_type}"), **attrs)
-        )
+        name = self.g.fresh(f"{self.prefix}/{op_type}")
+        self.nodes.append(helper.make_node(op_type, list(inputs), [out], name=name, **attrs))
         return out
+
+    def const(self, hint: str, value: Any, dtype: Any = np.float64) -> str:
+        return self.g.const(f"{self.prefix}.{hint}", np.asarray(value), dtype=dtype)
+
+    def col(self, x: str, j: int, axis: int = 1, keep: bool = True) -> str:
+        """``x[:, j:j+1]`` (``keep``) or ``x[:, j]`` along ``axis``."""
+        if (j, keep) not in self.indices:
+            name = self.g.fresh(f"{self.prefix}.i{j}")  # g.const would make a 0-d index 1-d
+            self.g.initializers.append(numpy_helper.from_array(np.array([j] if keep else j, np.int64), name))
+            self.indices[j, keep] = name
+        return self("Gather", x, self.indices[j, keep], axis=axis)
 
     def chain(self, op_type: str, terms: list[str]) -> str:
         acc = terms[0]
         for t in terms[1:]:
-            acc = self.op(op_type, [acc, t])
+            acc = self(op_type, acc, t)
         return acc
+
+    def reduce_max(self, x: str) -> str:
+        """Row max ``[N, w] -> [N, 1]`` (axes became an input in opset 18)."""
+        if self.g.opset >= 18:
+            return self("ReduceMax", x, self.const("axis1", [1], np.int64), keepdims=1)
+        return self("ReduceMax", x, axes=[1], keepdims=1)
 
 
 def _emit(g: OnnxGraph, n: PairwiseCoupling) -> None:
-    k, y, r = n.n_classes, n.name, n.input
-    one, two = g.scalar(f"{y}.one", 1.0), g.scalar(f"{y}.two", 2.0)
-    cols = [
-        g.op("Gather", [r, g.const(f"{y}.col{p}", np.array([p], dtype=np.int64))], name=y, axis=1)
-        for p in range(n.n_pairs)
-    ]
-    R: list[list[str]] = [[""] * k for _ in range(k)]
-    p = 0
-    for i in range(k):
-        for j in range(i + 1, k):
-            R[i][j], R[j][i] = cols[p], g.op("Sub", [one, cols[p]], name=y)
-            p += 1
-    Q: list[list[str]] = [[""] * k for _ in range(k)]
-    for t in range(k):
-        sq = [g.op("Mul", [R[j][t], R[j][t]], name=y) for j in range(k) if j != t]
-        acc = sq[0]
-        for s in sq[1:]:
-            acc = g.op("Add", [acc, s], name=y)
-        Q[t][t] = acc
-        for j in range(t):
-            Q[t][j] = Q[j][t]
-        for j in range(t + 1, k):
-            Q[t][j] = g.op("Mul", [g.op("Neg", [R[j][t]], name=y), R[t][j]], name=y)
-    shape = g.op("Shape", [cols[0]], name=y)
-    p0 = [g.op("Expand", [g.scalar(f"{y}.p0", 1.0 / k), shape], name=y) for _ in range(k)]
-    active0 = g.op("Expand", [g.const(f"{y}.true", np.array(True)), shape], name=y)
+    k, y = n.n_classes, n.name
+    o = _Ops(g, y, g.nodes)
+    one, two = o.const("one", 1.0), o.const("two", 2.0)
+    r = o("Cast", n.input, to=_DOUBLE) if g.elem_type != _DOUBLE else n.input
+    # Q, built once: R[n, i, j] = r_ij, Q[t][t] = sum_j r_jt^2 (j ascending), Q[t][j] = -r_jt r_tj.
+    eye = o.const("eye", np.eye(k, dtype=bool), bool)
+    flat = o(
+        "Gather", o("Concat", r, o("Sub", one, r), axis=1), o.const("pairs", pair_index(k).ravel(), np.int64), axis=1
+    )
+    R = o("Where", eye, o.const("zero", 0.0), o("Reshape", flat, o.const("kk", [-1, k, k], np.int64)))
+    RT = o("Transpose", R, perm=[0, 2, 1])
+    RT2 = o("Mul", RT, RT)
+    diag = o.chain("Add", [o.col(RT2, j, axis=2) for j in range(k)])  # [N, k, 1]
+    Q = o("Where", eye, diag, o("Neg", o("Mul", RT, R)))
+    q_cols = [o.col(Q, j, axis=2, keep=False) for j in range(k)]  # Q[:, :, j] = Q[j][:] (symmetric)
+    q_tt = [o.col(diag, t, keep=False) for t in range(k)]  # [N, 1]
+    V = o("Concat", o("Expand", o.const("eye_d", np.eye(k)), o("Shape", Q)), Q, axis=2)
+    v_rows = [o.col(V, t, keep=False) for t in range(k)]  # [N, 2k] = [e_t | Q[t][:]]
+    p0 = o("Expand", o.const("p0", np.full((1, k), 1.0 / k)), o("Shape", q_cols[0]))
+    active0 = o("Expand", o.const("true", np.array([[True]]), bool), o("Shape", q_tt[0]))
 
-    b = _Body(g, f"{y}/sweep")
-    it_in, cond_in = g.fresh(f"{y}/iter"), g.fresh(f"{y}/cond_in")
-    p_in = [g.fresh(f"{y}/p{t}_in") for t in range(k)]
-    active_in = g.fresh(f"{y}/active_in")
-    Qp = [b.chain("Add", [b.op("Mul", [Q[t][j], p_in[j]]) for j in range(k)]) for t in range(k)]
-    pQp = b.chain("Add", [b.op("Mul", [p_in[t], Qp[t]]) for t in range(k)])
-    max_error = b.chain("Max", [b.op("Abs", [b.op("Sub", [Qp[t], pQp])]) for t in range(k)])
-    stop = b.op("Less", [max_error, g.scalar(f"{y}.eps", 0.005 / k)])
-    active = b.op("And", [active_in, b.op("Not", [stop])])
-    new_p = list(p_in)
+    body: list[Any] = []
+    b = _Ops(g, f"{y}/sweep", body)
+    it_in, cond_in, p_in, active_in = (g.fresh(f"{y}/{s}") for s in ("iter", "cond_in", "p_in", "active_in"))
+    pc = [b.col(p_in, j) for j in range(k)]
+    Qp = b.chain("Add", [b("Mul", q_cols[j], pc[j]) for j in range(k)])  # [N, k]
+    pq = b("Mul", p_in, Qp)
+    pQp = b.chain("Add", [b.col(pq, t) for t in range(k)])  # [N, 1]
+    max_error = b.reduce_max(b("Abs", b("Sub", Qp, pQp)))
+    stop = b("Less", max_error, b.const("eps", n.stop_tol / k))
+    active = b("And", active_in, b("Not", stop))
+    S = b("Concat", p_in, Qp, axis=1)
     for t in range(k):
-        diff = b.op("Div", [b.op("Sub", [pQp, Qp[t]]), Q[t][t]])
-        new_p[t] = b.op("Add", [new_p[t], diff])
-        onep = b.op("Add", [one, diff])
-        inner = b.op("Add", [b.op("Mul", [diff, Q[t][t]]), b.op("Mul", [two, Qp[t]])])
-        pQp = b.op("Div", [b.op("Div", [b.op("Add", [pQp, b.op("Mul", [diff, inner])]), onep]), onep])
-        for j in range(k):
-            Qp[j] = b.op("Div", [b.op("Add", [Qp[j], b.op("Mul", [diff, Q[t][j]])]), onep])
-            new_p[j] = b.op("Div", [new_p[j], onep])
-    p_out = [b.op("Where", [active, new_p[t], p_in[t]]) for t in range(k)]
-    n_active = b.op("ReduceSum", [b.op("Cast", [active], to=TensorProto.INT64)], keepdims=0)
-    cond_out = b.op("Greater", [n_active, g.const(f"{y}.zero_rows", np.array(0, dtype=np.int64))])
-    col = [None, 1]
+        qpt = b.col(S, k + t)
+        diff = b("Div", b("Sub", pQp, qpt), q_tt[t])
+        onep = b("Add", one, diff)
+        inner = b("Add", b("Mul", diff, q_tt[t]), b("Mul", two, qpt))
+        pQp = b("Div", b("Div", b("Add", pQp, b("Mul", diff, inner)), onep), onep)
+        S = b("Div", b("Add", S, b("Mul", diff, v_rows[t])), onep)
+    p_new = b("Slice", S, b.const("s0", [0], np.int64), b.const("sk", [k], np.int64), b.const("ax", [1], np.int64))
+    p_out = b("Where", active, p_new, p_in)
+    n_active = b("ReduceSum", b("Cast", active, to=TensorProto.INT64), keepdims=0)
+    cond_out = b("Greater", n_active, b.const("zero_rows", 0, np.int64))
     a_out = g.fresh(f"{y}/active_out")
-    body = helper.make_graph(
-        [*b.nodes, helper.make_node("Identity", [active], [a_out])],
+    body.append(helper.make_node("Identity", [active], [a_out], name=g.fresh(f"{y}/sweep/Identity")))
+    graph = helper.make_graph(
+        body,
         f"{y}_sweep",
         [
             helper.make_tensor_value_info(it_in, TensorProto.INT64, [1]),
             helper.make_tensor_value_info(cond_in, TensorProto.BOOL, [1]),
-        ]
-        + [helper.make_tensor_value_info(v, g.elem_type, col) for v in p_in]
-        + [helper.make_tensor_value_info(active_in, TensorProto.BOOL, col)],
-        [helper.make_tensor_value_info(cond_out, TensorProto.BOOL, None)]
-        + [helper.make_tensor_value_info(v, g.elem_type, col) for v in p_out]
-        + [helper.make_tensor_value_info(a_out, TensorProto.BOOL, col)],
+            helper.make_tensor_value_info(p_in, _DOUBLE, [None, k]),
+            helper.make_tensor_value_info(active_in, TensorProto.BOOL, [None, 1]),
+        ],
+        [
+            helper.make_tensor_value_info(cond_out, TensorProto.BOOL, None),
+            helper.make_tensor_value_info(p_out, _DOUBLE, [None, k]),
+            helper.make_tensor_value_info(a_out, TensorProto.BOOL, [None, 1]),
+        ],
     )
-    outs = [g.fresh(f"{y}/p{t}") for t in range(k)] + [g.fresh(f"{y}/active")]
-    trips = g.const(f"{y}.max_iter", np.array(n.max_iter, dtype=np.int64))
+    p_fin, a_fin = g.fresh(f"{y}/p"), g.fresh(f"{y}/active")
+    trips = o.const("max_iter", n.max_iter, np.int64)
     g.nodes.append(
         helper.make_node(
             "Loop",
-            [trips, g.const(f"{y}.go", np.array(True)), *p0, active0],
-            outs,
+            [trips, o.const("go", True, bool), p0, active0],
+            [p_fin, a_fin],
             name=g.fresh(f"{y}/Loop"),
-            body=body,
+            body=graph,
         )
     )
-    g.op("Concat", outs[:k], y, name=y, axis=1)
+    if g.elem_type != _DOUBLE:
+        g.op("Cast", [p_fin], y, name=y, to=g.elem_type)
+    else:
+        g.op("Identity", [p_fin], y, name=y)
 
 
 register_emitter(PairwiseCoupling, _emit)

@@ -1,0 +1,130 @@
+"""libsvm's pairwise coupling as a node: the ONNX Loop against the numpy kernel bit for bit,
+float64 arithmetic inside float32 networks, and float32 forgiveness of the stop rule only at real
+boundary rows (``PairwiseCoupling.decision_margin`` in ``verify.boundary_rows``)."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+from typing import ClassVar
+
+import numpy as np
+import pytest
+from sklearn import svm
+
+import nnconvert
+from nnconvert import ir, runtime, verify
+from nnconvert.builder import GraphBuilder
+from nnconvert.exporters import onnx_coupling
+from nnconvert.exporters.onnx import register_emitter, run_onnx
+from nnconvert.ir_coupling import PairwiseCoupling, coupling_sweeps, pairwise_coupling
+from tests.cases import blobs
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LooseCoupling(PairwiseCoupling):
+    """A tampered coupling: stops at ``max_error < 0.0055 / k`` instead of libsvm's ``0.005 / k``."""
+
+    op: ClassVar[str] = "test_loose_coupling"
+    stop_tol: ClassVar[float] = 0.0055
+
+
+runtime.register_kernel(LooseCoupling, lambda n, xs: pairwise_coupling(xs[0], n.n_classes, n.stop_tol))
+register_emitter(LooseCoupling, onnx_coupling._emit)
+
+
+def _coupling_net(k: int) -> ir.Network:
+    b = GraphBuilder(k * (k - 1) // 2)
+    p = b.add(PairwiseCoupling, "proba", input=b.act(b.input, "clip", 1e-7, 1 - 1e-7), n_classes=k)
+    return b.build({"predict_proba": p}, ir.Metadata("tests.Coupling", "classifier", classes=tuple(range(k))))
+
+
+@pytest.mark.parametrize("k", [2, 3, 6])
+def test_onnx_loop_equals_numpy_kernel_bit_for_bit(k: int) -> None:
+    rng = np.random.default_rng(k)
+    n_pairs = k * (k - 1) // 2
+    r = np.clip(rng.uniform(0, 1, (400, n_pairs)) ** rng.uniform(0.2, 3, (400, 1)), 1e-7, 1 - 1e-7)
+    net = _coupling_net(k)
+    p64 = nnconvert.run(net, r)["predict_proba"]
+    assert len(set(coupling_sweeps(r, k))) > 2, "rows must stop after different sweep counts"
+    np.testing.assert_array_equal(run_onnx(nnconvert.to_onnx(net, dtype="float64"), r)["predict_proba"], p64)
+    # float32 networks couple in float64: the float32 result is the float64 result on float32 r, rounded
+    r32 = r.astype(np.float32)
+    want = pairwise_coupling(r32.astype(np.float64), k).astype(np.float32)
+    np.testing.assert_array_equal(nnconvert.run(net, r32, np.float32)["predict_proba"], want)
+    got = run_onnx(nnconvert.to_onnx(net, dtype="float32"), r32)["predict_proba"]
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, want)
+    assert run_onnx(nnconvert.to_onnx(net, dtype="float64"), r[:0])["predict_proba"].shape == (0, k)
+
+
+def _svc(k: int) -> tuple[svm.SVC, np.ndarray]:
+    X, y, X_eval = blobs(k, n_features=4, n_samples=150, seed=k)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "The `probability` parameter", FutureWarning)
+        return svm.SVC(probability=True, random_state=0).fit(X, y), X_eval
+
+
+def _stop_boundary_rows(net: ir.Network, X_eval: np.ndarray, tol: float, steps: int = 40) -> np.ndarray:
+    """Rows where a stop decision of the coupling (with tolerance ``tol``) is at its threshold:
+    bisect segments between evaluation rows on which the float64 sweep count changes."""
+    node = next(n for n in net.nodes if isinstance(n, PairwiseCoupling))
+
+    def sweeps(X: np.ndarray) -> np.ndarray:
+        return coupling_sweeps(runtime.run(net, X, trace=True)[node.input], node.n_classes, tol)
+
+    lo, hi = X_eval[:-1], X_eval[1:]
+    s_lo = sweeps(lo)
+    keep = s_lo != sweeps(hi)
+    lo, hi, s_lo = lo[keep], hi[keep], s_lo[keep]
+    for _ in range(steps):
+        mid = (lo + hi) / 2
+        same = sweeps(mid) == s_lo
+        lo, hi = np.where(same[:, None], mid, lo), np.where(same[:, None], hi, mid)
+    return (lo + hi) / 2
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_stop_rule_flips_are_forgiven_only_at_boundary_rows(k: int) -> None:
+    est, X_eval = _svc(k)
+    net = nnconvert.convert(est)
+    rows = _stop_boundary_rows(net, X_eval, PairwiseCoupling.stop_tol)
+    assert len(rows) >= 10
+    ref = verify.reference_outputs(est, np.vstack([X_eval, rows]))
+    # float64: exact, even on the boundary
+    got64 = nnconvert.run(net, np.vstack([X_eval, rows]))["predict_proba"]
+    np.testing.assert_allclose(got64, ref["predict_proba"], rtol=1e-9, atol=1e-9)
+    # (i) every constructed row is a boundary row; random evaluation rows mostly are not
+    assert verify.boundary_rows(net, rows).all()
+    margin = net.node("proba").decision_margin([runtime.run(net, X_eval, trace=True)["pair_proba"]])
+    assert np.median(margin) > 1e-4
+    X_all = np.vstack([X_eval, rows])
+    runners = {
+        "numpy": verify.numpy_runner(net, "float32"),
+        "onnx": verify.onnx_runner(nnconvert.to_onnx(net, dtype="float32"))[0],
+    }
+    for name, runner in runners.items():
+        cmp = verify.compare(lambda X: verify.reference_outputs(est, X), runner, [X_all], dtype="float32", network=net)
+        proba = cmp.outputs["predict_proba"]
+        assert proba.n_boundary > 0, f"{name}: float32 must flip some stop decisions on the constructed rows"
+        assert cmp.equivalent, f"{name}: {cmp.format_text()}"
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_tampered_stop_tolerance_still_fails_in_float32(k: int) -> None:
+    """(ii) a coupling that stops at the wrong tolerance is caught: its flips are not forgiven."""
+    est, X_eval = _svc(k)
+    net = nnconvert.convert(est)
+    wrong_rows = _stop_boundary_rows(net, X_eval, LooseCoupling.stop_tol, steps=4)  # near the wrong threshold
+    X_all = np.vstack([X_eval, wrong_rows])
+    nodes = [LooseCoupling(n.name, n.input, n.n_classes) if isinstance(n, PairwiseCoupling) else n for n in net.nodes]
+    loose = net.replace(nodes=nodes)
+    ref = lambda X: verify.reference_outputs(est, X)  # noqa: E731
+    cmp64 = verify.compare(ref, verify.numpy_runner(loose), [X_all], dtype="float64", network=loose)
+    assert cmp64.outputs["predict_proba"].n_mismatch >= 5
+    for runner in (verify.numpy_runner(loose, "float32"), verify.onnx_runner(nnconvert.to_onnx(loose))[0]):
+        cmp = verify.compare(ref, runner, [X_all], dtype="float32", network=loose)
+        proba = cmp.outputs["predict_proba"]
+        assert not cmp.equivalent
+        assert proba.n_mismatch >= cmp64.outputs["predict_proba"].n_mismatch - proba.n_boundary
+        assert proba.n_boundary <= 2
