@@ -17,16 +17,24 @@ from pathlib import Path
 import click
 
 from nnconvert import __version__
-from nnconvert.cli_support import atomic_path, check_output, handle_errors, one_line, open_source, write_atomic
+from nnconvert.cli_support import (
+    FORCE,
+    PATH,
+    TRUST,
+    atomic_path,
+    check_output,
+    handle_errors,
+    one_line,
+    open_source,
+    write_atomic,
+)
+from nnconvert.cli_view import draw, explain, inspect, list_
 from nnconvert.errors import ModelLoadError
 
-_PATH = click.Path(dir_okay=False)  # existence is checked by the loaders, with a one-line error
 _DTYPE = click.Choice(["float32", "float64"])
 _CHUNK = click.option(
     "--chunk-rows", type=click.IntRange(1), default=65536, show_default=True, help="Rows per chunk (bounds memory)."
 )
-_TRUST = click.option("--trust", is_flag=True, help="Load pickles with any globals (only for files you trust).")
-_FORCE = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 _TARGET = click.option("--target-column", help="Label column of the data to drop (header name or 0-based index).")
 
 
@@ -42,8 +50,8 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("model", type=_PATH)
-@click.option("-o", "--output", "out", type=_PATH, required=True, help="File to write (.onnx or .json).")
+@click.argument("model", type=PATH)
+@click.option("-o", "--output", "out", type=PATH, required=True, help="File to write (.onnx or .json).")
 @click.option(
     "--format", "fmt", type=click.Choice(["onnx", "json"]), help="Output format [default: from OUT's suffix]."
 )
@@ -59,10 +67,10 @@ def cli() -> None:
     help="Reference rows to embed for `verify NETWORK` (the model's outputs on them).",
 )
 @click.option("--no-references", is_flag=True, help="Embed no reference rows.")
-@click.option("--data", type=_PATH, help="Take the reference rows from this data (CSV, .npy or .npz).")
+@click.option("--data", type=PATH, help="Take the reference rows from this data (CSV, .npy or .npz).")
 @_TARGET
-@_TRUST
-@_FORCE
+@TRUST
+@FORCE
 @handle_errors()
 def convert(
     model: str,
@@ -137,9 +145,9 @@ def convert(
 
 
 @cli.command()
-@click.argument("model", type=_PATH)
-@click.argument("network", type=_PATH, required=False)
-@click.option("--data", type=_PATH, help="Rows to check: CSV (header optional), .npy or .npz.")
+@click.argument("model", type=PATH)
+@click.argument("network", type=PATH, required=False)
+@click.option("--data", type=PATH, help="Rows to check: CSV (header optional), .npy or .npz.")
 @click.option(
     "--synthetic", type=click.IntRange(1), help="Check N generated rows near the network's decision boundaries."
 )
@@ -150,7 +158,7 @@ def convert(
 @click.option("--atol", type=float, help="Absolute tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--rtol", type=float, help="Relative tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@_TRUST
+@TRUST
 @_CHUNK
 @click.pass_context
 @handle_errors(force_code=2)
@@ -192,13 +200,13 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
 
 
 @cli.command()
-@click.argument("network", type=_PATH)
-@click.option("--data", type=_PATH, required=True, help="Rows to predict: CSV (header optional), .npy or .npz.")
-@click.option("-o", "--output", "out", type=_PATH, help="CSV file to write [default: stdout].")
+@click.argument("network", type=PATH)
+@click.option("--data", type=PATH, required=True, help="Rows to predict: CSV (header optional), .npy or .npz.")
+@click.option("-o", "--output", "out", type=PATH, help="CSV file to write [default: stdout].")
 @_TARGET
 @click.option("--dtype", type=_DTYPE, help="Float type for JSON specs and models (numpy runtime) [default: float64].")
-@_TRUST
-@_FORCE
+@TRUST
+@FORCE
 @_CHUNK
 @handle_errors()
 def predict(
@@ -227,84 +235,8 @@ def predict(
         click.echo(f"wrote {rows} predictions to {out}", err=True)
 
 
-@cli.command()
-@click.argument("file", type=_PATH)
-@click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
-@_TRUST
-@handle_errors()
-def inspect(file: str, as_json: bool, trust: bool) -> None:
-    """Describe FILE (model, ONNX file or JSON spec): estimator, layers, parameters, operators, I/O contract."""
-    from nnconvert.inspection import describe, format_text
-
-    d = describe(open_source(file, trust=trust))
-    click.echo(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
-
-
-@cli.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
-@handle_errors()
-def list_(as_json: bool) -> None:
-    """List the supported estimators by family, and the network each becomes."""
-    from nnconvert.registry import entries, resolve
-
-    rows = [
-        {
-            "estimator": e.path,
-            "family": e.family,
-            "architecture": e.architecture,
-            "installed": resolve(e.path) is not None,
-        }
-        for e in entries()
-    ]
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    family = None
-    for r in rows:
-        if r["family"] != family:
-            family = r["family"]
-            click.echo(f"{family}:")
-        mark = "" if r["installed"] else "  (library not installed)"
-        click.echo(f"  {r['estimator']:<52} {r['architecture']}{mark}")
-
-
-@cli.command()
-@click.argument("source", metavar="MODEL|NETWORK", type=_PATH)
-@click.option("-o", "--output", "out", type=_PATH, required=True, help="Picture to write: .svg, .png or .dot.")
-@click.option(
-    "--max-neurons",
-    type=click.IntRange(2),
-    default=12,
-    show_default=True,
-    help="Neurons shown per layer before collapsing.",
-)
-@_TRUST
-@_FORCE
-@handle_errors()
-def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> None:
-    """Draw the network of MODEL or a JSON spec: neurons in columns, one per layer."""
-    from nnconvert.draw import draw as draw_network
-
-    if Path(out).suffix.lower() not in (".svg", ".png", ".dot"):
-        raise click.UsageError(f"cannot draw to {out!r}: use a .svg, .png or .dot file")
-    src = open_source(source, trust=trust)
-    path = check_output(out, force=force, inputs=[source])
-    network = src.ir()
-    with atomic_path(path) as tmp:
-        draw_network(network, tmp, max_neurons=max_neurons)
-    click.echo(f"wrote {out}")
-
-
-@cli.command()
-@click.argument("source", metavar="MODEL|NETWORK", type=_PATH)
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
-@_TRUST
-@handle_errors()
-def explain(source: str, fmt: str, trust: bool) -> None:
-    """Explain the network of MODEL or a JSON spec in words and formulas, with its own numbers."""
-    from nnconvert.explain import explain as explain_network
-
-    click.echo(explain_network(open_source(source, trust=trust).ir(), fmt=fmt))
+for _command in (inspect, list_, draw, explain):  # defined in nnconvert.cli_view
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -28,6 +28,10 @@ import click
 from nnconvert.errors import InvalidNetwork, ModelLoadError, NnconvertError
 
 ONNX_SUFFIX, JSON_SUFFIX = ".onnx", ".json"
+# Parameter types and options several commands share.
+PATH = click.Path(dir_okay=False)  # existence is checked by the loaders, with a one-line error
+TRUST = click.option("--trust", is_flag=True, help="Load pickles with any globals (only for files you trust).")
+FORCE = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 
 
 class OutputError(NnconvertError):

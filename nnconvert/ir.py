@@ -8,7 +8,9 @@ and the shape rule in :meth:`Node.infer`. Runtimes and exporters dispatch on the
 nothing here imports them.
 
 The kinds are deliberately few: a kind earns its place only where dense-plus-activation
-cannot express the math exactly.
+cannot express the math exactly. :class:`Node` and :class:`TensorInfo` live in
+:mod:`nnconvert.ir_base`, the output heads (normalize, squeeze, labels) in
+:mod:`nnconvert.ir_heads`; all are re-exported here, so ``ir.<Name>`` is the way to use them.
 """
 
 from __future__ import annotations
@@ -21,81 +23,33 @@ from typing import Any, ClassVar
 import numpy as np
 
 from nnconvert.errors import InvalidNetwork
+from nnconvert.ir_base import Node, TensorInfo, as_classes, f64_array, row_min
+from nnconvert.ir_heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
+
+__all__ = [
+    "ACTIVATIONS",
+    "DISTANCE_METRICS",
+    "INPUT",
+    "NODE_TYPES",
+    "OUTPUT_METHODS",
+    "Activation",
+    "ArgMaxLabel",
+    "Concat",
+    "Dense",
+    "Distance",
+    "Metadata",
+    "Network",
+    "Node",
+    "Normalize",
+    "Squeeze",
+    "TensorInfo",
+    "ThresholdLabel",
+    "as_classes",
+    "register_node",
+]
 
 INPUT = "X"
 OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "score_samples", "transform")
-
-
-@dataclass(frozen=True)
-class TensorInfo:
-    """Static description of a tensor: ``width`` (None for 1-D) and ``kind``."""
-
-    width: int | None
-    kind: str = "float"  # "float" or "label"
-    classes: np.ndarray | None = field(default=None, compare=False)
-
-    @property
-    def ndim(self) -> int:
-        return 1 if self.width is None else 2
-
-
-def as_classes(classes: Any) -> np.ndarray:
-    """Normalise a classes array to int64, float64, bool or str (unicode) dtype."""
-    arr = np.asarray(classes)
-    if arr.ndim != 1 or arr.size == 0:
-        raise InvalidNetwork(f"classes must be a non-empty 1-D array, got shape {arr.shape}")
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int64)
-    if arr.dtype.kind == "f":
-        return arr.astype(np.float64)
-    if arr.dtype.kind == "b":
-        return arr.astype(bool)
-    if arr.dtype.kind in "USO":
-        if arr.dtype.kind == "O" and not all(isinstance(c, str) for c in arr):
-            if all(isinstance(c, (int, np.integer)) for c in arr):
-                return arr.astype(np.int64)
-            raise InvalidNetwork("object-dtype classes must all be strings or all integers")
-        return arr.astype(str)
-    raise InvalidNetwork(f"unsupported classes dtype {arr.dtype}")
-
-
-def _f64(a: Any, ndim: int, what: str) -> np.ndarray:
-    arr = np.array(a, dtype=np.float64)
-    if arr.ndim != ndim:
-        raise InvalidNetwork(f"{what} must be {ndim}-D, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise InvalidNetwork(f"{what} contains NaN or infinity")
-    arr.setflags(write=False)
-    return arr
-
-
-@dataclass(frozen=True, eq=False)
-class Node:
-    """Base class: ``name`` of the tensor the node produces, ``inputs`` it reads."""
-
-    op: ClassVar[str] = ""
-    name: str
-
-    @property
-    def inputs(self) -> tuple[str, ...]:
-        return (self.input,)  # type: ignore[attr-defined]
-
-    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
-        raise NotImplementedError
-
-    def _float2d(self, t: TensorInfo) -> int:
-        if t.kind != "float" or t.width is None:
-            raise InvalidNetwork(f"{self.op} {self.name!r} needs a 2-D float input")
-        return t.width
-
-    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
-        """Per row, the float64 distance of the node's discrete decisions to their thresholds, in
-        units of its inputs; None for continuous nodes (used by ``verify.boundary_rows``)."""
-        return None
-
-    def params(self) -> dict[str, Any]:
-        """The node's fields other than ``name`` (for exporters and inspection)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "name"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,8 +63,8 @@ class Dense(Node):
     source: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "weight", _f64(self.weight, 2, f"dense {self.name!r} weight"))
-        object.__setattr__(self, "bias", _f64(self.bias, 1, f"dense {self.name!r} bias"))
+        object.__setattr__(self, "weight", f64_array(self.weight, 2, f"dense {self.name!r} weight"))
+        object.__setattr__(self, "bias", f64_array(self.bias, 1, f"dense {self.name!r} bias"))
         if self.bias.shape[0] != self.weight.shape[1]:
             raise InvalidNetwork(
                 f"dense {self.name!r}: bias has {self.bias.shape[0]} entries, weight has {self.weight.shape[1]} columns"
@@ -175,7 +129,7 @@ class Activation(Node):
 
     def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
         """Steps decide at 0: the margin is ``min_j |x_j|``."""
-        return _row_min(np.abs(inputs64[0])) if self.fn in ("step_gt", "step_ge") else None
+        return row_min(np.abs(inputs64[0])) if self.fn in ("step_gt", "step_ge") else None
 
 
 DISTANCE_METRICS: dict[str, str] = {
@@ -197,7 +151,7 @@ class Distance(Node):
     source: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "centres", _f64(self.centres, 2, f"distance {self.name!r} centres"))
+        object.__setattr__(self, "centres", f64_array(self.centres, 2, f"distance {self.name!r} centres"))
         if self.metric not in DISTANCE_METRICS:
             raise InvalidNetwork(f"unknown distance metric {self.metric!r}")
         object.__setattr__(self, "source", dict(self.source))
@@ -227,89 +181,6 @@ class Concat(Node):
 
     def infer(self, ins: list[TensorInfo]) -> TensorInfo:
         return TensorInfo(sum(self._float2d(t) for t in ins))
-
-
-@dataclass(frozen=True, eq=False)
-class Normalize(Node):
-    """Rows divided by their sum: ``y = x / sum(x)``; rows summing to 0 become ``1/width``
-    when ``zero_to_uniform`` (scikit-learn's rule for modified-Huber probabilities)."""
-
-    op: ClassVar[str] = "normalize"
-    input: str
-    zero_to_uniform: bool = False
-
-    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
-        return TensorInfo(self._float2d(ins[0]))
-
-
-@dataclass(frozen=True, eq=False)
-class Squeeze(Node):
-    """``[N, 1] -> [N]``: scikit-learn returns 1-D binary scores and single-target predictions."""
-
-    op: ClassVar[str] = "squeeze"
-    input: str
-
-    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
-        if self._float2d(ins[0]) != 1:
-            raise InvalidNetwork(f"squeeze {self.name!r} needs a [N, 1] input")
-        return TensorInfo(None)
-
-
-@dataclass(frozen=True, eq=False)
-class ArgMaxLabel(Node):
-    """``y = classes[argmax_j x_j]``; ties go to the first (lowest) index, as numpy's argmax."""
-
-    op: ClassVar[str] = "argmax_label"
-    input: str
-    classes: np.ndarray
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "classes", as_classes(self.classes))
-
-    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
-        width = self._float2d(ins[0])
-        if width != len(self.classes):
-            raise InvalidNetwork(f"argmax_label {self.name!r}: {width} scores for {len(self.classes)} classes")
-        return TensorInfo(None, "label", self.classes)
-
-    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
-        """The gap between the two largest scores."""
-        x = inputs64[0]
-        if x.shape[1] < 2:
-            return None
-        top2 = np.partition(x, -2, axis=1)[:, -2:]
-        return top2[:, 1] - top2[:, 0]
-
-
-@dataclass(frozen=True, eq=False)
-class ThresholdLabel(Node):
-    """Elementwise ``y = classes[1] if x > threshold else classes[0]`` (``>=`` when not
-    ``strict``); the output has the input's shape."""
-
-    op: ClassVar[str] = "threshold_label"
-    input: str
-    classes: np.ndarray
-    threshold: float = 0.0
-    strict: bool = True
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "classes", as_classes(self.classes))
-        object.__setattr__(self, "threshold", float(self.threshold))
-        if len(self.classes) != 2:
-            raise InvalidNetwork(f"threshold_label {self.name!r} needs exactly 2 classes")
-
-    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
-        if ins[0].kind != "float":
-            raise InvalidNetwork(f"threshold_label {self.name!r} needs a float input")
-        return TensorInfo(ins[0].width, "label", self.classes)
-
-    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
-        """``min_j |x_j - threshold|``."""
-        return _row_min(np.abs(inputs64[0] - self.threshold))
-
-
-def _row_min(gap: np.ndarray) -> np.ndarray:
-    return gap if gap.ndim == 1 else gap.min(axis=1)
 
 
 NODE_TYPES: dict[str, type[Node]] = {}

@@ -2,17 +2,16 @@
 
 A pickle is a program: every ``GLOBAL``/``STACK_GLOBAL`` opcode asks the unpickler for an
 object by ``(module, name)`` and ``REDUCE`` calls it. Without ``trust`` we load through
-unpicklers whose ``find_class`` returns only objects of an allow-list (``_allowed()``),
-looked up by the names as written in the file *before* anything is imported, so a
-payload naming ``posix.system`` is refused without ``posix`` (or anything else) being
-touched. See https://docs.python.org/3/library/pickle.html#restricting-globals.
+unpicklers whose ``find_class`` returns only objects of an allow-list
+(:func:`nnconvert.pickle_allowlist.allowed`), looked up by the names as written in the file
+*before* anything is imported, so a payload naming ``posix.system`` is refused without
+``posix`` (or anything else) being touched.
+See https://docs.python.org/3/library/pickle.html#restricting-globals.
 """
 
 from __future__ import annotations
 
 import _compat_pickle
-import functools
-import inspect
 import io
 import pickle
 import pickletools
@@ -22,6 +21,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from nnconvert.errors import ModelLoadError, NnconvertError, UntrustedModel
+from nnconvert.pickle_allowlist import allowed
 
 SUFFIXES = (".pkl", ".pickle", ".joblib", ".skops")
 # joblib.dump picks a compressor from these extensions (joblib/compressor.py).
@@ -87,23 +87,10 @@ def _find_allowed(file: str, module: str, name: str) -> Any:
         module, name = _compat_pickle.NAME_MAPPING[(module, name)]
     elif module in _compat_pickle.IMPORT_MAPPING:
         module = _compat_pickle.IMPORT_MAPPING[module]
-    obj = _allowed(module.split(".")[0]).get((module, name))
+    obj = allowed(module.split(".")[0]).get((module, name))
     if obj is None:
         raise _refuse(file, module, name)
     return obj
-
-
-@functools.cache
-def _allowed_for(registry_paths: frozenset[str], root: str | None) -> dict[tuple[str, str], Any]:
-    return _allowed_globals(registry_paths, root)
-
-
-def _allowed(root: str | None = None) -> dict[tuple[str, str], Any]:
-    """The allow-list; with ``root``, only the listed classes of that top-level package are
-    resolved (so a scikit-learn pickle never imports scikit-elm and dask)."""
-    from nnconvert.registry import pickle_allow_list
-
-    return _allowed_for(frozenset(pickle_allow_list()), root)
 
 
 class SafeUnpickler(pickle.Unpickler):
@@ -165,7 +152,7 @@ def _check_protocol(data: bytes, name: str) -> None:
 def _load_pickled(path: Path, trust: bool) -> Any:
     name = path.name
     if not trust:
-        _allowed("numpy")  # build the base allow-list outside the try: its failures are nnconvert's, not the file's
+        allowed("numpy")  # build the base allow-list outside the try: its failures are nnconvert's, not the file's
     try:
         if trust:
             _check_protocol(_decompressed(path, trust=True), name)
@@ -194,167 +181,6 @@ def _load_pickled(path: Path, trust: bool) -> Any:
         raise ModelLoadError(f"cannot load {name}: {type(exc).__name__}: {_one_line(exc)}") from None
 
 
-# ---------------------------------------------------------------------------- allow-list
-
-# Generic helper classes that pickles of supported scikit-learn models hold (found by
-# pickling every conformance case): label binarizers, SGD loss objects
-# (sklearn/linear_model/_sgd_fast.pyx), Cython/Python loss objects and their links
-# (sklearn/_loss/), and CV splitters passed as ``cv=``. Classes only, never functions.
-# fmt: off
-_LOSSES = [
-    "HalfSquaredError", "AbsoluteError", "PinballLoss", "HuberLoss", "HalfPoissonLoss", "HalfGammaLoss",
-    "HalfTweedieLoss", "HalfTweedieLossIdentity", "HalfBinomialLoss", "ExponentialLoss", "HalfMultinomialLoss"
-]
-_SGD_LOSSES = [
-    "Hinge", "SquaredHinge", "ModifiedHuber", "Log", "SquaredLoss", "Huber", "EpsilonInsensitive",
-    "SquaredEpsilonInsensitive"
-]
-_LINKS = ["Interval", "IdentityLink", "LogLink", "LogitLink", "HalfLogitLink", "MultinomialLogit"]
-_SPLITTERS = [
-    "KFold", "StratifiedKFold", "RepeatedKFold", "RepeatedStratifiedKFold", "ShuffleSplit",
-    "StratifiedShuffleSplit", "GroupKFold", "LeaveOneOut", "PredefinedSplit"
-]
-_SPARSE = [f"{f}_{k}" for f in ("csr", "csc", "coo", "bsr", "dia", "lil", "dok") for k in ("matrix", "array")]
-_BIT_GENERATORS = ["MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64", "RandomState", "Generator", "SeedSequence"]
-_SUPPORT_CLASSES = (
-    "sklearn.preprocessing.LabelBinarizer",
-    "sklearn.preprocessing.LabelEncoder",
-    *(f"sklearn.linear_model._sgd_fast.{n}" for n in _SGD_LOSSES),
-    *(f"sklearn._loss._loss.Cy{n}" for n in _LOSSES),
-    *(f"sklearn._loss.loss.{n}" for n in _LOSSES),
-    *(f"sklearn._loss.link.{n}" for n in _LINKS),
-    *(f"sklearn.model_selection.{n}" for n in _SPLITTERS),
-    "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.ma.MaskedArray",
-    *(f"numpy.random.{n}" for n in _BIT_GENERATORS),
-    *(f"scipy.sparse.{n}" for n in _SPARSE),
-    "joblib.numpy_pickle.NumpyArrayWrapper",
-    "collections.OrderedDict",
-)
-# Data types a pickle may rebuild (pickle writes them as builtins / __builtin__ globals).
-_BUILTINS = [
-    "dict", "list", "tuple", "set", "frozenset", "slice", "range", "complex", "bytearray", "bytes", "str",
-    "int", "float", "bool", "object"
-]
-# fmt: on
-
-
-def _latin1_encode(obj: str, encoding: str = "utf-8", errors: str = "strict") -> bytes:
-    """``_codecs.encode`` as protocols <= 2 use it for ``bytes`` (pickle.py ``save_bytes``):
-    latin-1 only, so no codec module can be looked up on a file's behalf."""
-    if not isinstance(obj, str) or encoding.replace("-", "").replace("_", "").lower() != "latin1" or errors != "strict":
-        raise pickle.UnpicklingError(f"refusing _codecs.encode({type(obj).__name__}, {encoding!r})")
-    return obj.encode("latin-1")
-
-
-def _reconstruction_functions() -> dict[tuple[str, str], Any]:
-    """numpy's pickle reconstructors (numpy/_core/numeric.py ``_frombuffer`` for protocol 5,
-    multiarray ``_reconstruct``/``scalar``, numpy/random/_pickle.py ctors), under the
-    numpy 1.x (``numpy.core``) and 2.x (``numpy._core``) module names, plus
-    ``copyreg._reconstructor`` (protocols 0-1; it only calls the classes it is given)."""
-    import copyreg
-
-    import numpy.random._pickle as random_pickle
-    from numpy._core import multiarray, numeric
-    from numpy.ma import core as ma_core
-    from numpy.random import bit_generator
-
-    table: dict[tuple[str, str], Any] = {("copyreg", "_reconstructor"): copyreg._reconstructor}
-    for core in ("numpy.core", "numpy._core"):
-        table[(f"{core}.multiarray", "_reconstruct")] = multiarray._reconstruct
-        table[(f"{core}.multiarray", "scalar")] = multiarray.scalar
-        table[(f"{core}.numeric", "_frombuffer")] = numeric._frombuffer
-    table[("numpy.ma.core", "_mareconstruct")] = ma_core._mareconstruct
-    for ctor in ("__bit_generator_ctor", "__generator_ctor", "__randomstate_ctor"):
-        table[("numpy.random._pickle", ctor)] = getattr(random_pickle, ctor)
-    table[("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence")] = bit_generator.__pyx_unpickle_SeedSequence
-    for enc in ("_codecs", "codecs"):
-        table[(enc, "encode")] = _latin1_encode
-    return table
-
-
-# Functions from these packages are never allowed, even when a converter declares one:
-# they reach the OS, the import system or other unpicklers, or (numpy.load,
-# sklearn.utils.*) are general helpers far beyond rebuilding data.
-_NO_FUNCTIONS_FROM = frozenset(
-    [
-        "builtins",
-        "os",
-        "posix",
-        "nt",
-        "sys",
-        "subprocess",
-        "shutil",
-        "io",
-        "codecs",
-        "_codecs",
-        "importlib",
-        "runpy",
-        "code",
-        "ctypes",
-        "pickle",
-        "_pickle",
-        "marshal",
-        "functools",
-        "operator",
-        "numpy",
-        "scipy",
-        "sklearn",
-        "joblib",
-        "skops",
-        "nnconvert",
-    ]
-)
-
-
-def _allowable(obj: Any) -> bool:
-    """Classes and ufuncs; plain functions only from the model libraries (``skelm.utils.dummy``)."""
-    if isinstance(obj, type | np.ufunc):
-        return True
-    return inspect.isfunction(obj) and obj.__module__.split(".")[0] not in _NO_FUNCTIONS_FROM
-
-
-def _pickled_name(obj: Any) -> tuple[str, str]:
-    """The ``(module, name)`` pickle writes for ``obj`` (pickle.py ``save_global``)."""
-    if isinstance(obj, np.ufunc):  # scipy's ufuncs have no __module__; pickle searches for them
-        return getattr(obj, "__module__", None) or pickle.whichmodule(obj, obj.__name__), obj.__name__
-    return obj.__module__, obj.__qualname__
-
-
-def _allowed_globals(registry_paths: frozenset[str], root: str | None = None) -> dict[tuple[str, str], Any]:
-    """``(module, name) -> object`` for every global a supported model's pickle may ask for.
-
-    Each class is listed under its public path and under ``(cls.__module__, cls.__qualname__)``,
-    the name pickle writes. Only our own list is imported here, never a file's names.
-    """
-    import builtins
-
-    from nnconvert.registry import resolve
-
-    table = _reconstruction_functions()
-    for name in _BUILTINS:
-        table[("builtins", name)] = getattr(builtins, name)
-    table[("builtins", "Ellipsis")] = Ellipsis
-    table[("builtins", "NotImplemented")] = NotImplemented
-    dtypes = (getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith("DType"))
-    for kind in {*np.sctypeDict.values(), *dtypes}:  # scalar types (np.float64) and DType classes
-        table[(kind.__module__, kind.__qualname__)] = kind
-    for ufunc in (getattr(np, n) for n in dir(np)):
-        if isinstance(ufunc, np.ufunc):  # pure arithmetic (np.tanh as a hidden activation, ...)
-            table[("numpy", ufunc.__name__)] = ufunc
-    for path in (*sorted(registry_paths), *_SUPPORT_CLASSES):
-        if root is not None and path.split(".", 1)[0] != root:
-            continue
-        obj = resolve(path)
-        if not _allowable(obj):
-            continue  # library not installed, or a function nnconvert never lets a file call
-        module, _, name = path.rpartition(".")
-        table[(module, name)] = obj
-        table[_pickled_name(obj)] = obj
-    return table
-
-
 # ---------------------------------------------------------------------------- skops
 
 
@@ -367,8 +193,8 @@ def _load_skops(path: Path, trust: bool) -> Any:
         untrusted = list(sio.get_untrusted_types(file=path))
     except Exception as exc:
         raise ModelLoadError(f"{name} is not a valid skops file: {_one_line(exc)}") from None
-    allowed = {f"{m}.{n}" for root in {t.split(".")[0] for t in untrusted} for m, n in _allowed(root)}
-    refused = [t for t in untrusted if t not in allowed]
+    permitted = {f"{m}.{n}" for root in {t.split(".")[0] for t in untrusted} for m, n in allowed(root)}
+    refused = [t for t in untrusted if t not in permitted]
     if refused and not trust:
         listed = ", ".join(f"'{t}'" for t in sorted(refused))
         raise UntrustedModel(

@@ -6,12 +6,12 @@ class), so a new node kind needs no change here: float64 arrays become nested li
 arrays and class labels become ``{"dtype": ..., "values": [...]}``, tuples become lists and
 provenance mappings objects. ``neurons`` (output width) and ``activation`` (the activation the
 node's only consumer applies) are written for readers and checked when read back.
-The format is described in ``nnconvert/schema/network.schema.json``.
+The format is described in ``nnconvert/schema/network.schema.json``; the checks done when
+reading a spec back live in :mod:`nnconvert.exporters.json_spec_read`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -21,16 +21,18 @@ from typing import Any
 import numpy as np
 
 from nnconvert import ir
-from nnconvert.errors import InvalidNetwork, ModelLoadError
+from nnconvert.errors import InvalidNetwork
+from nnconvert.exporters.json_spec_read import (
+    check_info,
+    load_document,
+    node_fields,
+    parse_metadata,
+    parse_node,
+)
 
 FORMAT = "nnconvert-network"
 VERSION = 1
 _DTYPES = {"i": "int64", "U": "str", "f": "float64", "b": "bool"}
-_INFO_KEYS = ("neurons", "activation")
-
-
-def _fields(cls: type) -> list[dataclasses.Field]:
-    return [f for f in dataclasses.fields(cls) if f.name != "name"]
 
 
 def _typed(arr: np.ndarray) -> dict[str, Any]:
@@ -60,7 +62,7 @@ def to_json(network: ir.Network, references: Mapping[str, Any] | None = None) ->
         consumers = network.consumers(node.name)
         if node.op != "activation" and len(consumers) == 1 and isinstance(consumers[0], ir.Activation):
             d["activation"] = consumers[0].fn
-        d.update({f.name: _value(getattr(node, f.name), f.name) for f in _fields(type(node))})
+        d.update({f.name: _value(getattr(node, f.name), f.name) for f in node_fields(type(node))})
         nodes.append(d)
     classes = None if m.classes is None else _typed(ir.as_classes(list(m.classes)))
     spec = {
@@ -118,180 +120,9 @@ def schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-# ---------------------------------------------------------------------------------------- reading
-
-
-def _load(spec: Mapping[str, Any] | str | os.PathLike) -> Any:
-    if not isinstance(spec, (str, os.PathLike)):
-        return spec  # a parsed document (from_json checks that it is an object)
-    if isinstance(spec, str) and spec.lstrip().startswith(("{", "[")):
-        text, where = spec, "network spec"
-    else:
-        try:
-            with open(spec, encoding="utf-8") as fh:
-                text, where = fh.read(), os.fspath(spec)
-        except OSError as exc:
-            raise ModelLoadError(f"cannot read network spec {spec!r}: {exc}") from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidNetwork(f"{where} is not valid JSON: {exc}") from None
-
-
-def _float_array(v: Any, where: str) -> np.ndarray:
-    try:
-        arr = np.asarray(v)
-    except ValueError:
-        raise InvalidNetwork(f"{where} is ragged (rows of different lengths)") from None
-    if arr.dtype.kind not in "iuf":
-        raise InvalidNetwork(f"{where} must be a (nested) list of numbers")
-    return arr.astype(np.float64)
-
-
-def _typed_array(v: Any, where: str) -> np.ndarray:
-    if not isinstance(v, Mapping) or set(v) != {"dtype", "values"}:
-        raise InvalidNetwork(f'{where} must be an object {{"dtype": ..., "values": [...]}}')
-    dtype, values = v["dtype"], v["values"]
-    kinds = {"int64": (int,), "str": (str,), "float64": (int, float), "bool": (bool,)}
-    if dtype not in kinds:
-        if not isinstance(dtype, str):
-            raise InvalidNetwork(f"{where}: dtype must be a string")
-        try:
-            return np.asarray(values, dtype=np.dtype(dtype))
-        except (TypeError, ValueError) as exc:
-            raise InvalidNetwork(f"{where}: {exc}") from None
-    if not isinstance(values, list) or not values:
-        raise InvalidNetwork(f"{where}: values must be a non-empty list")
-    flat = values
-    while flat and all(isinstance(x, list) for x in flat):  # a table (e.g. an int matrix): check its entries
-        flat = [y for x in flat for y in x]
-    for x in flat:
-        if not isinstance(x, kinds[dtype]) or (dtype != "bool" and isinstance(x, bool)):
-            raise InvalidNetwork(f"{where}: value {x!r} is not {dtype}")
-    try:
-        return np.asarray(values, dtype={"str": str}.get(dtype, dtype))
-    except (OverflowError, ValueError):
-        raise InvalidNetwork(f"{where}: values do not fit {dtype} (or rows differ in length)") from None
-
-
-def _convert(v: Any, f: dataclasses.Field, where: str) -> Any:
-    """A JSON value for field ``f``, checked against its annotation."""
-    t = str(f.type)
-    if v is None and "None" in t:
-        return None
-    if "ndarray" in t:
-        return _typed_array(v, where) if f.name == "classes" or isinstance(v, Mapping) else _float_array(v, where)
-    checks: dict[str, tuple[tuple[type, ...], str]] = {
-        "str": ((str,), "a string"),
-        "bool": ((bool,), "true or false"),
-        "int": ((int,), "an integer"),
-        "float": ((int, float), "a number"),
-        "tuple[str, ...]": ((list,), "a list of strings"),
-        "tuple[float, ...]": ((list,), "a list of numbers"),
-        "Mapping[str, str]": ((Mapping,), "an object of strings"),
-    }
-    if t in checks:
-        kinds, what = checks[t]
-        ok = isinstance(v, kinds) and not (isinstance(v, bool) and t in ("int", "float"))
-        if ok and t == "tuple[str, ...]":
-            ok = all(isinstance(x, str) for x in v)
-        if ok and t == "tuple[float, ...]":
-            ok = all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v)
-        if ok and t == "Mapping[str, str]":
-            ok = all(isinstance(x, str) for x in v.values())
-        if not ok:
-            raise InvalidNetwork(f"{where} must be {what}, got {json.dumps(v)[:60]}")
-        return tuple(v) if t.startswith("tuple") else v
-    return v
-
-
-def _node(d: Any, i: int) -> tuple[ir.Node, dict[str, Any]]:
-    if not isinstance(d, Mapping):
-        raise InvalidNetwork(f"nodes[{i}] must be an object")
-    name, op = d.get("name"), d.get("op")
-    if not isinstance(name, str) or not name:
-        raise InvalidNetwork(f"nodes[{i}] needs a 'name' (a non-empty string)")
-    where = f"node {name!r} (nodes[{i}])"
-    if op not in ir.NODE_TYPES:
-        raise InvalidNetwork(f"{where}: unknown op {op!r}; known: {', '.join(ir.NODE_TYPES)}")
-    cls = ir.NODE_TYPES[op]
-    fields = {f.name: f for f in _fields(cls)}
-    unknown = sorted(set(d) - {"name", "op", *_INFO_KEYS, *fields})
-    if unknown:
-        raise InvalidNetwork(f"{where}: unknown field {unknown[0]!r} for op {op!r}; known: {', '.join(fields)}")
-    kwargs = {k: _convert(d[k], fields[k], f"{where} field {k!r}") for k in fields if k in d}
-    if cls is ir.Dense and "bias" not in kwargs and "weight" in kwargs and kwargs["weight"].ndim == 2:
-        kwargs["bias"] = np.zeros(kwargs["weight"].shape[1])  # bias is optional in a hand-written spec
-    missing = [
-        k for k, f in fields.items() if k not in kwargs and f.default is f.default_factory is dataclasses.MISSING
-    ]
-    if missing:
-        raise InvalidNetwork(f"{where}: missing field {missing[0]!r}")
-    try:
-        node = cls(name=name, **kwargs)
-    except InvalidNetwork:
-        raise
-    except (TypeError, ValueError) as exc:
-        raise InvalidNetwork(f"{where}: {exc}") from None
-    return node, {k: d[k] for k in _INFO_KEYS if k in d}
-
-
-def _check_info(net: ir.Network, infos: dict[str, dict[str, Any]]) -> None:
-    for name, info in infos.items():
-        if "neurons" in info and info["neurons"] != net.info(name).width:
-            raise InvalidNetwork(
-                f"node {name!r}: 'neurons' says {info['neurons']}, the node gives {net.info(name).width}"
-            )
-        if "activation" in info:
-            consumers = net.consumers(name)
-            fns = [c.fn for c in consumers if isinstance(c, ir.Activation)]
-            if len(consumers) != 1 or fns != [info["activation"]]:
-                raise InvalidNetwork(
-                    f"node {name!r}: 'activation' says {info['activation']!r} but its consumers are "
-                    f"{[c.name for c in consumers]}; add an activation node instead"
-                )
-
-
-def _no_unknown(obj: Mapping[str, Any], known: tuple[str, ...], where: str) -> None:
-    unknown = sorted(set(obj) - set(known))
-    if unknown:
-        raise InvalidNetwork(f"unknown {where} field {unknown[0]!r}; known: {', '.join(known)}")
-
-
-def _metadata(spec: Mapping[str, Any], inp: Mapping[str, Any]) -> ir.Metadata:
-    meta = spec.get("metadata", {})
-    if not isinstance(meta, Mapping):
-        raise InvalidNetwork("'metadata' must be an object")
-    _no_unknown(meta, ("estimator", "task", "sklearn_version", "classes", "description", "extra"), "metadata")
-    _no_unknown(inp, ("name", "n_features", "feature_names"), "input")
-    for key in ("estimator", "task", "description", "sklearn_version"):
-        if meta.get(key) is not None and not isinstance(meta[key], str):
-            raise InvalidNetwork(f"metadata {key!r} must be a string")
-    classes = meta.get("classes")
-    if classes is not None:
-        classes = tuple(_typed_array(classes, "metadata 'classes'").tolist())
-    names = inp.get("feature_names")
-    if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
-        raise InvalidNetwork("input 'feature_names' must be a list of strings")
-    if names is not None and len(names) != inp.get("n_features"):
-        raise InvalidNetwork(f"input has {len(names)} feature_names for {inp.get('n_features')} features")
-    extra = meta.get("extra") or {}
-    if not isinstance(extra, Mapping):
-        raise InvalidNetwork("metadata 'extra' must be an object")
-    return ir.Metadata(
-        estimator=meta.get("estimator") or "custom",
-        task=meta.get("task") or "custom",
-        sklearn_version=meta.get("sklearn_version"),
-        classes=classes,
-        feature_names=None if names is None else tuple(names),
-        description=meta.get("description") or "",
-        extra=dict(extra),
-    )
-
-
 def from_json(spec: Mapping[str, Any] | str | os.PathLike) -> ir.Network:
     """Read a spec (a dict, JSON text, or a path to a file) into a validated Network."""
-    data = _load(spec)
+    data = load_document(spec)
     if not isinstance(data, Mapping):
         raise InvalidNetwork("a network spec must be a JSON object")
     if data.get("format") != FORMAT:
@@ -314,14 +145,14 @@ def from_json(spec: Mapping[str, Any] | str | os.PathLike) -> ir.Network:
         raise InvalidNetwork("'nodes' must be a list of node objects")
     if not isinstance(outputs, Mapping) or not all(isinstance(v, str) for v in outputs.values()):
         raise InvalidNetwork("'outputs' must be an object mapping method names to tensor names")
-    parsed = [_node(d, i) for i, d in enumerate(nodes)]
+    parsed = [parse_node(d, i) for i, d in enumerate(nodes)]
     net = ir.Network(
         n_features=n_features,
         nodes=tuple(n for n, _ in parsed),
         outputs=dict(outputs),
-        meta=_metadata(data, inp),
+        meta=parse_metadata(data, inp),
     )
-    _check_info(net, {n.name: info for n, info in parsed})
+    check_info(net, {n.name: info for n, info in parsed})
     if data.get("references") is not None:
         from nnconvert.selfcheck import validate_references
 
@@ -331,7 +162,7 @@ def from_json(spec: Mapping[str, Any] | str | os.PathLike) -> ir.Network:
 
 def read_references(spec: Mapping[str, Any] | str | os.PathLike) -> dict[str, Any] | None:
     """The validated ``"references"`` object of a spec (see nnconvert.selfcheck), or None."""
-    data = _load(spec)
+    data = load_document(spec)
     if not isinstance(data, Mapping) or data.get("references") is None:
         return None
     from nnconvert.selfcheck import validate_references

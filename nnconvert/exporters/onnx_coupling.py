@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-from nnconvert.exporters.onnx import OnnxGraph, register_emitter
+from nnconvert.exporters.onnx_graph import OnnxGraph, register_emitter
 from nnconvert.ir_coupling import PairwiseCoupling, pair_index
 
 _DOUBLE = TensorProto.DOUBLE

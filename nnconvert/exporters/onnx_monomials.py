@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnconvert.exporters.onnx import OnnxGraph, register_emitter
+from nnconvert.exporters.onnx_graph import OnnxGraph, register_emitter
 from nnconvert.ir_monomials import Monomials, factor_slots
 
 

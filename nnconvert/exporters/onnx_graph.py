@@ -1,0 +1,187 @@
+"""ONNX graph building: :class:`OnnxGraph` and one emitter per IR node kind.
+
+Each emitter writes the value ``node.name`` with default-domain operators, doing the same
+arithmetic as ``nnconvert.runtime`` in the same order, so float64 graphs agree with the numpy
+reference to rounding. Node kinds defined elsewhere add theirs with :func:`register_emitter`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from nnconvert import ir
+from nnconvert.errors import InvalidNetwork
+
+FLOAT_TYPES = {"float32": TensorProto.FLOAT, "float64": TensorProto.DOUBLE}
+
+
+class OnnxGraph:
+    """Accumulates ONNX nodes and initializers for one network; emitters write through it.
+
+    ``dtype`` is the numpy float dtype of every float tensor, ``elem_type`` its ONNX code and
+    ``opset`` the default-domain opset being targeted. Names are made unique but stay readable.
+    """
+
+    def __init__(self, network: ir.Network, dtype: np.dtype, opset: int) -> None:
+        self.network = network
+        self.dtype = dtype
+        self.elem_type = FLOAT_TYPES[dtype.name]
+        self.opset = opset
+        self.nodes: list[onnx.NodeProto] = []
+        self.initializers: list[onnx.TensorProto] = []
+        self._used: set[str] = {ir.INPUT, *network.outputs, *(n.name for n in network.nodes)}
+
+    def fresh(self, hint: str) -> str:
+        """A value name derived from ``hint`` that no other value uses."""
+        name, k = hint, 1
+        while name in self._used:
+            name, k = f"{hint}_{k}", k + 1
+        self._used.add(name)
+        return name
+
+    def const(self, hint: str, value: Any, dtype: Any = None) -> str:
+        """An initializer holding ``value`` (float values in the graph dtype unless ``dtype``)."""
+        arr = np.asarray(value)
+        if dtype is not None:
+            arr = arr.astype(dtype)
+        elif arr.dtype.kind == "f":
+            arr = arr.astype(self.dtype)
+        name = self.fresh(hint)
+        if arr.dtype.kind == "U":
+            tensor = helper.make_tensor(name, TensorProto.STRING, arr.shape, [s.encode() for s in arr.ravel()])
+        else:
+            tensor = numpy_helper.from_array(np.ascontiguousarray(arr), name)
+        self.initializers.append(tensor)
+        return name
+
+    def scalar(self, hint: str, value: float) -> str:
+        """A 0-d float constant in the graph dtype (rounded from float64 like the runtime)."""
+        return self.const(hint, np.asarray(value, dtype=np.float64).astype(self.dtype))
+
+    def axes(self, hint: str, axes: list[int]) -> str:
+        return self.const(hint, np.asarray(axes, dtype=np.int64))
+
+    def op(self, op_type: str, inputs: list[str], out: str | None = None, *, name: str, **attrs: Any) -> str:
+        """Append ``op_type(inputs) -> out`` (a fresh name when ``out`` is None); returns ``out``."""
+        out = out or self.fresh(name)
+        self.nodes.append(helper.make_node(op_type, inputs, [out], name=self.fresh(f"{name}/{op_type}"), **attrs))
+        return out
+
+    def reduce(self, op_type: str, x: str, axis: int, keepdims: int, out: str | None = None, *, name: str) -> str:
+        """``op_type`` over one axis; axes became an input in opset 13 (ReduceSum) or 18 (others)."""
+        if op_type == "ReduceSum" or self.opset >= 18:
+            return self.op(op_type, [x, self.axes(f"{name}.axes", [axis])], out, name=name, keepdims=keepdims)
+        return self.op(op_type, [x], out, name=name, axes=[axis], keepdims=keepdims)
+
+
+Emitter = Callable[[OnnxGraph, Any], None]
+
+
+def _activation(g: OnnxGraph, n: ir.Activation) -> None:
+    x, y, fn = n.input, n.name, n.fn
+    simple = {"identity": "Identity", "relu": "Relu", "tanh": "Tanh", "exp": "Exp", "log": "Log", "abs": "Abs",
+              "reciprocal": "Reciprocal", "sqrt": "Sqrt", "cos": "Cos"}  # fmt: skip
+    if fn in simple:
+        g.op(simple[fn], [x], y, name=y)
+    elif fn == "sigmoid":  # 1 / (1 + exp(-x)), as the runtime (onnxruntime's Sigmoid approximates)
+        e = g.op("Exp", [g.op("Neg", [x], name=y)], name=y)
+        g.op("Reciprocal", [g.op("Add", [g.scalar(f"{y}.one", 1.0), e], name=y)], y, name=y)
+    elif fn == "softsign":  # x / (1 + |x|): onnxruntime has no double Softsign kernel
+        g.op("Div", [x, g.op("Add", [g.scalar(f"{y}.one", 1.0), g.op("Abs", [x], name=y)], name=y)], y, name=y)
+    elif fn == "softmax":
+        g.op("Softmax", [x], y, name=y, axis=1)
+    elif fn == "square":
+        g.op("Mul", [x, x], y, name=y)
+    elif fn == "power":
+        g.op("Pow", [x, g.scalar(f"{y}.exponent", n.param[0])], y, name=y)
+    elif fn in ("step_gt", "step_ge"):
+        cmp = g.op("Greater" if fn == "step_gt" else "GreaterOrEqual", [x, g.scalar(f"{y}.zero", 0.0)], name=y)
+        g.op("Cast", [cmp], y, name=y, to=g.elem_type)
+    elif fn == "clip":
+        g.op("Clip", [x, g.scalar(f"{y}.min", n.param[0]), g.scalar(f"{y}.max", n.param[1])], y, name=y)
+    else:
+        raise InvalidNetwork(f"the ONNX exporter does not know activation {fn!r}")
+
+
+def _distance(g: OnnxGraph, n: ir.Distance) -> None:
+    x, y = n.input, n.name
+    c = n.centres.astype(g.dtype)
+    if n.metric in ("sqeuclidean", "euclidean"):
+        # |x|^2 - 2 x.c + |c|^2 clamped at 0, as runtime._distance; -2 c is exact (power of two).
+        x2 = g.reduce("ReduceSum", g.op("Mul", [x, x], name=y), 1, 1, name=y)
+        xc = g.op("MatMul", [x, g.const(f"{y}.centres_T_x_minus2", (-2 * c).T)], name=y)
+        c2 = g.const(f"{y}.centres_sqnorm", (c * c).sum(axis=1)[None, :])
+        d2 = g.op("Add", [g.op("Add", [x2, xc], name=y), c2], name=y)
+        out = y if n.metric == "sqeuclidean" else None
+        d2 = g.op("Max", [d2, g.scalar(f"{y}.zero", 0.0)], out, name=y)
+        if out is None:
+            g.op("Sqrt", [d2], y, name=y)
+        return
+    x3 = g.op("Unsqueeze", [x, g.axes(f"{y}.axes1", [1])], name=y)  # [N, 1, d]
+    diff = g.op("Abs", [g.op("Sub", [x3, g.const(f"{y}.centres", c)], name=y)], name=y)  # [N, k, d]
+    g.reduce("ReduceSum" if n.metric == "manhattan" else "ReduceMax", diff, 2, 0, y, name=y)
+
+
+def _normalize(g: OnnxGraph, n: ir.Normalize) -> None:
+    x, y = n.input, n.name
+    total = g.reduce("ReduceSum", x, 1, 1, name=y)
+    if not n.zero_to_uniform:
+        g.op("Div", [x, total], y, name=y)
+        return
+    zero = g.op("Equal", [total, g.scalar(f"{y}.zero", 0.0)], name=y)
+    safe = g.op("Where", [zero, g.scalar(f"{y}.one", 1.0), total], name=y)
+    uniform = g.scalar(f"{y}.uniform", 1.0 / g.network.info(x).width)  # type: ignore[operator]
+    g.op("Where", [zero, uniform, g.op("Div", [x, safe], name=y)], y, name=y)
+
+
+def _threshold_label(g: OnnxGraph, n: ir.ThresholdLabel) -> None:
+    y = n.name
+    cmp = g.op("Greater" if n.strict else "GreaterOrEqual", [n.input, g.scalar(f"{y}.threshold", n.threshold)], name=y)
+    idx = g.op("Cast", [cmp], name=y, to=TensorProto.INT64)
+    g.op("Gather", [g.const(f"{y}.classes", n.classes, n.classes.dtype), idx], y, name=y, axis=0)
+
+
+def _argmax_label(g: OnnxGraph, n: ir.ArgMaxLabel) -> None:
+    idx = g.op("ArgMax", [n.input], name=n.name, axis=1, keepdims=0, select_last_index=0)  # first max wins
+    g.op("Gather", [g.const(f"{n.name}.classes", n.classes, n.classes.dtype), idx], n.name, name=n.name, axis=0)
+
+
+_EMITTERS: dict[type, Emitter] = {
+    ir.Dense: lambda g, n: g.op(
+        "Add",
+        [
+            g.op("MatMul", [n.input, g.const(f"{n.name}.weight", n.weight)], name=n.name),
+            g.const(f"{n.name}.bias", n.bias),
+        ],
+        n.name,
+        name=n.name,
+    ),
+    ir.Activation: _activation,
+    ir.Distance: _distance,
+    ir.Concat: lambda g, n: g.op("Concat", list(n.sources), n.name, name=n.name, axis=1),
+    ir.Normalize: _normalize,
+    ir.Squeeze: lambda g, n: g.op("Squeeze", [n.input, g.axes(f"{n.name}.axes", [1])], n.name, name=n.name),
+    ir.ArgMaxLabel: _argmax_label,
+    ir.ThresholdLabel: _threshold_label,
+}
+
+
+def register_emitter(node_type: type, fn: Emitter) -> None:
+    """Teach the exporter a node kind defined elsewhere: ``fn(graph, node)`` must write the value
+    ``node.name`` through :class:`OnnxGraph` (``op``, ``const``, ``scalar``, ``reduce``)."""
+    if node_type in _EMITTERS:
+        raise ValueError(f"ONNX emitter for {node_type.__name__} registered twice")
+    _EMITTERS[node_type] = fn
+
+
+def emit(g: OnnxGraph, node: ir.Node) -> None:
+    """Write ``node`` into ``g`` with its registered emitter."""
+    emitter = _EMITTERS.get(type(node))
+    if emitter is None:
+        raise InvalidNetwork(f"the ONNX exporter has no emitter for node kind {type(node).__name__}")
+    emitter(g, node)

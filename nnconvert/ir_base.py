@@ -1,0 +1,93 @@
+"""The IR's foundations: tensor descriptions, the :class:`Node` base class and array checks.
+
+Every tensor is either 2-D ``[N, width]`` or 1-D ``[N]`` (``width is None``) and either
+``float`` or ``label`` (:class:`TensorInfo`). Node kinds subclass :class:`Node` here and in
+:mod:`nnconvert.ir`, :mod:`nnconvert.ir_heads` and the ``ir_*`` modules; all are re-exported
+from :mod:`nnconvert.ir`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nnconvert.errors import InvalidNetwork
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """Static description of a tensor: ``width`` (None for 1-D) and ``kind``."""
+
+    width: int | None
+    kind: str = "float"  # "float" or "label"
+    classes: np.ndarray | None = field(default=None, compare=False)
+
+    @property
+    def ndim(self) -> int:
+        return 1 if self.width is None else 2
+
+
+def as_classes(classes: Any) -> np.ndarray:
+    """Normalise a classes array to int64, float64, bool or str (unicode) dtype."""
+    arr = np.asarray(classes)
+    if arr.ndim != 1 or arr.size == 0:
+        raise InvalidNetwork(f"classes must be a non-empty 1-D array, got shape {arr.shape}")
+    if arr.dtype.kind in "iu":
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        return arr.astype(np.float64)
+    if arr.dtype.kind == "b":
+        return arr.astype(bool)
+    if arr.dtype.kind in "USO":
+        if arr.dtype.kind == "O" and not all(isinstance(c, str) for c in arr):
+            if all(isinstance(c, (int, np.integer)) for c in arr):
+                return arr.astype(np.int64)
+            raise InvalidNetwork("object-dtype classes must all be strings or all integers")
+        return arr.astype(str)
+    raise InvalidNetwork(f"unsupported classes dtype {arr.dtype}")
+
+
+def f64_array(a: Any, ndim: int, what: str) -> np.ndarray:
+    arr = np.array(a, dtype=np.float64)
+    if arr.ndim != ndim:
+        raise InvalidNetwork(f"{what} must be {ndim}-D, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidNetwork(f"{what} contains NaN or infinity")
+    arr.setflags(write=False)
+    return arr
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """Base class: ``name`` of the tensor the node produces, ``inputs`` it reads."""
+
+    op: ClassVar[str] = ""
+    name: str
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return (self.input,)  # type: ignore[attr-defined]
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        raise NotImplementedError
+
+    def _float2d(self, t: TensorInfo) -> int:
+        if t.kind != "float" or t.width is None:
+            raise InvalidNetwork(f"{self.op} {self.name!r} needs a 2-D float input")
+        return t.width
+
+    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
+        """Per row, the float64 distance of the node's discrete decisions to their thresholds, in
+        units of its inputs; None for continuous nodes (used by ``verify.boundary_rows``)."""
+        return None
+
+    def params(self) -> dict[str, Any]:
+        """The node's fields other than ``name`` (for exporters and inspection)."""
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "name"}
+
+
+def row_min(gap: np.ndarray) -> np.ndarray:
+    return gap if gap.ndim == 1 else gap.min(axis=1)
