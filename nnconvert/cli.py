@@ -240,11 +240,26 @@ for _command in (inspect, list_, draw, explain):  # defined in nnconvert.cli_vie
 
 
 def main() -> None:
-    """Console entry point: click's own handling, plus one line for anything unexpected."""
+    """Console entry point: every failure is one ``Error:`` line on stderr and an exit code
+    (2 for usage errors, as click's), never a traceback or a usage dump."""
     try:
-        cli.main(prog_name="nnconvert")
+        code = cli.main(prog_name="nnconvert", standalone_mode=False)
+    except click.UsageError as exc:
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"Error: {exc.format_message()}{where}", err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("Error: aborted", err=True)
+        sys.exit(1)
+    except BrokenPipeError:  # `nnconvert predict ... | head`: stop quietly
+        sys.stderr.close()
+        sys.exit(1)
     except SystemExit:
         raise
     except Exception as exc:
         click.echo(f"Error: internal error: {type(exc).__name__}: {one_line(exc)}", err=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

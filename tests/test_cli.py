@@ -386,3 +386,7 @@ def test_console_script_convert_and_verify(work: dict[str, Path], tmp_path: Path
     )
     assert ver.returncode == 0, ver.stdout + ver.stderr
     assert ver.stdout.rstrip().endswith("equivalent") and ver.stderr == ""  # no progress bar off a terminal
+    usage = subprocess.run([*cmd, "verify", str(work["binary.pkl"])], capture_output=True, text=True)
+    assert usage.returncode == 2 and usage.stdout == ""
+    assert usage.stderr.count("\n") == 1 and usage.stderr.startswith("Error: give exactly one of --data")
+    assert "Traceback" not in usage.stderr
