@@ -99,3 +99,19 @@ CASES: list[Case] = [
     _scaler_only("robust"),
     _scaler_only("standard", with_mean=False),
 ]
+
+
+def _legacy_ovr_logistic() -> Case:
+    """An estimator unpickled from scikit-learn < 1.8 carries ``multi_class='ovr'``; the network
+    must follow what the installed predict_proba computes with it (softmax since 1.8)."""
+
+    def make():
+        X, y, X_eval = blobs(3, seed=21)
+        est = lm.LogisticRegression(max_iter=2000).fit(X, y)
+        est.multi_class = "ovr"
+        return est, X_eval
+
+    return Case("LogisticRegression-3cls-legacy-multi_class-ovr", make)
+
+
+CASES.append(_legacy_ovr_logistic())
