@@ -21,6 +21,7 @@ lint: install
 
 bench: install
 	$(BIN)/python bench/bench.py --out bench_results.md
+	$(BIN)/python bench/float32_agreement.py --out bench_results.md
 
 samples: install
 	$(BIN)/python sample_models/make_samples.py
