@@ -126,10 +126,17 @@ def convert_into(estimator: Any, builder: GraphBuilder, x: str) -> dict[str, str
     return dict(lookup(estimator).converter(estimator, builder, x))
 
 
+def _first_step(pipeline: Any) -> Any:
+    """The first step of a pipeline that is an estimator (``None``/``'passthrough'`` skipped), or None."""
+    steps = (s for _, s in pipeline.steps if s is not None and not (isinstance(s, str) and s == "passthrough"))
+    return next(steps, None)
+
+
 def n_features_of(estimator: Any) -> int:
     n = getattr(estimator, "n_features_in_", None)
     if n is None and hasattr(estimator, "steps"):
-        n = getattr(estimator.steps[0][1], "n_features_in_", None)
+        first = _first_step(estimator)
+        n = None if first is None else n_features_of(first)
     if n is None:
         n = getattr(estimator, "nnconvert_n_features", None)
     if n is None:
@@ -161,7 +168,7 @@ def metadata_of(estimator: Any, entry: Entry, outputs: Mapping[str, str], builde
         classes = None  # multi-label: classes_ is per output
     names = getattr(estimator, "feature_names_in_", None)
     if names is None and hasattr(estimator, "steps"):
-        names = getattr(estimator.steps[0][1], "feature_names_in_", None)
+        names = getattr(_first_step(estimator), "feature_names_in_", None)
     return ir.Metadata(
         estimator=entry.path,
         task=task_of(estimator),

@@ -173,11 +173,17 @@ class Comparison:
                 err = bad.astype(np.float64)
             else:
                 rf, gf = r.astype(np.float64), g.astype(np.float64)
-                err = np.abs(gf - rf)
-                err = np.where(np.isnan(rf) & np.isnan(gf), 0.0, np.nan_to_num(err, nan=np.inf))
-                bad = err > self.atol + self.rtol * np.abs(rf)
+                with np.errstate(invalid="ignore"):
+                    err = np.abs(gf - rf)
+                # Equal values (infinities included) and NaN against NaN agree; anything else non-finite
+                # disagrees: an infinite reference must not make the tolerance infinite.
+                same = (rf == gf) | (np.isnan(rf) & np.isnan(gf))
+                err = np.where(same, 0.0, np.nan_to_num(err, nan=np.inf))
+                finite = np.isfinite(rf) & np.isfinite(gf)
+                bad = ~same & ((err > self.atol + self.rtol * np.abs(rf)) | ~finite)
                 if err.size:
-                    rel = err / np.maximum(np.abs(rf), np.finfo(np.float64).tiny)
+                    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                        rel = np.nan_to_num(err / np.maximum(np.abs(rf), np.finfo(np.float64).tiny), nan=np.inf)
                     rep.max_abs_err = max(rep.max_abs_err, float(err.max()))
                     rep.max_rel_err = max(rep.max_rel_err, float(rel.max()))
             if r.ndim == 2:

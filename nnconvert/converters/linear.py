@@ -25,6 +25,10 @@ def _linear_classifier(est: Any, g: GraphBuilder, x: str) -> tuple[str, dict[str
     if np.ndim(est.classes_) != 1:
         raise UnsupportedModel(f"multi-label {type(est).__name__} is not supported")
     scores = affine(g, x, est.coef_, est.intercept_)
+    if str(getattr(getattr(est, "_label_binarizer", None), "y_type_", "")).startswith("multilabel"):
+        # RidgeClassifier.predict (sklearn/linear_model/_ridge.py) on a multi-label target:
+        # inverse_transform(2 * (z > 0) - 1) is the 0/1 int matrix (z > 0), one column per label.
+        return scores, {"decision_function": scores, "predict": g.threshold_label(scores, np.array([0, 1]))}
     return scores, decision_outputs(g, scores, est.classes_)
 
 

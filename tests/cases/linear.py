@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn import linear_model as lm
 from sklearn import svm
-from sklearn.pipeline import make_pipeline
+from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler, StandardScaler
 
 from tests.cases import Case, blobs, classes_of
@@ -115,3 +115,33 @@ def _legacy_ovr_logistic() -> Case:
 
 
 CASES.append(_legacy_ovr_logistic())
+
+
+def _multilabel_ridge(name: str, n_labels: int) -> Case:
+    """RidgeClassifier(CV) on a multi-label 0/1 matrix: ``predict = (z > 0)`` per label (int 0/1)."""
+
+    def make():
+        X, _, X_eval = blobs(3, seed=31 + n_labels)
+        rng = np.random.default_rng(n_labels)
+        Y = (X @ rng.normal(size=(X.shape[1], n_labels)) > 0).astype(int)
+        return CLASSIFIERS[name]().fit(X, Y), X_eval
+
+    return Case(f"{name}-multilabel-{n_labels}", make)
+
+
+def _passthrough_pipeline() -> Case:
+    """'passthrough' and None steps, first included, and a nested pipeline that starts with one."""
+
+    def make():
+        X, y, X_eval = blobs(3, seed=33)
+        inner = Pipeline([("skip", "passthrough"), ("scale", MinMaxScaler(feature_range=(-3, 5)))])
+        steps = [("first", "passthrough"), ("inner", inner), ("none", None), ("clf", lm.LogisticRegression())]
+        return Pipeline(steps).fit(X, classes_of("str", 3)[y]), X_eval
+
+    return Case("pipeline-passthrough-first-nested", make)
+
+
+CASES += [
+    *[_multilabel_ridge(name, n) for name in ("RidgeClassifier", "RidgeClassifierCV") for n in (2, 3)],
+    _passthrough_pipeline(),
+]
