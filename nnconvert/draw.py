@@ -141,13 +141,16 @@ def _caption(g: _Group) -> str:
             name = f"{base.metric} distance"
         return f"{'+'.join([name, *acts])} x {g.width}"
     if isinstance(base, ir.Dense) and g.width > 1 and _is_diagonal(base.weight) and not g.input_acts:
-        acts = ["scale", *acts]  # a per-feature scaler, possibly clipped
+        acts = ["shift" if base.is_translation else "scale", *acts]  # a per-feature scaler, possibly clipped
     if acts:
         return f"{'+'.join(acts)} x {g.width}"
     if isinstance(base, ir.Dense):
         if g.input_acts and all(a == "step" for a in g.input_acts):
             return f"vote x {g.width}"
-        return f"{'scale' if g.width > 1 and _is_diagonal(base.weight) else 'dense'} x {g.width}"
+        kind = "dense"
+        if g.width > 1 and _is_diagonal(base.weight):
+            kind = "shift" if base.is_translation else "scale"
+        return f"{kind} x {g.width}"
     return f"{base.op if base is not None else 'layer'} x {g.width}"
 
 

@@ -119,6 +119,8 @@ def _describe(node: ir.Node, net: ir.Network) -> tuple[str, str]:
     """(math, short phrase) of one node; unknown kinds from their docstring and parameters."""
     if isinstance(node, ir.Dense):
         n_in, n_out = node.weight.shape
+        if node.is_translation:
+            return f"y_j = x_j + b_j for {n_out} neurons (a shift, no product)", f"shift of {n_out}"
         if n_in == n_out > 1 and not np.any(node.weight - np.diag(np.diag(node.weight))):
             w, b = np.diag(node.weight), node.bias
             const = (f", w_j = {w[0]:g}" if np.all(w == w[0]) else "") + (

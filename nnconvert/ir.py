@@ -16,6 +16,7 @@ cannot express the math exactly. :class:`Node` and :class:`TensorInfo` live in
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -76,6 +77,12 @@ class Dense(Node):
         if width != self.weight.shape[0]:
             raise InvalidNetwork(f"dense {self.name!r}: input width {width}, weight expects {self.weight.shape[0]}")
         return TensorInfo(self.weight.shape[1])
+
+    @functools.cached_property
+    def is_translation(self) -> bool:
+        """``weight`` is the identity: ``y = x + bias`` (runtimes skip the product; exact)."""
+        w = self.weight
+        return w.shape[0] == w.shape[1] and bool(np.array_equal(w, np.eye(w.shape[0])))
 
 
 # name -> (does it take a parameter, math)
@@ -279,6 +286,9 @@ class Network:
         """Number of stored weights (dense weights and biases, kernel centres)."""
         total = 0
         for n in self.nodes:
+            if isinstance(n, Dense) and n.is_translation:
+                total += n.bias.size  # the identity weight is never stored or multiplied
+                continue
             for value in n.params().values():
                 if isinstance(value, np.ndarray) and value.dtype == np.float64:
                     total += value.size

@@ -77,7 +77,9 @@ def _threshold(node: ir.ThresholdLabel, x: Array) -> Array:
 
 
 _KERNELS: dict[type, Callable[[Any, list[Array]], Array]] = {
-    ir.Dense: lambda n, xs: xs[0] @ n.weight.astype(xs[0].dtype) + n.bias.astype(xs[0].dtype),
+    ir.Dense: lambda n, xs: (
+        (xs[0] if n.is_translation else xs[0] @ n.weight.astype(xs[0].dtype)) + n.bias.astype(xs[0].dtype)
+    ),
     ir.Activation: lambda n, xs: _ACTIVATIONS[n.fn](xs[0], n.param),
     ir.Distance: lambda n, xs: _distance(n, xs[0]),
     ir.Concat: lambda n, xs: np.concatenate(xs, axis=1),

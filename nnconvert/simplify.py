@@ -66,10 +66,13 @@ def prune_dead(net: ir.Network) -> ir.Network:
 
 
 def _merge_sources(a: dict[str, str], b: dict[str, str]) -> dict[str, str]:
+    """Provenance of a folded layer: ``W1 then W2`` for the weight; for the bias
+    ``b1 W2 + b2``, the parts that exist (a layer without a recorded bias has none)."""
     merged = {}
-    for key in ("weight", "bias"):
-        if key in a or key in b:
-            merged[key] = " then ".join(s for s in (a.get(key, "identity"), b.get(key, "")) if s)
+    if "weight" in a or "weight" in b:
+        merged["weight"] = " then ".join(s for s in (a.get("weight", "identity"), b.get("weight", "")) if s)
+    if "bias" in a or "bias" in b:
+        merged["bias"] = " then ".join(s for s in (a.get("bias"), b.get("bias")) if s)
     return merged
 
 
@@ -82,6 +85,10 @@ def _foldable(net: ir.Network) -> tuple[ir.Dense, ir.Dense] | None:
         if not isinstance(first, ir.Dense):
             continue
         if len(net.consumers(first.name)) != 1 or first.name in net.outputs.values():
+            continue
+        if first.is_translation and first.bias.any():
+            # x - m stays its own step: folded, (x - m) W becomes x W - m W, which cancels
+            # catastrophically when |m| is large against the spread of x (scikit-learn centres first).
             continue
         return first, second
     return None

@@ -119,7 +119,7 @@ def test_convert_onnx_from_suffix(work: dict[str, Path], converted: dict[str, Pa
 def test_convert_summary_line(work: dict[str, Path], runner: CliRunner, tmp_path: Path) -> None:
     out = run(runner, "convert", work["iris.joblib"], "-o", tmp_path / "n.onnx", "--opset", 17).stdout
     assert out.count("\n") == 1
-    assert "Pipeline" in out and "3 classes" in out and "15 parameters" in out and "float32, opset 17" in out
+    assert "Pipeline" in out and "3 classes" in out and "19 parameters" in out and "float32, opset 17" in out
     assert onnx.load(str(tmp_path / "n.onnx")).opset_import[0].version == 17
 
 
@@ -329,7 +329,7 @@ def test_inspect_each_kind(work: dict[str, Path], converted: dict[str, Path], ru
         text = run(runner, "inspect", path).stdout
         assert "Pipeline" in text and "setosa" in text and "input:      X float32 [N, 4]" in text
         d = json.loads(run(runner, "inspect", path, "--json").stdout)
-        assert d["n_features"] == 4 and d["parameters"] == 15
+        assert d["n_features"] == 4 and d["parameters"] == 19
         assert d["contract"]["inputs"] == [{"name": "X", "dtype": "float32", "shape": ["N", 4]}]
         outputs = {o["name"]: o for o in d["contract"]["outputs"]}
         assert outputs["predict"]["dtype"] == "string" and outputs["predict_proba"]["shape"] == ["N", 3]
@@ -337,7 +337,8 @@ def test_inspect_each_kind(work: dict[str, Path], converted: dict[str, Path], ru
         if path.suffix == ".onnx":
             assert d["layers"] is None
         else:
-            dense = next(r for r in d["layers"] if r["op"] == "dense")
+            shift, dense = (r for r in d["layers"] if r["op"] == "dense")
+            assert shift["neurons"] == 4 and shift["provenance"] == {"bias": "-mean_"}  # x - mean_ first
             assert dense["neurons"] == 3 and "coef_" in dense["provenance"]["weight"]
 
 

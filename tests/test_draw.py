@@ -197,7 +197,7 @@ def test_pipelines_and_regressors(tmp_path: Path) -> None:
     assert layout(raw).captions == ["input x 4", "scale+clip x 4", "dense x 2"]
     scaled = nnconvert.convert(make_pipeline(StandardScaler(), LinearRegression()).fit(X, Y[:, 0]))
     lay = layout(scaled)  # the scaler folded into the regression neuron; the squeeze merges into it
-    assert lay.captions == ["input x 4", "dense x 1"] and lay.layers[1].outputs == ("predict",)
+    assert lay.captions == ["input x 4", "shift x 4", "dense x 1"] and lay.layers[2].outputs == ("predict",)
     for net, name in ((raw, "raw"), (scaled, "scaled")):
         draw(net, tmp_path / f"{name}.svg")
         ids, texts = svg_ids(tmp_path / f"{name}.svg")

@@ -83,7 +83,7 @@ def test_pipeline_and_regressor_provenance() -> None:
     )
     text = explain(net)
     assert text.startswith(
-        "Pipeline(StandardScaler, LinearRegression), 4 features -> dense layer of 2 neurons (weight 1 / scale_ then coef_.T, bias -mean_ / scale_ then intercept_) = predict"
+        "Pipeline(StandardScaler, LinearRegression), 4 features -> shift of 4 (bias -mean_) -> dense layer of 2 neurons (weight 1 / scale_ then coef_.T, bias intercept_) = predict"
     )
     assert "steps' networks in sequence" in text
     raw = explain(nnconvert.convert(LinearRegression().fit(X, X[:, 0] * 2 + 1)), fmt="markdown")

@@ -10,7 +10,7 @@ import numpy as np
 from nnconvert.builder import GraphBuilder
 from nnconvert.registry import register
 
-_SCALER = "diagonal dense (1 neuron per feature) = transform; folds into the next layer"
+_SCALER = "x - centre (kept apart), then diagonal dense (1 neuron per feature) = transform; the scaling folds into the next layer"
 
 
 def _inverse(scale: Any, width: int) -> np.ndarray:
@@ -18,11 +18,14 @@ def _inverse(scale: Any, width: int) -> np.ndarray:
 
 
 def _centre_then_divide(g: GraphBuilder, x: str, centre: Any, scale: Any, names: tuple[str, str]) -> dict[str, str]:
-    """``(x - centre) / scale`` as ``x * (1/scale) - centre/scale``."""
+    """``(x - centre) / scale`` in scikit-learn's order: a translation ``x - centre`` (kept apart by
+    the simplifier, so large centres do not cancel), then ``* (1 / scale)`` (which folds onward)."""
     width = g.width(x)
-    mul = _inverse(scale, width)
-    add = np.zeros(width) if centre is None else -np.asarray(centre, dtype=np.float64) * mul
-    out = g.scale(x, mul, add, source={"weight": f"1 / {names[1]}", "bias": f"-{names[0]} / {names[1]}"}, hint="scaled")
+    if centre is not None:
+        x = g.dense(
+            x, np.eye(width), -np.asarray(centre, dtype=np.float64), source={"bias": f"-{names[0]}"}, hint="centred"
+        )
+    out = g.scale(x, _inverse(scale, width), 0.0, source={"weight": f"1 / {names[1]}"}, hint="scaled")
     return {"transform": out}
 
 

@@ -155,7 +155,9 @@ _EMITTERS: dict[type, Emitter] = {
     ir.Dense: lambda g, n: g.op(
         "Add",
         [
-            g.op("MatMul", [n.input, g.const(f"{n.name}.weight", n.weight)], name=n.name),
+            n.input
+            if n.is_translation
+            else g.op("MatMul", [n.input, g.const(f"{n.name}.weight", n.weight)], name=n.name),
             g.const(f"{n.name}.bias", n.bias),
         ],
         n.name,
