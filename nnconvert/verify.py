@@ -24,6 +24,8 @@ OUTPUT_METHODS = ir.OUTPUT_METHODS
 EPS32 = float(np.finfo(np.float32).eps)
 # How much larger than the numpy runtime's float32 error another runtime's may be (see boundary_rows).
 FLOAT32_ERROR_FACTOR = 16.0
+# Bytes that boundary_rows' float64 + float32 traces of one piece of data may take.
+TRACE_BUDGET = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:
     ulps of their magnitude. The factor covers runtimes that sum in another order than numpy:
     onnxruntime's float32 error measured up to ~4x numpy's on SVM decision values.
     """
+    # Traces keep every tensor in two dtypes: cut X so they stay within ~TRACE_BUDGET bytes.
+    widths = sum(network.info(n.name).width or 1 for n in network.nodes) + network.n_features
+    step = max(1, TRACE_BUDGET // (12 * widths))
+    if len(X) > step:
+        return np.concatenate([boundary_rows(network, X[i : i + step]) for i in range(0, len(X), step)])
     from nnconvert.runtime import run
 
     t64 = run(network, X, np.float64, trace=True)

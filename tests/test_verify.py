@@ -53,3 +53,21 @@ def test_overflowing_poisson_mlp_agrees_and_a_finite_stand_in_does_not() -> None
         )
     assert ok.equivalent, ok.format_text()
     assert not capped.equivalent
+
+
+def test_boundary_rows_in_pieces_equal_one_piece(monkeypatch) -> None:
+    """boundary_rows cuts large inputs so its traces stay bounded; the answer must not change."""
+    import nnconvert
+    from nnconvert import verify
+    from tests.cases import all_cases
+
+    case = next(c for c in all_cases() if c.id.startswith("LinearSVC-2cls"))
+    est, X = case.build()
+    w, b = est.coef_[0], est.intercept_[0]
+    on_plane = X[:20] - ((X[:20] @ w + b) / (w @ w))[:, None] * w  # w.x + b = 0 up to rounding
+    X = np.vstack([X, on_plane])
+    net = nnconvert.convert(est)
+    whole = verify.boundary_rows(net, X)
+    assert whole[-20:].all() and not whole[:-20].all()
+    monkeypatch.setattr(verify, "TRACE_BUDGET", 12 * 20 * 7)  # a few rows per piece
+    assert np.array_equal(verify.boundary_rows(net, X), whole)
