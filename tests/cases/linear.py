@@ -145,4 +145,3 @@ CASES += [
     *[_multilabel_ridge(name, n) for name in ("RidgeClassifier", "RidgeClassifierCV") for n in (2, 3)],
     _passthrough_pipeline(),
 ]
-
