@@ -126,10 +126,15 @@ def convert_into(estimator: Any, builder: GraphBuilder, x: str) -> dict[str, str
     return dict(lookup(estimator).converter(estimator, builder, x))
 
 
+def active_steps(pipeline: Any) -> list[tuple[str, Any]]:
+    """A pipeline's ``(name, step)`` pairs that are estimators (``None``/``'passthrough'`` skipped)."""
+    return [(n, s) for n, s in pipeline.steps if s is not None and not (isinstance(s, str) and s == "passthrough")]
+
+
 def _first_step(pipeline: Any) -> Any:
-    """The first step of a pipeline that is an estimator (``None``/``'passthrough'`` skipped), or None."""
-    steps = (s for _, s in pipeline.steps if s is not None and not (isinstance(s, str) and s == "passthrough"))
-    return next(steps, None)
+    """The first step of a pipeline that is an estimator, or None."""
+    steps = active_steps(pipeline)
+    return steps[0][1] if steps else None
 
 
 def n_features_of(estimator: Any) -> int:
@@ -160,7 +165,7 @@ def task_of(estimator: Any) -> str:
     return "transformer"
 
 
-def metadata_of(estimator: Any, entry: Entry, outputs: Mapping[str, str], builder: GraphBuilder) -> ir.Metadata:
+def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metadata:
     import sklearn
 
     classes = getattr(estimator, "classes_", None)
@@ -185,7 +190,7 @@ def _composition(estimator: Any) -> dict[str, Any]:
     steps = getattr(estimator, "steps", None)
     if not steps:
         return {}
-    return {"steps": [type(s).__name__ for _, s in steps if s is not None and s != "passthrough"]}
+    return {"steps": [type(s).__name__ for _, s in active_steps(estimator)]}
 
 
 def as_model(obj: Any) -> Any:
@@ -218,4 +223,4 @@ def convert(estimator: Any) -> ir.Network:
     check_fitted(estimator)
     builder = GraphBuilder(n_features_of(estimator))
     outputs = entry.converter(estimator, builder, builder.input)
-    return builder.build(outputs, metadata_of(estimator, entry, outputs, builder))
+    return builder.build(outputs, metadata_of(estimator, entry, builder))

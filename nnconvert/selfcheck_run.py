@@ -87,8 +87,7 @@ def references_for(
 def self_check(path: str, *, dtype: str | None, rtol: float | None, atol: float | None) -> Any:
     """``verify NETWORK``: re-run the references embedded in ``path`` on the runtime at hand
     (onnxruntime for ONNX, the numpy runtime for a JSON spec); a verify_run.Report."""
-    from nnconvert.verify import numpy_runner, onnx_runner
-    from nnconvert.verify_run import Check, Report
+    from nnconvert.verify_run import Report, network_check
 
     src = open_source(path)
     refs = embedded_references(src)
@@ -99,15 +98,8 @@ def self_check(path: str, *, dtype: str | None, rtol: float | None, atol: float 
         )
     if not refs["X"]:
         raise DataError(f"{src.path.name} embeds no usable reference rows (every candidate row was dropped)")
-    if src.kind == "onnx":
-        runner, d = onnx_runner(src.onnx_model)
-        if dtype is not None and dtype != d:
-            raise DataError(f"{path} takes {d} input; --dtype {dtype} does not apply to it")
-        check, network = Check("onnxruntime", path, runner, d), src.network
-    else:
-        d = dtype or refs["dtype"]
-        check, network = Check("numpy runtime", path, numpy_runner(src.network, d), d), src.network
-    cmp = check_references(check.runner, refs, rtol=rtol, atol=atol, dtype=d, network=network)
+    check = network_check(src, path, dtype, default_dtype=refs["dtype"])
+    cmp = check_references(check.runner, refs, rtol=rtol, atol=atol, dtype=check.dtype, network=src.network)
     check.network = f"{path}, {len(refs['X'])} embedded reference rows"
     return Report(results=[(check, cmp)])
 

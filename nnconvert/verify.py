@@ -11,7 +11,7 @@ float32 error of its own input. Such rows are counted separately, never hidden.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -278,6 +278,45 @@ def onnx_runner(model: Any) -> tuple[Runner, str]:
     return run, dtype
 
 
+def _guarded(
+    fn: Callable[[np.ndarray], Mapping[str, np.ndarray]], X: np.ndarray, what: str
+) -> Mapping[str, np.ndarray]:
+    try:
+        return fn(X)
+    except NnconvertError:
+        raise
+    except Exception as exc:  # runtime failures on user data are reported, not raised raw
+        raise DataError(f"running {what} on the data failed: {type(exc).__name__}: {exc}") from None
+
+
+def compare_all(
+    reference: Callable[[np.ndarray], Mapping[str, np.ndarray]],
+    checks: Sequence[tuple[Runner, str]],
+    chunks: Iterable[np.ndarray],
+    *,
+    network: ir.Network | None = None,
+    rtol: float | None = None,
+    atol: float | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Comparison]:
+    """Compare several ``(runner, dtype)`` backends with one reference, chunk by chunk: the
+    reference (often the slowest part) and the float32 boundary analysis run once per chunk.
+
+    ``network`` (the IR) is needed in float32 to tell boundary flips from real ones.
+    """
+    cmps = [Comparison(dtype, rtol=rtol, atol=atol) for _, dtype in checks]
+    need_boundary = network is not None and any(dtype == "float32" for _, dtype in checks)
+    for X in chunks:
+        X = np.asarray(X, dtype=np.float64)
+        ref = _guarded(reference, X, "the model")
+        boundary = boundary_rows(network, X) if need_boundary else None
+        for (runner, dtype), cmp in zip(checks, cmps, strict=True):
+            cmp.update(ref, _guarded(runner, X, "the network"), boundary if dtype == "float32" else None)
+        if progress is not None:
+            progress(len(X))
+    return cmps
+
+
 def compare(
     reference: Callable[[np.ndarray], Mapping[str, np.ndarray]],
     runner: Runner,
@@ -289,22 +328,7 @@ def compare(
     atol: float | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Comparison:
-    """Run reference and network chunk by chunk and accumulate the comparison.
-
-    ``network`` (the IR) is needed in float32 to tell boundary flips from real ones.
-    """
-    cmp = Comparison(dtype, rtol=rtol, atol=atol)
-    for X in chunks:
-        X = np.asarray(X, dtype=np.float64)
-        try:
-            ref = reference(X)
-            got = runner(X)
-        except NnconvertError:
-            raise
-        except Exception as exc:  # runtime failures on user data are reported, not raised raw
-            raise DataError(f"running the model on the data failed: {type(exc).__name__}: {exc}") from None
-        boundary = boundary_rows(network, X) if dtype == "float32" and network is not None else None
-        cmp.update(ref, got, boundary)
-        if progress is not None:
-            progress(len(X))
-    return cmp
+    """One backend: :func:`compare_all` with a single ``(runner, dtype)``."""
+    return compare_all(reference, [(runner, dtype)], chunks, network=network, rtol=rtol, atol=atol, progress=progress)[
+        0
+    ]

@@ -71,6 +71,22 @@ def _n_features(estimator: Any, network: Any) -> int | None:
     return None if n is None else int(n)
 
 
+def network_check(src: Source, path: str, dtype: str | None, *, default_dtype: str) -> Check:
+    """The backend for a NETWORK file: onnxruntime for ONNX (in the file's own dtype), the numpy
+    runtime for a JSON spec (in ``dtype``, else ``default_dtype``)."""
+    from nnconvert.verify import numpy_runner, onnx_runner
+
+    if src.kind == "onnx":
+        runner, d = onnx_runner(src.onnx_model)
+        if dtype is not None and dtype != d:
+            raise DataError(
+                f"{path} takes {d} input; --dtype {dtype} does not apply to it (convert again with --dtype {dtype})"
+            )
+        return Check("onnxruntime", path, runner, d)
+    d = dtype or default_dtype
+    return Check("numpy runtime", path, numpy_runner(src.network, d), d)
+
+
 def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Plan:
     """The backends to check for ``verify MODEL [NETWORK]`` (see the module doc)."""
     from nnconvert.verify import numpy_runner, onnx_runner
@@ -94,17 +110,9 @@ def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Pla
     nsrc = open_source(network_path)
     if nsrc.kind == "model":
         raise ModelLoadError(f"NETWORK must be an ONNX file or a JSON network spec, not the model file {network_path}")
-    if nsrc.kind == "onnx":
-        runner, d = onnx_runner(nsrc.onnx_model)
-        if dtype is not None and dtype != d:
-            raise DataError(
-                f"{network_path} takes {d} input; --dtype {dtype} does not apply to it (convert again with --dtype {dtype})"
-            )
-        check = Check("onnxruntime", network_path, runner, d)
-    else:
-        d = dtype or "float64"
-        check = Check("numpy runtime", network_path, numpy_runner(nsrc.network, d), d)
-        ir_net = ir_net if ir_net is not None else nsrc.network
+    check = network_check(nsrc, network_path, dtype, default_dtype="float64")
+    if nsrc.kind == "json" and ir_net is None:
+        ir_net = nsrc.network
     n_model, n_net = _n_features(src.estimator, ir_net), nsrc.n_features
     if n_model is not None and n_net is not None and n_model != n_net:
         raise DataError(
@@ -143,45 +151,40 @@ def _reference(estimator: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
 
 def _rows(
     data: str | None, synthetic: int | None, plan: Plan, target_column: str | None, chunk_rows: int
-) -> tuple[Callable[[], Iterator[np.ndarray]], int | None]:
-    """A factory of fresh chunk iterators over the rows, and their count (None off a terminal)."""
+) -> tuple[Iterator[np.ndarray], int | None]:
+    """The rows in chunks, and their count (None off a terminal, where no progress bar shows)."""
     if data is not None:
         from nnconvert.data import count_rows, iter_data
 
         total = count_rows(data) if sys.stderr.isatty() else None
-        return (
-            lambda: iter_data(data, n_features=plan.n_features, target_column=target_column, chunk_rows=chunk_rows)
-        ), total
+        return iter_data(data, n_features=plan.n_features, target_column=target_column, chunk_rows=chunk_rows), total
     if plan.network is None:
         raise DataError("--synthetic reads the network nnconvert converts from MODEL, which failed; use --data")
-    from nnconvert.synthetic import iter_synthetic
-
     if synthetic is None:
         raise DataError("give --data FILE or --synthetic N")
-    return (lambda: iter_synthetic(plan.network, synthetic)), synthetic
+    from nnconvert.synthetic import iter_synthetic
+
+    return iter_synthetic(plan.network, synthetic), synthetic
 
 
 def run_checks(plan: Plan, *, data: str | None, synthetic: int | None, target_column: str | None, chunk_rows: int,
                atol: float | None, rtol: float | None) -> Report:  # fmt: skip
-    """Compare every backend of ``plan`` with the estimator on the rows."""
-    from nnconvert.verify import compare
+    """Compare every backend of ``plan`` with the estimator, in one pass over the rows."""
+    from nnconvert.verify import compare_all
 
     chunks, total = _rows(data, synthetic, plan, target_column, chunk_rows)
-    reference, report = _reference(plan.estimator), Report()
-    for check in plan.checks:
-        with progress(total, f"{check.backend} {check.dtype}") as update:
-            cmp = compare(
-                reference,
-                check.runner,
-                chunks(),
-                dtype=check.dtype,
-                network=plan.network,
-                rtol=rtol,
-                atol=atol,
-                progress=update,
-            )
-        report.results.append((check, cmp))
-    return report
+    label = ", ".join(f"{c.backend} {c.dtype}" for c in plan.checks)
+    with progress(total, label) as update:
+        cmps = compare_all(
+            _reference(plan.estimator),
+            [(c.runner, c.dtype) for c in plan.checks],
+            chunks,
+            network=plan.network,
+            rtol=rtol,
+            atol=atol,
+            progress=update,
+        )
+    return Report(results=list(zip(plan.checks, cmps, strict=True)))
 
 
 def predict_rows(
@@ -196,10 +199,8 @@ def predict_rows(
         from nnconvert.verify import onnx_runner
 
         runner, _ = onnx_runner(src.onnx_model)
-        classes, names = (
-            read_metadata(src.onnx_model).get("classes"),
-            read_metadata(src.onnx_model).get("feature_names"),
-        )
+        meta = read_metadata(src.onnx_model)
+        classes, names = meta.get("classes"), meta.get("feature_names")
     else:
         from nnconvert.verify import numpy_runner
 

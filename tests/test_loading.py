@@ -312,3 +312,21 @@ def test_plain_data_is_not_a_model(tmp_path, obj, kind):
     path = _write(tmp_path / "m.pkl", obj, "pickle5")
     with pytest.raises(ModelLoadError, match=rf"^m\.pkl holds {kind}, not a fitted model$"):
         load_model(path)
+
+
+def test_scikit_learn_model_does_not_import_other_model_libraries(tmp_path) -> None:
+    """The registry and allow-list resolve only libraries already imported: loading and
+    converting a scikit-learn model never pays for importing scikit-elm (and dask) or hpelm."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "sample_models" / "logreg_iris.pkl"
+    code = (
+        "import sys, nnconvert\n"
+        f"net = nnconvert.convert(nnconvert.load_model({str(sample)!r}))\n"
+        "nnconvert.to_onnx(net)\n"
+        "print(sorted(m for m in ('skelm', 'dask', 'hpelm') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -7,13 +7,13 @@ from typing import Any
 
 from nnconvert.builder import GraphBuilder
 from nnconvert.errors import UnsupportedModel
-from nnconvert.registry import convert_into, register
+from nnconvert.registry import active_steps, convert_into, register
 
 
 @register("sklearn.pipeline.Pipeline", "the steps' networks in sequence (scalers fold into the next dense layer)")
 def pipeline(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``f_n(... f_2(f_1(x)))``: transforms feed forward, the last step gives the outputs."""
-    steps = [(name, step) for name, step in est.steps if step is not None and step != "passthrough"]
+    steps = active_steps(est)
     if not steps:
         raise UnsupportedModel("the pipeline has no steps to convert")
     for name, step in steps[:-1]:
