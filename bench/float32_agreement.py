@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def family(model: object) -> str:
     """The converter family (module) of a model; a pipeline counts as its final step's."""
-    from nnconvert import registry
+    from nnconvert.converters import registry
 
     steps = getattr(model, "steps", None)
     if steps:
@@ -33,7 +33,7 @@ def family(model: object) -> str:
 def measure() -> dict[str, dict[str, int]]:
     sys.path.insert(0, str(ROOT))
     import nnconvert
-    from nnconvert.verify import compare, onnx_runner, reference_outputs
+    from nnconvert.check.verify import compare, onnx_runner, reference_outputs
     from tests.cases import all_cases
 
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))

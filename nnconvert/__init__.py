@@ -20,8 +20,8 @@ __all__ = ["__version__", "convert", "from_json", "load_model", "run", "to_json"
 
 def convert(estimator: Any, *, simplify: bool = True) -> Any:
     """Convert a fitted estimator to a :class:`nnconvert.ir.Network`."""
-    from nnconvert.registry import convert as _convert
-    from nnconvert.simplify import simplify as _simplify
+    from nnconvert.converters.registry import convert as _convert
+    from nnconvert.runtime.simplify import simplify as _simplify
 
     net = _convert(estimator)
     return _simplify(net) if simplify else net
@@ -57,6 +57,6 @@ def from_json(spec: Any) -> Any:
 
 def load_model(path: Any, *, trust: bool = False) -> Any:
     """Load a fitted model from .pkl/.pickle/.joblib/.skops with the allow-list unpickler."""
-    from nnconvert.loading import load_model as _load_model
+    from nnconvert.io.loading import load_model as _load_model
 
     return _load_model(path, trust=trust)

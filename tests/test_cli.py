@@ -25,9 +25,9 @@ from sklearn.svm import SVC
 
 import nnconvert
 from nnconvert import __version__
+from nnconvert.check.synthetic import synthetic_rows
 from nnconvert.cli import cli
 from nnconvert.exporters.json_spec import from_json
-from nnconvert.synthetic import synthetic_rows
 
 FEATURES = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 

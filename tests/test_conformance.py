@@ -11,8 +11,8 @@ import pytest
 from sklearn.base import BaseEstimator
 
 import nnconvert
-from nnconvert import registry
-from nnconvert.verify import compare, numpy_runner, onnx_runner, reference_outputs
+from nnconvert.check.verify import compare, numpy_runner, onnx_runner, reference_outputs
+from nnconvert.converters import registry
 from tests.cases import Case, all_cases
 
 CASES = all_cases()

@@ -13,11 +13,12 @@ import pytest
 from sklearn import svm
 
 import nnconvert
-from nnconvert import ir, runtime, verify
-from nnconvert.builder import GraphBuilder
-from nnconvert.exporters import onnx_coupling
+from nnconvert import ir, runtime
+from nnconvert.check import verify
+from nnconvert.exporters.onnx import coupling as onnx_coupling
 from nnconvert.exporters.onnx import register_emitter, run_onnx
-from nnconvert.ir_coupling import PairwiseCoupling, coupling_sweeps, pairwise_coupling
+from nnconvert.ir.builder import GraphBuilder
+from nnconvert.ir.coupling import PairwiseCoupling, coupling_sweeps, pairwise_coupling
 from tests.cases import blobs
 
 

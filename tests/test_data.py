@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from nnconvert.data import count_rows, feature_names, iter_data, read_data, read_data_with_names
 from nnconvert.errors import DataError
+from nnconvert.io.data import count_rows, feature_names, iter_data, read_data, read_data_with_names
 
 HEADER = "sepal_length,sepal_width,petal_length,petal_width,species"
 ROWS = [[5.1, 3.5, 1.4, 0.2, 0], [4.9, 3.0, 1.4, 0.25, 1], [6.3, 3.3, 6.0, 2.5, 2]]

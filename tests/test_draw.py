@@ -17,9 +17,9 @@ from sklearn.preprocessing import MinMaxScaler, StandardScaler
 
 import nnconvert
 from nnconvert import ir
-from nnconvert.builder import GraphBuilder
-from nnconvert.draw import DrawError, draw, layout
 from nnconvert.errors import NnconvertError
+from nnconvert.ir.builder import GraphBuilder
+from nnconvert.show.draw import DrawError, draw, layout
 
 FEATURES = ("alcohol", "malic_acid", "ash", "magnesium", "flavanoids")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

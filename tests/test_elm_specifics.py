@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 import nnconvert
+from nnconvert.check.verify import reference_outputs
 from nnconvert.converters.hpelm import HpelmModel, HpelmReference
 from nnconvert.errors import ModelLoadError, NotFitted, UnsupportedModel
-from nnconvert.verify import reference_outputs
 from tests.cases.elm import MIXED, saved_dict, train_hpelm
 
 

@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 
 import nnconvert
 from nnconvert.errors import NnconvertError
-from nnconvert.explain import explain
+from nnconvert.show.explain import explain
 from tests.test_draw import FEATURES, _data, coupled_network, logistic, rbf_network
 
 
@@ -105,7 +105,7 @@ def test_bad_format() -> None:
 
 def test_long_class_lists_are_shortened() -> None:
     from nnconvert import ir
-    from nnconvert.builder import GraphBuilder
+    from nnconvert.ir.builder import GraphBuilder
 
     g = GraphBuilder(3)
     classes = np.arange(20) * 10

@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnconvert import ir, runtime
-from nnconvert.builder import GraphBuilder
 from nnconvert.errors import DataError, InvalidNetwork
 from nnconvert.exporters import onnx as onnx_exporter
 from nnconvert.exporters.onnx import default_opset, read_metadata, run_onnx, to_onnx
+from nnconvert.ir.builder import GraphBuilder
 
 CLASSES = {
     "int": lambda k: np.array([3, 7, 11, 40, -2][:k]),

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from nnconvert import ir, runtime
-from nnconvert.builder import GraphBuilder
 from nnconvert.errors import InvalidNetwork, ModelLoadError
 from nnconvert.exporters.json_spec import dumps, from_json, schema, to_json
 from nnconvert.exporters.onnx import run_onnx, to_onnx
+from nnconvert.ir.builder import GraphBuilder
 from tests.test_exporters import networks
 
 VALIDATOR = jsonschema.Draft202012Validator(schema())
@@ -196,7 +196,7 @@ def test_schema_lists_every_activation_and_metric() -> None:
 
 
 def test_node_kind_defined_outside_ir_round_trips_without_json_changes() -> None:
-    from nnconvert.ir_coupling import PairwiseCoupling
+    from nnconvert.ir.coupling import PairwiseCoupling
 
     b = GraphBuilder(2)
     r = b.act(b.dense(b.input, [[1.0, -2.0, 0.5], [0.25, 1.0, -1.0]], [0.1, 0.0, -0.1]), "sigmoid")

@@ -17,7 +17,7 @@ from sklearn.preprocessing import RobustScaler, StandardScaler
 from sklearn.svm import SVC
 
 import nnconvert
-from nnconvert.verify import compare, numpy_runner, onnx_runner, reference_outputs
+from nnconvert.check.verify import compare, numpy_runner, onnx_runner, reference_outputs
 
 OFFSET = np.array([1e8, -3e7, 5.0, 2e6])
 SPREAD = np.array([1.0, 3.0, 0.5, 0.1])

@@ -22,7 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from nnconvert.errors import ModelLoadError, UntrustedModel
-from nnconvert.loading import load_model
+from nnconvert.io.loading import load_model
 from tests.cases import all_cases
 
 

@@ -21,11 +21,11 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
 import nnconvert
+from nnconvert.check.selfcheck import ONNX_KEY, check_references, make_references
+from nnconvert.check.verify import numpy_runner
 from nnconvert.cli import cli
 from nnconvert.errors import InvalidNetwork
 from nnconvert.exporters.json_spec import from_json, read_references
-from nnconvert.selfcheck import ONNX_KEY, check_references, make_references
-from nnconvert.verify import numpy_runner
 
 FAMILIES = ("logreg", "svc", "mlp", "pipe", "ridge")
 FORMATS = (".onnx", ".f64.onnx", ".json")

@@ -14,10 +14,10 @@ from sklearn.svm import SVC, LinearSVC
 
 import nnconvert
 from nnconvert import ir
-from nnconvert.builder import GraphBuilder
+from nnconvert.check.verify import reference_outputs
+from nnconvert.ir.builder import GraphBuilder
 from nnconvert.runtime import run
-from nnconvert.simplify import drop_identity, fold_dense, live_tensors, prune_dead, simplify
-from nnconvert.verify import reference_outputs
+from nnconvert.runtime.simplify import drop_identity, fold_dense, live_tensors, prune_dead, simplify
 from tests.cases import blobs, classes_of
 
 META = ir.Metadata("tests.Chain", "regressor")

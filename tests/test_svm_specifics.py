@@ -14,7 +14,7 @@ from sklearn.kernel_ridge import KernelRidge
 import nnconvert
 from nnconvert.errors import UnsupportedModel
 from nnconvert.exporters.onnx import run_onnx
-from nnconvert.ir_coupling import pairwise_coupling
+from nnconvert.ir.coupling import pairwise_coupling
 from tests.cases import blobs
 from tests.cases.svm import near_support_vectors
 

@@ -7,7 +7,7 @@ import pytest
 from sklearn.neural_network import MLPRegressor
 
 import nnconvert
-from nnconvert.verify import Comparison, compare, numpy_runner, reference_outputs
+from nnconvert.check.verify import Comparison, compare, numpy_runner, reference_outputs
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ def test_overflowing_poisson_mlp_agrees_and_a_finite_stand_in_does_not() -> None
 def test_boundary_rows_in_pieces_equal_one_piece(monkeypatch) -> None:
     """boundary_rows cuts large inputs so its traces stay bounded; the answer must not change."""
     import nnconvert
-    from nnconvert import verify
+    from nnconvert.check import verify
     from tests.cases import all_cases
 
     case = next(c for c in all_cases() if c.id.startswith("LinearSVC-2cls"))

@@ -1,7 +1,10 @@
-"""Converters, one module per model family. Importing this package registers them all;
-a new family is one module here and one line below."""
+"""Converters, one module per model family; ``registry`` maps exact estimator classes to them.
 
-from nnconvert.converters import (  # noqa: F401
+Importing this package registers every family: a new family is one module here and one line in
+the import below. ``_blocks`` and ``kernels`` hold the pieces several families share.
+"""
+
+from nnconvert.converters import (  # noqa: F401  (each family registers its converters)
     calibration,
     hpelm,
     kernel_approx,
@@ -13,3 +16,6 @@ from nnconvert.converters import (  # noqa: F401
     skelm,
     svm,
 )
+from nnconvert.converters.registry import convert, convert_into, entries, lookup, register, resolve
+
+__all__ = ["convert", "convert_into", "entries", "lookup", "register", "resolve"]

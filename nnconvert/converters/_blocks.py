@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
+from nnconvert.ir.builder import GraphBuilder
 
 
 def affine(

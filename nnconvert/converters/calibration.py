@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 
 from nnconvert import ir
-from nnconvert.builder import GraphBuilder
+from nnconvert.converters.registry import convert_into, register
 from nnconvert.errors import UnsupportedModel
-from nnconvert.registry import convert_into, register
+from nnconvert.ir.builder import GraphBuilder
 
 
 def _two_d(g: GraphBuilder, t: str) -> str:

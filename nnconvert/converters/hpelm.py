@@ -40,9 +40,9 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
+from nnconvert.converters.registry import register
 from nnconvert.errors import ModelLoadError, NotFitted, UnsupportedModel
-from nnconvert.registry import register
+from nnconvert.ir.builder import GraphBuilder
 
 SAVED_KEYS = frozenset({"inputs", "outputs", "Classification", "Weights_WC", "neurons", "norm", "Beta"})
 NEURON_TYPES = ("lin", "sigm", "tanh", "rbf_l1", "rbf_l2", "rbf_linf")

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
 from nnconvert.converters.kernels import check_kernel, kernel_layer, pairwise_gamma
+from nnconvert.converters.registry import register
 from nnconvert.errors import UnsupportedModel
-from nnconvert.ir_monomials import Monomials
-from nnconvert.registry import register
+from nnconvert.ir.builder import GraphBuilder
+from nnconvert.ir.monomials import Monomials
 
 
 @register(

@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
 from nnconvert.converters.kernels import check_kernel, kernel_layer, pairwise_gamma
-from nnconvert.registry import register
+from nnconvert.converters.registry import register
+from nnconvert.ir.builder import GraphBuilder
 
 
 @register(

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
 from nnconvert.errors import UnsupportedModel
+from nnconvert.ir.builder import GraphBuilder
 
 KERNELS = ("linear", "poly", "polynomial", "rbf", "sigmoid", "laplacian")
 

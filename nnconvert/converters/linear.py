@@ -13,10 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
 from nnconvert.converters._blocks import affine, decision_outputs, ovr_sigmoid_proba, regression_output, softmax_proba
+from nnconvert.converters.registry import register
 from nnconvert.errors import UnsupportedModel
-from nnconvert.registry import register
+from nnconvert.ir.builder import GraphBuilder
 
 _CLASSIFIER = "dense (1 neuron per class, 1 if binary) -> threshold/argmax -> classes_"
 

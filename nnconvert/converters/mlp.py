@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
+from nnconvert.converters.registry import register
 from nnconvert.errors import UnsupportedModel
-from nnconvert.registry import register
+from nnconvert.ir.builder import GraphBuilder
 
 # sklearn/neural_network/_base.py ACTIVATIONS -> IR activation names.
 _ACT = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from nnconvert.builder import GraphBuilder
+from nnconvert.converters.registry import active_steps, convert_into, register
 from nnconvert.errors import UnsupportedModel
-from nnconvert.registry import active_steps, convert_into, register
+from nnconvert.ir.builder import GraphBuilder
 
 
 @register("sklearn.pipeline.Pipeline", "the steps' networks in sequence (scalers fold into the next dense layer)")

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
-from nnconvert.registry import register
+from nnconvert.converters.registry import register
+from nnconvert.ir.builder import GraphBuilder
 
 _SCALER = "x - centre (kept apart), then diagonal dense (1 neuron per feature) = transform; the scaling folds into the next layer"
 

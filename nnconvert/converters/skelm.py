@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
+from nnconvert.converters.registry import register
 from nnconvert.errors import UnsupportedModel
-from nnconvert.registry import register
+from nnconvert.ir.builder import GraphBuilder
 
 # sklearn.metrics.pairwise_distances metric names -> IR distance metrics.
 _METRICS = {

@@ -19,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.builder import GraphBuilder
 from nnconvert.converters.kernels import check_kernel, kernel_layer
+from nnconvert.converters.registry import register
 from nnconvert.errors import UnsupportedModel
-from nnconvert.ir_coupling import PairwiseCoupling
-from nnconvert.registry import register
+from nnconvert.ir.builder import GraphBuilder
+from nnconvert.ir.coupling import PairwiseCoupling
 
 _SVC = (
     "kernel neurons (1 per support vector) -> pair neurons (1 per class pair, dual_coef_/intercept_) "

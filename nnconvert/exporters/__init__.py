@@ -1,0 +1,1 @@
+"""Exporters: a Network becomes an artefact (``onnx``, ``json_spec``) and, where it reads, back."""

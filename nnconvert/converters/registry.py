@@ -4,7 +4,9 @@ A converter is a pure function ``(estimator, builder, x) -> {method: tensor}`` t
 estimator's neurons to ``builder`` reading tensor ``x``. Converters register under the
 public dotted path of the class they handle (``"sklearn.svm.SVC"``), resolved lazily, so an
 optional library (hpelm, scikit-elm) is imported only when a model of it is converted.
-Lookup is by exact class: a subclass may override ``predict``.
+Lookup is by exact class: a subclass may override ``predict``. The family modules register
+themselves here; the package ``nnconvert.converters`` imports them all, so whoever imports
+this module (always through its package) sees every converter.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnconvert import ir
-from nnconvert.builder import GraphBuilder
 from nnconvert.errors import NotFitted, UnsupportedModel
+from nnconvert.ir.builder import GraphBuilder
 
 Converter = Callable[[Any, GraphBuilder, str], Mapping[str, str]]
 
@@ -64,18 +66,12 @@ def resolve(path: str) -> type | None:
         return None
 
 
-def _load_converters() -> None:
-    import nnconvert.converters  # noqa: F401  (registers every family)
-
-
 def entries() -> list[Entry]:
-    _load_converters()
     return sorted(_ENTRIES.values(), key=lambda e: (e.family, e.path))
 
 
 def pickle_allow_list() -> set[str]:
     """Dotted paths of every class a supported model's pickle may hold (estimators + support)."""
-    _load_converters()
     return {p for e in _ENTRIES.values() for p in (e.path, *e.pickle_support)}
 
 
@@ -84,7 +80,6 @@ def _by_class(cls: type) -> Entry | None:
     of a class exists only once its module is loaded, so converting a scikit-learn model never
     pays for importing scikit-elm (and dask)."""
     global _BY_CLASS
-    _load_converters()
     if _BY_CLASS is None:
         _BY_CLASS = {}
     if cls not in _BY_CLASS:

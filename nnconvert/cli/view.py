@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from nnconvert.cli_support import FORCE, PATH, TRUST, atomic_path, check_output, handle_errors, open_source
+from nnconvert.cli.support import FORCE, PATH, TRUST, atomic_path, check_output, handle_errors, open_source
 
 
 @click.command()
@@ -20,7 +20,7 @@ from nnconvert.cli_support import FORCE, PATH, TRUST, atomic_path, check_output,
 @handle_errors()
 def inspect(file: str, as_json: bool, trust: bool) -> None:
     """Describe FILE (model, ONNX file or JSON spec): estimator, layers, parameters, operators, I/O contract."""
-    from nnconvert.inspection import describe, format_text
+    from nnconvert.show.inspection import describe, format_text
 
     d = describe(open_source(file, trust=trust))
     click.echo(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
@@ -31,7 +31,7 @@ def inspect(file: str, as_json: bool, trust: bool) -> None:
 @handle_errors()
 def list_(as_json: bool) -> None:
     """List the supported estimators by family, and the network each becomes."""
-    from nnconvert.registry import entries, resolve
+    from nnconvert.converters.registry import entries, resolve
 
     rows = [
         {
@@ -69,7 +69,7 @@ def list_(as_json: bool) -> None:
 @handle_errors()
 def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> None:
     """Draw the network of MODEL or a JSON spec: neurons in columns, one per layer."""
-    from nnconvert.draw import draw as draw_network
+    from nnconvert.show.draw import draw as draw_network
 
     if Path(out).suffix.lower() not in (".svg", ".png", ".dot"):
         raise click.UsageError(f"cannot draw to {out!r}: use a .svg, .png or .dot file")
@@ -88,6 +88,6 @@ def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> N
 @handle_errors()
 def explain(source: str, fmt: str, trust: bool) -> None:
     """Explain the network of MODEL or a JSON spec in words and formulas, with its own numbers."""
-    from nnconvert.explain import explain as explain_network
+    from nnconvert.show.explain import explain as explain_network
 
     click.echo(explain_network(open_source(source, trust=trust).ir(), fmt=fmt))

@@ -1,6 +1,6 @@
-"""ONNX exporter: a Network becomes a ModelProto of default-domain operators only.
+"""ONNX export: a Network becomes a ModelProto of default-domain operators only.
 
-Each IR node kind has one small emitter (in :mod:`nnconvert.exporters.onnx_graph`, extendable
+Each IR node kind has one small emitter (in :mod:`nnconvert.exporters.onnx.graph`, extendable
 with :func:`register_emitter`) that writes the same arithmetic as ``nnconvert.runtime``, in the
 same order, so float64 graphs agree with the numpy reference to rounding. The graph reads ``X``
 ``[N, n_features]`` and has one output per estimator method (``predict``, ``predict_proba``...).
@@ -22,18 +22,7 @@ from onnx import TensorProto, helper
 import nnconvert
 from nnconvert import ir
 from nnconvert.errors import DataError, InvalidNetwork
-from nnconvert.exporters.onnx_graph import FLOAT_TYPES, Emitter, OnnxGraph, emit, register_emitter
-
-__all__ = [
-    "MIN_OPSET",
-    "Emitter",
-    "OnnxGraph",
-    "default_opset",
-    "read_metadata",
-    "register_emitter",
-    "run_onnx",
-    "to_onnx",
-]
+from nnconvert.exporters.onnx.graph import FLOAT_TYPES, OnnxGraph, emit
 
 MIN_OPSET = 13  # Softmax(axis) per-axis, ReduceSum/Squeeze/Unsqueeze axes as inputs
 _LABEL_TYPES = {"i": TensorProto.INT64, "U": TensorProto.STRING, "f": TensorProto.DOUBLE, "b": TensorProto.BOOL}
@@ -104,7 +93,7 @@ def _build(network: ir.Network, dtype: np.dtype, opset: int, extra: Mapping[str,
 
 def _probe_network() -> ir.Network:
     """A tiny network touching every built-in emitter, for :func:`default_opset`."""
-    from nnconvert.builder import GraphBuilder
+    from nnconvert.ir.builder import GraphBuilder
 
     b = GraphBuilder(2)
     h = b.dense(b.input, [[1.0, -1.0], [0.5, 2.0]], [0.1, 0.2])
@@ -204,7 +193,3 @@ def run_onnx(
     for meta, value in zip(sess.get_outputs(), results, strict=True):
         out[meta.name] = value.astype(str) if value.dtype == object else value
     return out
-
-
-from nnconvert.exporters import onnx_coupling as _onnx_coupling  # noqa: E402,F401  (pairwise_coupling emitter)
-from nnconvert.exporters import onnx_monomials as _onnx_monomials  # noqa: E402,F401  (monomials emitter)

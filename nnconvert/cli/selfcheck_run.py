@@ -2,7 +2,7 @@
 ``nnconvert verify NETWORK`` (``|net(X_ref) - f(X_ref)| <= atol + rtol |f(X_ref)|``, labels equal).
 
 An ONNX file keeps them as JSON text in the ``nnconvert_references`` metadata entry, a JSON spec
-as its top-level ``"references"`` object (see :mod:`nnconvert.selfcheck`).
+as its top-level ``"references"`` object (see :mod:`nnconvert.check.selfcheck`).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.cli_support import Source, open_source
+from nnconvert.check.selfcheck import ONNX_KEY, check_references, make_references, refilter, validate_references
 from nnconvert.errors import DataError, InvalidNetwork
-from nnconvert.selfcheck import ONNX_KEY, check_references, make_references, refilter, validate_references
+from nnconvert.io.sources import Source, open_source
 
 
 def embedded_references(src: Source) -> dict[str, Any] | None:
@@ -66,13 +66,13 @@ def references_for(
     """
     runners = []
     if onnx_model is not None:
-        from nnconvert.verify import onnx_runner
+        from nnconvert.check.verify import onnx_runner
 
         runners.append(onnx_runner(onnx_model)[0])
     X = None
     if data is not None:
-        from nnconvert.data import read_data
-        from nnconvert.verify_run import check_feature_names
+        from nnconvert.cli.verify_run import check_feature_names
+        from nnconvert.io.data import read_data
 
         check_feature_names(data, target_column, network.meta.feature_names)
         X = read_data(data, n_features=network.n_features, target_column=target_column)
@@ -87,7 +87,7 @@ def references_for(
 def self_check(path: str, *, dtype: str | None, rtol: float | None, atol: float | None) -> Any:
     """``verify NETWORK``: re-run the references embedded in ``path`` on the runtime at hand
     (onnxruntime for ONNX, the numpy runtime for a JSON spec); a verify_run.Report."""
-    from nnconvert.verify_run import Report, network_check
+    from nnconvert.cli.verify_run import Report, network_check
 
     src = open_source(path)
     refs = embedded_references(src)

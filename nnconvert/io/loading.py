@@ -3,7 +3,7 @@
 A pickle is a program: every ``GLOBAL``/``STACK_GLOBAL`` opcode asks the unpickler for an
 object by ``(module, name)`` and ``REDUCE`` calls it. Without ``trust`` we load through
 unpicklers whose ``find_class`` returns only objects of an allow-list
-(:func:`nnconvert.pickle_allowlist.allowed`), looked up by the names as written in the file
+(:func:`nnconvert.io.allowlist.allowed`), looked up by the names as written in the file
 *before* anything is imported, so a payload naming ``posix.system`` is refused without
 ``posix`` (or anything else) being touched.
 See https://docs.python.org/3/library/pickle.html#restricting-globals.
@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from nnconvert.errors import ModelLoadError, NnconvertError, UntrustedModel
-from nnconvert.pickle_allowlist import allowed
+from nnconvert.io.allowlist import allowed
 
 SUFFIXES = (".pkl", ".pickle", ".joblib", ".skops")
 # joblib.dump picks a compressor from these extensions (joblib/compressor.py).

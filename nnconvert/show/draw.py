@@ -2,7 +2,7 @@
 
 ``layout(network)`` turns the IR into a picture-independent :class:`Layout` (layers, neurons,
 edges, captions); ``draw(network, path)`` writes it as SVG or PNG (matplotlib) or DOT (plain
-Graphviz text) through :mod:`nnconvert.draw_writers`. A layer is a weight-bearing node
+Graphviz text) through :mod:`nnconvert.show.draw_writers`. A layer is a weight-bearing node
 (``Dense``, ``Distance``) together with the elementwise nodes that follow it (activations,
 normalisation, squeeze, diagonal scaling), so ``distance -> dense(-gamma) -> exp`` is one layer
 captioned ``RBF x n``. Label heads (argmax/threshold) form the last column, one circle per
@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from nnconvert import ir, ir_monomials
-from nnconvert.draw_writers import render_dot, render_matplotlib
+from nnconvert import ir
 from nnconvert.errors import NnconvertError
+from nnconvert.ir import monomials as ir_monomials
+from nnconvert.show.draw_writers import render_dot, render_matplotlib
 
 __all__ = ["DrawError", "Edge", "Layer", "Layout", "Neuron", "draw", "layout", "render_dot", "render_matplotlib"]
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert import ir, ir_coupling, ir_monomials
+from nnconvert import ir
 from nnconvert.errors import DataError
+from nnconvert.ir import coupling as ir_coupling
+from nnconvert.ir import monomials as ir_monomials
 
 Array = np.ndarray
 

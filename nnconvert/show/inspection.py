@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnconvert import ir
-from nnconvert.cli_support import Source
+from nnconvert.io.sources import Source
 
 
 def _layers(net: ir.Network) -> list[dict[str, Any]]:
@@ -106,8 +106,8 @@ def describe(src: Source) -> dict[str, Any]:
             parameters=onnx_params,
         )
     if src.kind != "model":
-        from nnconvert.selfcheck_run import embedded_references
-        from nnconvert.selfcheck_run import summary as references_summary
+        from nnconvert.cli.selfcheck_run import embedded_references
+        from nnconvert.cli.selfcheck_run import summary as references_summary
 
         out["references"] = references_summary(embedded_references(src))
     out["onnx"] = onnx_info

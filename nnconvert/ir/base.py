@@ -2,7 +2,7 @@
 
 Every tensor is either 2-D ``[N, width]`` or 1-D ``[N]`` (``width is None``) and either
 ``float`` or ``label`` (:class:`TensorInfo`). Node kinds subclass :class:`Node` here and in
-:mod:`nnconvert.ir`, :mod:`nnconvert.ir_heads` and the ``ir_*`` modules; all are re-exported
+:mod:`nnconvert.ir`, :mod:`nnconvert.ir.heads` and the ``ir_*`` modules; all are re-exported
 from :mod:`nnconvert.ir`.
 """
 
@@ -91,3 +91,14 @@ class Node:
 
 def row_min(gap: np.ndarray) -> np.ndarray:
     return gap if gap.ndim == 1 else gap.min(axis=1)
+
+
+NODE_TYPES: dict[str, type[Node]] = {}
+
+
+def register_node(cls: type[Node]) -> type[Node]:
+    """Make a node kind known to the JSON reader (by its ``op``); usable as a class decorator."""
+    if cls.op in NODE_TYPES and NODE_TYPES[cls.op] is not cls:
+        raise ValueError(f"node op {cls.op!r} registered twice")
+    NODE_TYPES[cls.op] = cls
+    return cls

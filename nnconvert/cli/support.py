@@ -3,7 +3,7 @@ and turning exceptions into one-line errors with an exit code.
 
 Every file a command reads is one of three kinds, told by suffix: an ONNX file (``.onnx``), a
 JSON network spec (``.json``), or a fitted model (anything else, read by
-:func:`nnconvert.loading.load_model`). Outputs are written to a temporary file in the target's
+:func:`nnconvert.io.loading.load_model`). Outputs are written to a temporary file in the target's
 directory and moved into place with ``os.replace`` (atomic on POSIX and Windows), so a
 failure never leaves a partial file and never touches a file the user already had.
 Heavy libraries (onnx, scikit-learn) are imported inside functions: the CLI's ``--help``
@@ -14,20 +14,18 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
-from nnconvert.errors import InvalidNetwork, ModelLoadError, NnconvertError
+from nnconvert.errors import NnconvertError
+from nnconvert.io.sources import one_line, open_source  # noqa: F401  (re-exported for the commands)
 
-ONNX_SUFFIX, JSON_SUFFIX = ".onnx", ".json"
 # Parameter types and options several commands share.
 PATH = click.Path(dir_okay=False)  # existence is checked by the loaders, with a one-line error
 TRUST = click.option("--trust", is_flag=True, help="Load pickles with any globals (only for files you trust).")
@@ -36,95 +34,6 @@ FORCE = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 
 class OutputError(NnconvertError):
     """An output file cannot be written (exists without --force, missing directory, no permission)."""
-
-
-@dataclass
-class Source:
-    """An input file: ``kind`` is ``"model"``, ``"onnx"`` or ``"json"``; one of ``estimator``,
-    ``onnx_model``, ``network`` is filled when read, the network lazily for models."""
-
-    path: Path
-    kind: str
-    estimator: Any = None
-    onnx_model: Any = None
-    network: Any = None
-    simplify: bool = True
-    _converted: bool = field(default=False, repr=False)
-
-    def ir(self) -> Any:
-        """The Network IR: converted from the model, read from the spec, or the spec embedded
-        in an ONNX file's metadata; an ONNX file without one raises InvalidNetwork."""
-        if self.kind == "model" and not self._converted:
-            import nnconvert
-
-            self.network = nnconvert.convert(self.estimator, simplify=self.simplify)
-            self._converted = True
-        if self.network is None:
-            raise InvalidNetwork(
-                f"{self.path.name} is an ONNX file, which holds no neuron graph; "
-                "give the original model or the JSON network spec (convert -o net.json)"
-            )
-        return self.network
-
-    @property
-    def n_features(self) -> int | None:
-        if self.network is not None or self.kind == "model":
-            with contextlib.suppress(NnconvertError):
-                return int(self.ir().n_features)
-        if self.onnx_model is not None:
-            dims = self.onnx_model.graph.input[0].type.tensor_type.shape.dim
-            return dims[1].dim_value if len(dims) == 2 and dims[1].HasField("dim_value") else None
-        return None
-
-
-def _embedded_spec(model: Any) -> Any:
-    """A JSON network spec stored in an ONNX file's metadata, read into a Network, or None."""
-    from nnconvert.exporters.json_spec import FORMAT, from_json
-
-    for prop in model.metadata_props:
-        if prop.value.lstrip().startswith("{") and FORMAT in prop.value:
-            with contextlib.suppress(json.JSONDecodeError, NnconvertError):
-                spec = json.loads(prop.value)
-                if isinstance(spec, dict) and spec.get("format") == FORMAT:
-                    return from_json(spec)
-    return None
-
-
-def load_onnx(path: Path) -> Any:
-    """Read and check an ONNX file; any failure is one InvalidNetwork line."""
-    import onnx
-
-    try:
-        model = onnx.load(os.fspath(path))
-        onnx.checker.check_model(model)
-    except Exception as exc:  # onnx raises DecodeError, ValidationError, OSError...
-        text = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise InvalidNetwork(f"{path.name} is not a valid ONNX model: {text}") from None
-    return model
-
-
-def open_source(path: str | os.PathLike, *, trust: bool = False, simplify: bool = True) -> Source:
-    """Read ``path`` as a model, an ONNX file or a JSON spec (by suffix)."""
-    p = Path(path)
-    if not p.exists():
-        raise ModelLoadError(f"no such file: {p}")
-    if p.is_dir():
-        raise ModelLoadError(f"{p} is a directory, not a file")
-    suffix = p.suffix.lower()
-    if suffix == ONNX_SUFFIX:
-        model = load_onnx(p)
-        return Source(p, "onnx", onnx_model=model, network=_embedded_spec(model))
-    if suffix == JSON_SUFFIX:
-        from nnconvert.exporters.json_spec import from_json
-
-        try:
-            return Source(p, "json", network=from_json(p))
-        except InvalidNetwork as exc:
-            text = one_line(exc)
-            raise InvalidNetwork(text if p.name in text else f"{p.name}: {text}") from None
-    from nnconvert.loading import load_model
-
-    return Source(p, "model", estimator=load_model(p, trust=trust), simplify=simplify)
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -199,12 +108,6 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[int], None] | 
 
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         yield bar.update
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one line of text."""
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 class CliError(click.ClickException):

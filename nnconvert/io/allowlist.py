@@ -3,7 +3,7 @@
 :func:`allowed` maps ``(module, name)`` as written in a pickle to the object it may load:
 the registered model classes, the helper classes their pickles hold, numpy's and copyreg's
 reconstructors, builtin data types and numpy ufuncs. Only our own list is ever imported;
-:mod:`nnconvert.loading` looks a file's names up here *before* anything is imported.
+:mod:`nnconvert.io.loading` looks a file's names up here *before* anything is imported.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ def allowed_globals(registry_paths: frozenset[str], root: str | None = None) -> 
     """
     import builtins
 
-    from nnconvert.registry import resolve
+    from nnconvert.converters.registry import resolve
 
     table = _reconstruction_functions()
     for name in _BUILTINS:
@@ -182,6 +182,6 @@ def _allowed_for(registry_paths: frozenset[str], root: str | None) -> dict[tuple
 def allowed(root: str | None = None) -> dict[tuple[str, str], Any]:
     """The allow-list; with ``root``, only the listed classes of that top-level package are
     resolved (so a scikit-learn pickle never imports scikit-elm and dask)."""
-    from nnconvert.registry import pickle_allow_list
+    from nnconvert.converters.registry import pickle_allow_list
 
     return _allowed_for(frozenset(pickle_allow_list()), root)

@@ -45,7 +45,7 @@ Runner = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 def reference_outputs(estimator: Any, X: np.ndarray) -> dict[str, np.ndarray]:
     """Call each of the estimator's methods among :data:`OUTPUT_METHODS` on float64 ``X``."""
     X = np.asarray(X, dtype=np.float64)
-    from nnconvert.registry import reference_of
+    from nnconvert.converters.registry import reference_of
 
     estimator = reference_of(estimator)  # e.g. an hpelm save() dict -> a live hpelm model
     return {m: np.asarray(getattr(estimator, m)(X)) for m in OUTPUT_METHODS if hasattr(estimator, m)}

@@ -16,12 +16,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from nnconvert import ir
 from nnconvert.errors import InvalidNetwork
+from nnconvert.ir.base import Node, TensorInfo, register_node
 
 
+@register_node
 @dataclass(frozen=True, eq=False)
-class Monomials(ir.Node):
+class Monomials(Node):
     """Product neurons ``y_j = prod_i x_i ** powers[j, i]``, one per row of the integer matrix
     ``powers`` ``[n_out, n_in]`` (a zero row is the constant 1), factors multiplied from the
     highest input index down.
@@ -49,14 +50,11 @@ class Monomials(ir.Node):
         """The largest total degree of an output (the number of factor slots)."""
         return int(self.powers.sum(axis=1).max())
 
-    def infer(self, ins: list[ir.TensorInfo]) -> ir.TensorInfo:
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
         width = self._float2d(ins[0])
         if width != self.powers.shape[1]:
             raise InvalidNetwork(f"monomials {self.name!r}: input width {width}, powers have {self.powers.shape[1]}")
-        return ir.TensorInfo(self.powers.shape[0])
-
-
-ir.register_node(Monomials)
+        return TensorInfo(self.powers.shape[0])
 
 
 def factor_slots(powers: np.ndarray) -> np.ndarray:

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from nnconvert import __version__
-from nnconvert.cli_support import (
+from nnconvert.cli.support import (
     FORCE,
     PATH,
     TRUST,
@@ -28,7 +28,7 @@ from nnconvert.cli_support import (
     open_source,
     write_atomic,
 )
-from nnconvert.cli_view import draw, explain, inspect, list_
+from nnconvert.cli.view import draw, explain, inspect, list_
 from nnconvert.errors import ModelLoadError
 
 _DTYPE = click.Choice(["float32", "float64"])
@@ -109,15 +109,15 @@ def convert(
     if no_references and data is not None:
         raise click.UsageError("--data chooses the reference rows; it has no use with --no-references")
     network = src.ir()
-    from nnconvert.cli_output import summary
-    from nnconvert.selfcheck_run import references_for
+    from nnconvert.cli.output import summary
+    from nnconvert.cli.selfcheck_run import references_for
 
     refs = None
     if fmt == "onnx":
         import json as _json
 
+        from nnconvert.check.selfcheck import ONNX_KEY
         from nnconvert.exporters.onnx import default_opset, to_onnx
-        from nnconvert.selfcheck import ONNX_KEY
 
         dtype = dtype or "float32"
         opset = opset or default_opset()
@@ -172,10 +172,10 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
     re-runs the reference rows `convert` embedded in it, so no model is needed.
     Exit like diff: 0 equivalent, 1 not equivalent, 2 trouble.
     """
-    from nnconvert.verify_run import check_feature_names, plan_checks, run_checks
+    from nnconvert.cli.verify_run import check_feature_names, plan_checks, run_checks
 
     if network is None and data is None and synthetic is None and Path(model).suffix.lower() in (".onnx", ".json"):
-        from nnconvert.selfcheck_run import self_check
+        from nnconvert.cli.selfcheck_run import self_check
 
         report = self_check(model, dtype=dtype, rtol=rtol, atol=atol)
         click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
@@ -223,7 +223,7 @@ def predict(
 
     Columns: predict, then the other outputs (predict_proba[<class>], decision_function, ...).
     """
-    from nnconvert.verify_run import predict_rows
+    from nnconvert.cli.verify_run import predict_rows
 
     src = open_source(network, trust=trust)
     path = check_output(out, force=force, inputs=[network, data]) if out else None
@@ -235,7 +235,7 @@ def predict(
         click.echo(f"wrote {rows} predictions to {out}", err=True)
 
 
-for _command in (inspect, list_, draw, explain):  # defined in nnconvert.cli_view
+for _command in (inspect, list_, draw, explain):  # defined in nnconvert.cli.view
     cli.add_command(_command)
 
 

@@ -1,5 +1,5 @@
 """Where self-check reference rows come from: a spread-out subset of given rows, or rows
-placed where the model's decisions change (see :mod:`nnconvert.selfcheck`).
+placed where the model's decisions change (see :mod:`nnconvert.check.selfcheck`).
 
 - Spread: farthest-point order ``i_{k+1} = argmax_i min_{j <= k} |z_i - z_{i_j}|`` in
   standardized units ``z = (x - mean) / std``, starting from the row nearest the mean.
@@ -7,7 +7,7 @@ placed where the model's decisions change (see :mod:`nnconvert.selfcheck`).
   vectors, centroids, RBF centres), mapped back through a diagonal scaler ``x = (z - b) / w``.
 - Boundaries: for rows ``a, b`` with different ``predict`` labels, bisect ``a + t (b - a)``
   (40 steps) to the label change ``t*`` and keep ``t* -/+ s`` with ``s`` 1e-3 or 1e-5.
-- The synthetic rows of :func:`nnconvert.synthetic.synthetic_rows`.
+- The synthetic rows of :func:`nnconvert.check.synthetic.synthetic_rows`.
 
 Generated rows are rounded to 7 significant digits, so their JSON text is short and exact.
 """
@@ -102,7 +102,7 @@ def _boundary_rows(network: ir.Network, S: np.ndarray, k: int, rng: np.random.Ge
 
 def candidates(network: ir.Network, n: int, seed: int) -> list[np.ndarray]:
     """Generated rows, boundary points first, then centre points, then synthetic rows."""
-    from nnconvert.synthetic import synthetic_rows
+    from nnconvert.check.synthetic import synthetic_rows
 
     rng = np.random.default_rng([seed, 7919])
     S = synthetic_rows(network, max(8 * n, 256), seed)

@@ -9,7 +9,7 @@ row, with the same floating-point operations in the same order as the C code, al
 
 Rows are ``[N, k]`` arrays: every elementwise step of the C code's ``t`` and ``j`` loops is done
 for all ``j`` at once (the ``j`` updates are independent), while the sums ``Qp_t``, ``pQp`` and
-``Q_tt`` stay chains in the C code's order. ``nnconvert.exporters.onnx_coupling`` emits the same
+``Q_tt`` stay chains in the C code's order. ``nnconvert.exporters.onnx.coupling`` emits the same
 steps as ONNX operators.
 """
 
@@ -20,12 +20,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from nnconvert import ir
 from nnconvert.errors import InvalidNetwork
+from nnconvert.ir.base import Node, TensorInfo, register_node
 
 
+@register_node
 @dataclass(frozen=True, eq=False)
-class PairwiseCoupling(ir.Node):
+class PairwiseCoupling(Node):
     """``p = couple(r)``: ``r`` holds ``r_ij`` for the pairs ``(0,1), (0,2), ..., (k-2,k-1)``
     (``r_ji = 1 - r_ij``); the output is libsvm's class probabilities ``[N, n_classes]``."""
 
@@ -47,22 +48,19 @@ class PairwiseCoupling(ir.Node):
     def max_iter(self) -> int:
         return max(100, self.n_classes)
 
-    def infer(self, ins: list[ir.TensorInfo]) -> ir.TensorInfo:
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
         width = self._float2d(ins[0])
         if width != self.n_pairs:
             raise InvalidNetwork(
                 f"pairwise_coupling {self.name!r}: {width} pair columns, {self.n_classes} classes need {self.n_pairs}"
             )
-        return ir.TensorInfo(self.n_classes)
+        return TensorInfo(self.n_classes)
 
     def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray:
         """``min`` over the stop checks a row runs of ``|max_error - eps| / G``: the distance of the
         stop decision to its threshold, in units of the input ``r`` (``G`` bounds ``max_error``'s
         change per unit change of every ``r_ij``, see :func:`stop_sensitivity`)."""
         return _couple64(np.asarray(inputs64[0], np.float64), self.n_classes, self.stop_tol, margin=True)[2]
-
-
-ir.register_node(PairwiseCoupling)
 
 
 def pair_index(k: int) -> np.ndarray:

@@ -2,7 +2,7 @@
 
 ``X`` is padded with a column of ones; factor slot ``k`` is one Gather (axis 1) of the column
 each output multiplies in at step ``k`` (the ones column once an output has no factors left),
-and the slots are multiplied in order, as ``nnconvert.ir_monomials.monomials`` does, so the
+and the slots are multiplied in order, as ``nnconvert.ir.monomials.monomials`` does, so the
 products are bit-identical to the numpy runtime (and to scikit-learn's PolynomialFeatures).
 Default-domain operators only.
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from nnconvert.exporters.onnx_graph import OnnxGraph, register_emitter
-from nnconvert.ir_monomials import Monomials, factor_slots
+from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
+from nnconvert.ir.monomials import Monomials, factor_slots
 
 
 def _emit(g: OnnxGraph, n: Monomials) -> None:

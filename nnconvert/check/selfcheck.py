@@ -3,13 +3,13 @@
 (labels equal) can be re-checked where the pickle is not available.
 
 Rows come from the user's data (a deterministic spread-out subset, farthest-point order) or are
-placed where the model's decisions change: :func:`nnconvert.synthetic.synthetic_rows`, points
+placed where the model's decisions change: :func:`nnconvert.check.synthetic.synthetic_rows`, points
 near the centres of Distance nodes (support vectors, centroids, RBF centres) and points a small
 step either side of a label change, found by bisecting segments between synthetic rows with
 different labels. Rows the artifact's own dtype cannot check robustly are dropped and counted:
-rows within float32 rounding of a decision boundary (:func:`nnconvert.verify.boundary_rows`)
+rows within float32 rounding of a decision boundary (:func:`nnconvert.check.verify.boundary_rows`)
 and ill-conditioned rows where the network, run in that dtype, already differs from the reference
-beyond :data:`nnconvert.verify.TOLERANCES`. Everything is seeded, so the same model gives the
+beyond :data:`nnconvert.check.verify.TOLERANCES`. Everything is seeded, so the same model gives the
 same references, byte for byte.
 """
 
@@ -23,9 +23,9 @@ from typing import Any
 import numpy as np
 
 from nnconvert import ir
+from nnconvert.check.selfcheck_rows import candidates, select, spread
+from nnconvert.check.verify import TOLERANCES, Comparison, Runner, boundary_rows, numpy_runner, reference_outputs
 from nnconvert.errors import InvalidNetwork
-from nnconvert.selfcheck_rows import candidates, select, spread
-from nnconvert.verify import TOLERANCES, Comparison, Runner, boundary_rows, numpy_runner, reference_outputs
 
 __all__ = ["FORMAT", "check_references", "make_references", "validate_references"]
 
@@ -115,9 +115,9 @@ def make_references(
 def _reference(estimator: Any, network: ir.Network) -> tuple[Callable[[np.ndarray], dict[str, np.ndarray]], str]:
     """The reference function and what it is: the estimator's own methods, or the network's
     float64 runtime when there is no estimator or its library is missing (an hpelm file
-    converts without hpelm, nnconvert.registry.reference_of needs it)."""
+    converts without hpelm, nnconvert.converters.registry.reference_of needs it)."""
+    from nnconvert.converters.registry import reference_of
     from nnconvert.errors import NnconvertError
-    from nnconvert.registry import reference_of
 
     if estimator is None:
         return numpy_runner(network, "float64"), "network float64"  # type: ignore[return-value]

@@ -1,4 +1,4 @@
-"""Write a :class:`nnconvert.draw.Layout` as a picture: SVG/PNG (matplotlib) or DOT (Graphviz text).
+"""Write a :class:`nnconvert.show.draw.Layout` as a picture: SVG/PNG (matplotlib) or DOT (Graphviz text).
 
 Edge colour: blue for a positive weight, red for a negative one, alpha and width proportional
 to ``|w| / max|w|`` of that layer; edges carrying no weight (kernel centres, heads) are grey.
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nnconvert.draw import Edge, Layout
+    from nnconvert.show.draw import Edge, Layout
 
 __all__ = ["render_dot", "render_matplotlib"]
 

@@ -7,7 +7,7 @@ arrays and class labels become ``{"dtype": ..., "values": [...]}``, tuples becom
 provenance mappings objects. ``neurons`` (output width) and ``activation`` (the activation the
 node's only consumer applies) are written for readers and checked when read back.
 The format is described in ``nnconvert/schema/network.schema.json``; the checks done when
-reading a spec back live in :mod:`nnconvert.exporters.json_spec_read`.
+reading a spec back live in :mod:`nnconvert.exporters.json_spec.read`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 
 from nnconvert import ir
 from nnconvert.errors import InvalidNetwork
-from nnconvert.exporters.json_spec_read import (
+from nnconvert.exporters.json_spec.read import (
     check_info,
     load_document,
     node_fields,
@@ -53,7 +53,7 @@ def _value(v: Any, field: str) -> Any:
 
 
 def to_json(network: ir.Network, references: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The spec of ``network`` as a JSON-ready dict; ``references`` (see nnconvert.selfcheck)
+    """The spec of ``network`` as a JSON-ready dict; ``references`` (see nnconvert.check.selfcheck)
     become the optional top-level ``"references"`` object."""
     m = network.meta
     nodes = []
@@ -154,18 +154,18 @@ def from_json(spec: Mapping[str, Any] | str | os.PathLike) -> ir.Network:
     )
     check_info(net, {n.name: info for n, info in parsed})
     if data.get("references") is not None:
-        from nnconvert.selfcheck import validate_references
+        from nnconvert.check.selfcheck import validate_references
 
         validate_references(data["references"], n_features)
     return net
 
 
 def read_references(spec: Mapping[str, Any] | str | os.PathLike) -> dict[str, Any] | None:
-    """The validated ``"references"`` object of a spec (see nnconvert.selfcheck), or None."""
+    """The validated ``"references"`` object of a spec (see nnconvert.check.selfcheck), or None."""
     data = load_document(spec)
     if not isinstance(data, Mapping) or data.get("references") is None:
         return None
-    from nnconvert.selfcheck import validate_references
+    from nnconvert.check.selfcheck import validate_references
 
     n_features = (data.get("input") or {}).get("n_features") if isinstance(data.get("input"), Mapping) else None
     return validate_references(data["references"], n_features)

@@ -1,6 +1,6 @@
 """ONNX emitter of the pairwise_coupling node: libsvm's ``multiclass_probability`` as a Loop.
 
-The same steps as ``nnconvert.ir_coupling`` (read that first), always in double: a float32
+The same steps as ``nnconvert.ir.coupling`` (read that first), always in double: a float32
 graph Casts ``r`` to double and the probabilities back. Before the loop, once: ``Q`` ``[N, k, k]``
 from a Gather of ``[r | 1 - r]``, its columns, its diagonal and the update rows
 ``V_t = [e_t | Q[t][:]]``. The loop runs at most ``max(100, k)`` sweeps over ``p`` ``[N, k]`` and
@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from onnx import TensorProto, helper, numpy_helper
 
-from nnconvert.exporters.onnx_graph import OnnxGraph, register_emitter
-from nnconvert.ir_coupling import PairwiseCoupling, pair_index
+from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
+from nnconvert.ir.coupling import PairwiseCoupling, pair_index
 
 _DOUBLE = TensorProto.DOUBLE
 

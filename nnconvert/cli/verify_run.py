@@ -2,7 +2,7 @@
 rows to check them on, and the report.
 
 ``verify`` compares ``reference_outputs(estimator, X)`` (float64, the estimator's own methods)
-with each backend's outputs chunk by chunk through :func:`nnconvert.verify.compare`, passing
+with each backend's outputs chunk by chunk through :func:`nnconvert.check.verify.compare`, passing
 the IR converted from the model so float32 flips at a decision boundary are told apart from
 real disagreements. Without a NETWORK file the backends are the numpy runtime (float64) and
 onnxruntime (``--dtype``, float32 by default) on the network converted in memory.
@@ -18,8 +18,9 @@ from typing import IO, Any
 
 import numpy as np
 
-from nnconvert.cli_support import Source, open_source, progress
+from nnconvert.cli.support import progress
 from nnconvert.errors import DataError, ModelLoadError, NnconvertError
+from nnconvert.io.sources import Source, open_source
 
 
 @dataclass
@@ -74,7 +75,7 @@ def _n_features(estimator: Any, network: Any) -> int | None:
 def network_check(src: Source, path: str, dtype: str | None, *, default_dtype: str) -> Check:
     """The backend for a NETWORK file: onnxruntime for ONNX (in the file's own dtype), the numpy
     runtime for a JSON spec (in ``dtype``, else ``default_dtype``)."""
-    from nnconvert.verify import numpy_runner, onnx_runner
+    from nnconvert.check.verify import numpy_runner, onnx_runner
 
     if src.kind == "onnx":
         runner, d = onnx_runner(src.onnx_model)
@@ -89,7 +90,7 @@ def network_check(src: Source, path: str, dtype: str | None, *, default_dtype: s
 
 def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Plan:
     """The backends to check for ``verify MODEL [NETWORK]`` (see the module doc)."""
-    from nnconvert.verify import numpy_runner, onnx_runner
+    from nnconvert.check.verify import numpy_runner, onnx_runner
 
     try:
         ir_net, problem = src.ir(), None
@@ -124,7 +125,7 @@ def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Pla
 
 def check_feature_names(data: str, target_column: str | None, expected: Any) -> None:
     """Refuse data whose header names other features (or another order) than the model's."""
-    from nnconvert.data import feature_names
+    from nnconvert.io.data import feature_names
 
     names = feature_names(data, target_column=target_column)
     if names is None or expected is None or list(names) == list(expected):
@@ -138,7 +139,7 @@ def check_feature_names(data: str, target_column: str | None, expected: Any) -> 
 
 
 def _reference(estimator: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
-    from nnconvert.verify import reference_outputs
+    from nnconvert.check.verify import reference_outputs
 
     def run(X: np.ndarray) -> dict[str, np.ndarray]:
         with warnings.catch_warnings():
@@ -154,7 +155,7 @@ def _rows(
 ) -> tuple[Iterator[np.ndarray], int | None]:
     """The rows in chunks, and their count (None off a terminal, where no progress bar shows)."""
     if data is not None:
-        from nnconvert.data import count_rows, iter_data
+        from nnconvert.io.data import count_rows, iter_data
 
         total = count_rows(data) if sys.stderr.isatty() else None
         return iter_data(data, n_features=plan.n_features, target_column=target_column, chunk_rows=chunk_rows), total
@@ -162,7 +163,7 @@ def _rows(
         raise DataError("--synthetic reads the network nnconvert converts from MODEL, which failed; use --data")
     if synthetic is None:
         raise DataError("give --data FILE or --synthetic N")
-    from nnconvert.synthetic import iter_synthetic
+    from nnconvert.check.synthetic import iter_synthetic
 
     return iter_synthetic(plan.network, synthetic), synthetic
 
@@ -170,7 +171,7 @@ def _rows(
 def run_checks(plan: Plan, *, data: str | None, synthetic: int | None, target_column: str | None, chunk_rows: int,
                atol: float | None, rtol: float | None) -> Report:  # fmt: skip
     """Compare every backend of ``plan`` with the estimator, in one pass over the rows."""
-    from nnconvert.verify import compare_all
+    from nnconvert.check.verify import compare_all
 
     chunks, total = _rows(data, synthetic, plan, target_column, chunk_rows)
     label = ", ".join(f"{c.backend} {c.dtype}" for c in plan.checks)
@@ -191,18 +192,18 @@ def predict_rows(
     src: Source, data: str, stream: IO[str], *, target_column: str | None, dtype: str | None, chunk_rows: int
 ) -> int:
     """Run ``src``'s network on ``data`` chunk by chunk, writing CSV to ``stream``; the row count."""
-    from nnconvert.cli_output import PredictionWriter
-    from nnconvert.data import count_rows, iter_data
+    from nnconvert.cli.output import PredictionWriter
+    from nnconvert.io.data import count_rows, iter_data
 
     if src.kind == "onnx":
+        from nnconvert.check.verify import onnx_runner
         from nnconvert.exporters.onnx import read_metadata
-        from nnconvert.verify import onnx_runner
 
         runner, _ = onnx_runner(src.onnx_model)
         meta = read_metadata(src.onnx_model)
         classes, names = meta.get("classes"), meta.get("feature_names")
     else:
-        from nnconvert.verify import numpy_runner
+        from nnconvert.check.verify import numpy_runner
 
         net = src.ir()
         runner, classes, names = numpy_runner(net, dtype or "float64"), net.meta.classes, net.meta.feature_names

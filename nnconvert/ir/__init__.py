@@ -1,0 +1,46 @@
+"""The neuron graph: the intermediate representation every converter builds.
+
+A :class:`Network` (``network.py``) is a DAG of named nodes over one input ``X``. The node kinds
+are deliberately few: a kind earns its place only where dense-plus-activation cannot express
+the math exactly. Each kind lives in one module and registers itself (``base.register_node``):
+
+- ``nodes``: dense, activation, distance (kernel neurons), concat;
+- ``heads``: normalize, squeeze, argmax and threshold labels;
+- ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products.
+
+``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
+node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
+"""
+
+from nnconvert.errors import InvalidNetwork
+from nnconvert.ir.base import NODE_TYPES, Node, TensorInfo, as_classes, register_node
+from nnconvert.ir.coupling import PairwiseCoupling
+from nnconvert.ir.heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
+from nnconvert.ir.monomials import Monomials
+from nnconvert.ir.network import INPUT, OUTPUT_METHODS, Metadata, Network
+from nnconvert.ir.nodes import ACTIVATIONS, DISTANCE_METRICS, Activation, Concat, Dense, Distance
+
+__all__ = [
+    "ACTIVATIONS",
+    "DISTANCE_METRICS",
+    "INPUT",
+    "NODE_TYPES",
+    "OUTPUT_METHODS",
+    "Activation",
+    "ArgMaxLabel",
+    "Concat",
+    "Dense",
+    "Distance",
+    "InvalidNetwork",
+    "Metadata",
+    "Monomials",
+    "Network",
+    "Node",
+    "Normalize",
+    "PairwiseCoupling",
+    "Squeeze",
+    "TensorInfo",
+    "ThresholdLabel",
+    "as_classes",
+    "register_node",
+]

@@ -1,0 +1,116 @@
+"""The network: a validated DAG of nodes over the input ``X``, and its metadata.
+
+A :class:`Network` is a DAG of named nodes over one input ``X`` of shape ``[N, n_features]``.
+Every tensor in it is either 2-D ``[N, width]`` or 1-D ``[N]`` (``width is None``); a tensor
+is ``float`` (computed in the network's dtype) or ``label`` (class labels taken from a
+classes array). Outputs are keyed by the estimator method they reproduce.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nnconvert.errors import InvalidNetwork
+from nnconvert.ir.base import Node, TensorInfo
+from nnconvert.ir.nodes import Dense
+
+INPUT = "X"
+OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "score_samples", "transform")
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """Where the network came from and what its interface means."""
+
+    estimator: str  # e.g. "sklearn.linear_model._logistic.LogisticRegression"
+    task: str  # "classifier", "regressor", "outlier_detector", "transformer"
+    sklearn_version: str | None = None
+    classes: tuple[Any, ...] | None = None
+    feature_names: tuple[str, ...] | None = None
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def estimator_name(self) -> str:
+        """Short class name; a pipeline shows its steps: ``Pipeline(StandardScaler, SVC)``."""
+        name = self.estimator.rsplit(".", 1)[-1]
+        steps = self.extra.get("steps")
+        return f"{name}({', '.join(steps)})" if steps else name
+
+    @property
+    def final_estimator_name(self) -> str:
+        """The estimator that produces the outputs (a pipeline's last step)."""
+        steps = self.extra.get("steps")
+        return steps[-1] if steps else self.estimator.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A validated neuron graph: input ``X`` of ``n_features`` columns, ``nodes`` in
+    topological order, and ``outputs`` mapping estimator method names to tensor names."""
+
+    n_features: int
+    nodes: tuple[Node, ...]
+    outputs: Mapping[str, str]
+    meta: Metadata
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "nodes", tuple(self.nodes))
+        object.__setattr__(self, "outputs", dict(self.outputs))
+        object.__setattr__(self, "_infos", self._validate())
+
+    def _validate(self) -> dict[str, TensorInfo]:
+        if not isinstance(self.n_features, int) or self.n_features < 1:
+            raise InvalidNetwork(f"n_features must be a positive integer, got {self.n_features!r}")
+        infos: dict[str, TensorInfo] = {INPUT: TensorInfo(self.n_features)}
+        for node in self.nodes:
+            if not isinstance(node, Node):
+                raise InvalidNetwork(f"not a node: {node!r}")
+            if node.name in infos or node.name in OUTPUT_METHODS:
+                raise InvalidNetwork(f"tensor name {node.name!r} is reserved or used twice")
+            missing = [i for i in node.inputs if i not in infos]
+            if missing:
+                raise InvalidNetwork(f"node {node.name!r} reads undefined tensors {missing}")
+            infos[node.name] = node.infer([infos[i] for i in node.inputs])
+        if not self.outputs:
+            raise InvalidNetwork("a network needs at least one output")
+        for method, tensor in self.outputs.items():
+            if method not in OUTPUT_METHODS:
+                raise InvalidNetwork(f"output {method!r} is not one of {', '.join(OUTPUT_METHODS)}")
+            if tensor not in infos or tensor == INPUT:
+                raise InvalidNetwork(f"output {method!r} names unknown tensor {tensor!r}")
+        return infos
+
+    def info(self, tensor: str) -> TensorInfo:
+        """Static shape and kind of a tensor."""
+        return self._infos[tensor]  # type: ignore[attr-defined]
+
+    def node(self, name: str) -> Node:
+        for n in self.nodes:
+            if n.name == name:
+                return n
+        raise KeyError(name)
+
+    def consumers(self, tensor: str) -> list[Node]:
+        return [n for n in self.nodes if tensor in n.inputs]
+
+    @property
+    def n_parameters(self) -> int:
+        """Number of stored weights (dense weights and biases, kernel centres)."""
+        total = 0
+        for n in self.nodes:
+            if isinstance(n, Dense) and n.is_translation:
+                total += n.bias.size  # the identity weight is never stored or multiplied
+                continue
+            for value in n.params().values():
+                if isinstance(value, np.ndarray) and value.dtype == np.float64:
+                    total += value.size
+        return total
+
+    def replace(self, **changes: Any) -> Network:
+        return dataclasses.replace(self, **changes)

@@ -1,0 +1,158 @@
+"""The basic node kinds: affine neurons, activations, kernel (distance) neurons and concatenation.
+
+Each kind states its math in its docstring and its shape rule in ``infer``; it registers itself
+with :func:`nnconvert.ir.base.register_node` so the JSON reader knows its ``op``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from nnconvert.errors import InvalidNetwork
+from nnconvert.ir.base import Node, TensorInfo, f64_array, register_node, row_min
+
+
+@register_node
+@dataclass(frozen=True, eq=False)
+class Dense(Node):
+    """Affine neurons: ``y = x @ weight + bias``; ``weight`` is ``[n_in, n_out]``."""
+
+    op: ClassVar[str] = "dense"
+    input: str
+    weight: np.ndarray
+    bias: np.ndarray
+    source: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "weight", f64_array(self.weight, 2, f"dense {self.name!r} weight"))
+        object.__setattr__(self, "bias", f64_array(self.bias, 1, f"dense {self.name!r} bias"))
+        if self.bias.shape[0] != self.weight.shape[1]:
+            raise InvalidNetwork(
+                f"dense {self.name!r}: bias has {self.bias.shape[0]} entries, weight has {self.weight.shape[1]} columns"
+            )
+        object.__setattr__(self, "source", dict(self.source))
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        width = self._float2d(ins[0])
+        if width != self.weight.shape[0]:
+            raise InvalidNetwork(f"dense {self.name!r}: input width {width}, weight expects {self.weight.shape[0]}")
+        return TensorInfo(self.weight.shape[1])
+
+    @functools.cached_property
+    def is_translation(self) -> bool:
+        """``weight`` is the identity: ``y = x + bias`` (runtimes skip the product; exact)."""
+        w = self.weight
+        return w.shape[0] == w.shape[1] and bool(np.array_equal(w, np.eye(w.shape[0])))
+
+
+# name -> (does it take a parameter, math)
+ACTIVATIONS: dict[str, str] = {
+    "identity": "y = x",
+    "relu": "y = max(x, 0)",
+    "sigmoid": "y = 1 / (1 + exp(-x))",
+    "tanh": "y = tanh(x)",
+    "exp": "y = exp(x)",
+    "log": "y = log(x)",
+    "abs": "y = |x|",
+    "softsign": "y = x / (1 + |x|)",
+    "softmax": "y_i = exp(x_i) / sum_j exp(x_j) (per row)",
+    "square": "y = x * x",
+    "power": "y = x ** param (param an integer >= 1)",
+    "step_gt": "y = 1 if x > 0 else 0",
+    "step_ge": "y = 1 if x >= 0 else 0",
+    "clip": "y = min(max(x, param[0]), param[1])",
+    "reciprocal": "y = 1 / x",
+    "sqrt": "y = sqrt(x)",
+    "cos": "y = cos(x)",
+}
+
+
+@register_node
+@dataclass(frozen=True, eq=False)
+class Activation(Node):
+    """Elementwise activation ``fn`` (see :data:`ACTIVATIONS`), with ``param`` where it takes one."""
+
+    op: ClassVar[str] = "activation"
+    input: str
+    fn: str
+    param: tuple[float, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.fn not in ACTIVATIONS:
+            raise InvalidNetwork(f"unknown activation {self.fn!r}; known: {', '.join(ACTIVATIONS)}")
+        param = tuple(float(p) for p in self.param)
+        object.__setattr__(self, "param", param)
+        need = {"power": 1, "clip": 2}.get(self.fn, 0)
+        if len(param) != need:
+            raise InvalidNetwork(f"activation {self.fn!r} takes {need} parameters, got {len(param)}")
+        if self.fn == "power" and (param[0] < 1 or param[0] != int(param[0])):
+            raise InvalidNetwork(f"power activation needs an integer exponent >= 1, got {param[0]}")
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        if ins[0].kind != "float":
+            raise InvalidNetwork(f"activation {self.name!r} needs a float input")
+        if self.fn == "softmax" and ins[0].width is None:
+            raise InvalidNetwork(f"softmax {self.name!r} needs a 2-D input")
+        return TensorInfo(ins[0].width)
+
+    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
+        """Steps decide at 0: the margin is ``min_j |x_j|``."""
+        return row_min(np.abs(inputs64[0])) if self.fn in ("step_gt", "step_ge") else None
+
+
+DISTANCE_METRICS: dict[str, str] = {
+    "sqeuclidean": "y_j = sum_i (x_i - c_ji)^2  (computed as |x|^2 - 2 x.c_j + |c_j|^2, clamped at 0)",
+    "euclidean": "y_j = sqrt(sum_i (x_i - c_ji)^2)",
+    "manhattan": "y_j = sum_i |x_i - c_ji|",
+    "chebyshev": "y_j = max_i |x_i - c_ji|",
+}
+
+
+@register_node
+@dataclass(frozen=True, eq=False)
+class Distance(Node):
+    """Kernel neurons: the distance from ``x`` to each centre (a row of ``centres``)."""
+
+    op: ClassVar[str] = "distance"
+    input: str
+    centres: np.ndarray
+    metric: str = "sqeuclidean"
+    source: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "centres", f64_array(self.centres, 2, f"distance {self.name!r} centres"))
+        if self.metric not in DISTANCE_METRICS:
+            raise InvalidNetwork(f"unknown distance metric {self.metric!r}")
+        object.__setattr__(self, "source", dict(self.source))
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        width = self._float2d(ins[0])
+        if width != self.centres.shape[1]:
+            raise InvalidNetwork(f"distance {self.name!r}: input width {width}, centres have {self.centres.shape[1]}")
+        return TensorInfo(self.centres.shape[0])
+
+
+@register_node
+@dataclass(frozen=True, eq=False)
+class Concat(Node):
+    """Side-by-side columns: ``y = [x_1 | x_2 | ...]`` (2-D float inputs)."""
+
+    op: ClassVar[str] = "concat"
+    sources: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sources", tuple(self.sources))
+        if not self.sources:
+            raise InvalidNetwork(f"concat {self.name!r} needs at least one input")
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return self.sources
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        return TensorInfo(sum(self._float2d(t) for t in ins))

@@ -1,0 +1,2 @@
+"""Showing a network to a person: ``inspection`` (facts), ``explain`` (words and formulas) and
+``draw`` (layout, with the SVG/PNG/DOT writers in ``draw_writers``)."""
