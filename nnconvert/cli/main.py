@@ -24,6 +24,7 @@ from nnconvert.cli.support import (
     atomic_path,
     check_output,
     handle_errors,
+    limit_options,
     one_line,
     open_source,
     write_atomic,
@@ -70,6 +71,7 @@ def cli() -> None:
 @click.option("--data", type=PATH, help="Take the reference rows from this data (CSV, .npy or .npz).")
 @_TARGET
 @TRUST
+@limit_options
 @FORCE
 @handle_errors()
 def convert(
@@ -159,6 +161,7 @@ def convert(
 @click.option("--rtol", type=float, help="Relative tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @TRUST
+@limit_options
 @_CHUNK
 @click.pass_context
 @handle_errors(force_code=2)
@@ -206,6 +209,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
 @_TARGET
 @click.option("--dtype", type=_DTYPE, help="Float type for JSON specs and models (numpy runtime) [default: float64].")
 @TRUST
+@limit_options
 @FORCE
 @_CHUNK
 @handle_errors()

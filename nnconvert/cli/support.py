@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from nnconvert import limits
 from nnconvert.errors import NnconvertError
 from nnconvert.io.sources import one_line, open_source  # noqa: F401  (re-exported for the commands)
 
@@ -30,6 +31,47 @@ from nnconvert.io.sources import one_line, open_source  # noqa: F401  (re-export
 PATH = click.Path(dir_okay=False)  # existence is checked by the loaders, with a one-line error
 TRUST = click.option("--trust", is_flag=True, help="Load pickles with any globals (only for files you trust).")
 FORCE = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+
+
+class _Size(click.ParamType):
+    """A byte count: ``4096``, ``512M``, ``8G``, ``1.5GiB``."""
+
+    name = "SIZE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return limits.parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def _set_limit(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    """Raise (or lower) one limit for the duration of this command (see nnconvert.limits)."""
+    if value is not None and param.name is not None:
+        ctx.with_resource(limits.using(**{param.name: value}))
+
+
+def limit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--max-memory`` and ``--max-ops``: the limits every size a file claims is checked against."""
+    default = limits.Limits()
+    fn = click.option(
+        "--max-ops",
+        type=click.IntRange(1),
+        envvar="NNCONVERT_MAX_OPS",
+        callback=_set_limit,
+        expose_value=False,
+        help=f"Most operators a network may run per row, loop trips counted [default: {default.max_ops:,}].",
+    )(fn)
+    return click.option(
+        "--max-memory",
+        type=_Size(),
+        envvar="NNCONVERT_MAX_MEMORY",
+        callback=_set_limit,
+        expose_value=False,
+        help=f"Most memory a file may claim (e.g. 8G) [default: {limits.human(default.max_memory)}].",
+    )(fn)
 
 
 class OutputError(NnconvertError):

@@ -10,13 +10,23 @@ from pathlib import Path
 
 import click
 
-from nnconvert.cli.support import FORCE, PATH, TRUST, atomic_path, check_output, handle_errors, open_source
+from nnconvert.cli.support import (
+    FORCE,
+    PATH,
+    TRUST,
+    atomic_path,
+    check_output,
+    handle_errors,
+    limit_options,
+    open_source,
+)
 
 
 @click.command()
 @click.argument("file", type=PATH)
 @click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
 @TRUST
+@limit_options
 @handle_errors()
 def inspect(file: str, as_json: bool, trust: bool) -> None:
     """Describe FILE (model, ONNX file or JSON spec): estimator, layers, parameters, operators, I/O contract."""
@@ -65,6 +75,7 @@ def list_(as_json: bool) -> None:
     help="Neurons shown per layer before collapsing.",
 )
 @TRUST
+@limit_options
 @FORCE
 @handle_errors()
 def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> None:
@@ -85,6 +96,7 @@ def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> N
 @click.argument("source", metavar="MODEL|NETWORK", type=PATH)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 @TRUST
+@limit_options
 @handle_errors()
 def explain(source: str, fmt: str, trust: bool) -> None:
     """Explain the network of MODEL or a JSON spec in words and formulas, with its own numbers."""
