@@ -17,6 +17,7 @@ import functools
 import os
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ import click
 from nnconvert import limits
 from nnconvert.errors import NnconvertError
 from nnconvert.io.sources import one_line, open_source  # noqa: F401  (re-exported for the commands)
+from nnconvert.text import printable
 
 # Parameter types and options several commands share.
 PATH = click.Path(dir_okay=False)  # existence is checked by the loaders, with a one-line error
@@ -167,14 +169,34 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+@contextlib.contextmanager
+def quiet_warnings() -> Iterator[None]:
+    """No Python warning text (source lines, file paths) reaches stderr: numpy's floating-point
+    RuntimeWarnings are dropped (overflow is reported by verify and predict themselves), any
+    other warning becomes one ``Warning: ...`` line once the command succeeds."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen: set[str] = set()
+    for w in caught:
+        if issubclass(w.category, RuntimeWarning):
+            continue
+        text = one_line(w.message) if isinstance(w.message, Warning) else printable(str(w.message))
+        if text not in seen:
+            seen.add(text)
+            click.echo(f"Warning: {text}", err=True)
+
+
 def handle_errors(force_code: int | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Turn any exception of a command into a one-line CliError (``force_code`` overrides codes)."""
+    """Turn any exception of a command into a one-line CliError (``force_code`` overrides codes);
+    warnings are handled by :func:`quiet_warnings`."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
-                return fn(*args, **kwargs)
+                with quiet_warnings():
+                    return fn(*args, **kwargs)
             except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
             except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as Unix tools do
