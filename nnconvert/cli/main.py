@@ -21,13 +21,11 @@ from nnconvert.cli.support import (
     FORCE,
     PATH,
     TRUST,
-    atomic_path,
     check_output,
     handle_errors,
     limit_options,
     one_line,
     open_source,
-    write_atomic,
 )
 from nnconvert.cli.view import draw, explain, inspect, list_
 from nnconvert.errors import ModelLoadError
@@ -105,7 +103,7 @@ def convert(
     if fmt == "json" and (dtype is not None or opset is not None):
         raise click.UsageError("--dtype and --opset apply to ONNX output; a JSON spec always holds float64 weights")
     src = open_source(model, trust=trust, simplify=not no_simplify)
-    path = check_output(out, force=force, inputs=[model])
+    path = check_output(out, force=force, inputs=[model, data])
     if src.kind == "onnx":
         raise ModelLoadError(f"{model} is already ONNX; convert reads a model or a JSON network spec")
     if no_references and data is not None:
@@ -129,13 +127,13 @@ def convert(
                                   onnx_model=onnx_model)  # fmt: skip
             extra = {ONNX_KEY: _json.dumps(refs, separators=(",", ":"), allow_nan=False)}
             onnx_model = to_onnx(network, dtype=dtype, opset=opset, extra_metadata=extra)
-        write_atomic(path, onnx_model.SerializeToString())
+        path.write(onnx_model.SerializeToString())
     else:
         from nnconvert.exporters.json_spec import dumps
 
         if not no_references:
             refs = references_for(src, network, "float64", n=n_references, data=data, target_column=target_column)
-        write_atomic(path, dumps(network, refs))
+        path.write(dumps(network, refs))
     line = summary(network, out, fmt, dtype, opset)
     if refs is not None:  # one summary line: `verify OUT` re-runs these rows
         dropped = refs.get("dropped") or {}
@@ -234,7 +232,7 @@ def predict(
     if path is None:
         rows = predict_rows(src, data, sys.stdout, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
     else:
-        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        with path.writing() as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             rows = predict_rows(src, data, fh, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
         click.echo(f"wrote {rows} predictions to {out}", err=True)
 
@@ -245,7 +243,11 @@ for _command in (inspect, list_, draw, explain):  # defined in nnconvert.cli.vie
 
 def main() -> None:
     """Console entry point: every failure is one ``Error:`` line on stderr and an exit code
-    (2 for usage errors, as click's), never a traceback or a usage dump."""
+    (2 for usage errors, as click's), never a traceback or a usage dump. SIGTERM cleans up
+    like Ctrl-C (see nnconvert.cli.publish)."""
+    from nnconvert.cli.publish import install_signal_handlers
+
+    install_signal_handlers()
     try:
         code = cli.main(prog_name="nnconvert", standalone_mode=False)
     except click.UsageError as exc:
@@ -255,9 +257,9 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("Error: aborted", err=True)
-        sys.exit(1)
+    except click.Abort:  # click's own KeyboardInterrupt outside a command
+        click.echo("Error: interrupted", err=True)
+        sys.exit(130)
     except BrokenPipeError:  # `nnconvert predict ... | head`: stop quietly
         sys.stderr.close()
         sys.exit(1)

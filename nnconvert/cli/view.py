@@ -14,7 +14,6 @@ from nnconvert.cli.support import (
     FORCE,
     PATH,
     TRUST,
-    atomic_path,
     check_output,
     handle_errors,
     limit_options,
@@ -87,7 +86,7 @@ def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> N
     src = open_source(source, trust=trust)
     path = check_output(out, force=force, inputs=[source])
     network = src.ir()
-    with atomic_path(path) as tmp:
+    with path.writing() as tmp:
         draw_network(network, tmp, max_neurons=max_neurons)
     click.echo(f"wrote {out}")
 
