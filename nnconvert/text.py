@@ -15,6 +15,7 @@ terminals, spreadsheets and pictures. Two rules keep them inert:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 # C0 (but \t and \n), DEL, C1; U+061C, U+200B-U+200F, U+2028-U+202E, U+2060-U+206F, U+FEFF.
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
@@ -33,8 +34,29 @@ def printable(text: object, *, multiline: bool = False) -> str:
     return (_UNSAFE if multiline else _UNSAFE_TEXT).sub(_escape, str(text))
 
 
+def printable_tree(obj: Any) -> Any:
+    """``obj`` (dicts, lists, tuples, scalars) with every string, keys included, made one-line
+    :func:`printable`: a name holding a newline cannot forge a line of a report."""
+    if isinstance(obj, str):
+        return printable(obj)
+    if isinstance(obj, dict):
+        return {printable_tree(k): printable_tree(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(printable_tree(v) for v in obj)
+    return obj
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def csv_cell(text: str) -> str:
-    """A CSV text cell from a file: :func:`printable`, then ``'`` before a formula start."""
-    if text.startswith(_FORMULA_START):
+    """A CSV text cell from a file: :func:`printable`, and ``'`` before a formula start unless
+    the whole cell is a number (``-1.5`` stays a number)."""
+    if text.startswith(_FORMULA_START) and not _is_number(text):
         text = "'" + text
     return printable(text)

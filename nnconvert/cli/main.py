@@ -22,6 +22,7 @@ from nnconvert.cli.support import (
     PATH,
     TRUST,
     check_output,
+    echo_text,
     handle_errors,
     limit_options,
     one_line,
@@ -29,6 +30,7 @@ from nnconvert.cli.support import (
 )
 from nnconvert.cli.view import draw, explain, inspect, list_
 from nnconvert.errors import ModelLoadError
+from nnconvert.text import printable
 
 _DTYPE = click.Choice(["float32", "float64"])
 _CHUNK = click.option(
@@ -141,7 +143,7 @@ def convert(
         note = f", dropped {near} candidates within {refs['dtype']} rounding of a boundary" if near else ""
         note += f", {ill} out of {refs['dtype']} tolerance" if ill else ""
         line += f"; {len(refs['X'])} reference rows embedded ({refs['source']}{note})"
-    click.echo(line)
+    echo_text(line)
 
 
 @cli.command()
@@ -179,7 +181,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
         from nnconvert.cli.selfcheck_run import self_check
 
         report = self_check(model, dtype=dtype, rtol=rtol, atol=atol)
-        click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
+        echo_text(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
         ctx.exit(0 if report.equivalent else 1)
     if (data is None) == (synthetic is None):
         raise click.UsageError(
@@ -196,7 +198,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
     report = run_checks(
         plan, data=data, synthetic=synthetic, target_column=target_column, chunk_rows=chunk_rows, atol=atol, rtol=rtol
     )
-    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
+    echo_text(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
     ctx.exit(0 if report.equivalent else 1)
 
 
@@ -234,7 +236,7 @@ def predict(
     else:
         with path.writing() as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             rows = predict_rows(src, data, fh, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
-        click.echo(f"wrote {rows} predictions to {out}", err=True)
+        echo_text(f"wrote {rows} predictions to {out}", err=True)
 
 
 for _command in (inspect, list_, draw, explain):  # defined in nnconvert.cli.view
@@ -252,7 +254,7 @@ def main() -> None:
         code = cli.main(prog_name="nnconvert", standalone_mode=False)
     except click.UsageError as exc:
         where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-        click.echo(f"Error: {exc.format_message()}{where}", err=True)
+        click.echo(f"Error: {printable(exc.format_message())}{where}", err=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()

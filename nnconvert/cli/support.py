@@ -103,6 +103,12 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def echo_text(text: str, *, err: bool = False) -> None:
+    """Print a command's text (reports, descriptions, summaries hold names from files) with
+    control characters escaped (:func:`nnconvert.text.printable`, newlines kept)."""
+    click.echo(printable(text, multiline=True), err=err)
+
+
 @contextlib.contextmanager
 def quiet_warnings() -> Iterator[None]:
     """No Python warning text (source lines, file paths) reaches stderr: numpy's floating-point

@@ -15,6 +15,7 @@ from nnconvert.cli.support import (
     PATH,
     TRUST,
     check_output,
+    echo_text,
     handle_errors,
     limit_options,
     open_source,
@@ -32,7 +33,7 @@ def inspect(file: str, as_json: bool, trust: bool) -> None:
     from nnconvert.show.inspection import describe, format_text
 
     d = describe(open_source(file, trust=trust))
-    click.echo(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
+    echo_text(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
 
 
 @click.command(name="list")
@@ -88,7 +89,7 @@ def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> N
     network = src.ir()
     with path.writing() as tmp:
         draw_network(network, tmp, max_neurons=max_neurons)
-    click.echo(f"wrote {out}")
+    echo_text(f"wrote {out}")
 
 
 @click.command()
@@ -101,4 +102,4 @@ def explain(source: str, fmt: str, trust: bool) -> None:
     """Explain the network of MODEL or a JSON spec in words and formulas, with its own numbers."""
     from nnconvert.show.explain import explain as explain_network
 
-    click.echo(explain_network(open_source(source, trust=trust).ir(), fmt=fmt))
+    echo_text(explain_network(open_source(source, trust=trust).ir(), fmt=fmt))
