@@ -65,8 +65,9 @@ def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:
     """
     # Traces keep every tensor in two dtypes: cut X so they stay within ~TRACE_BUDGET bytes.
     widths = sum(network.info(n.name).width or 1 for n in network.nodes) + network.n_features
-    per_row = sum(w.per_row for _, w in network.work())  # nodes whose working set is not their width
-    step = max(1, TRACE_BUDGET // max(12 * widths, 2 * per_row))
+    # Nodes whose working set exceeds their output (coupling's k x k, Manhattan's [k, d]) count too.
+    extra = sum(max(0, w.per_row - 16 * (network.info(n.name).width or 1)) for n, w in network.work())
+    step = max(1, TRACE_BUDGET // (12 * widths + 2 * extra))
     if len(X) > step:
         return np.concatenate([boundary_rows(network, X[i : i + step]) for i in range(0, len(X), step)])
     from nnconvert.runtime import run
