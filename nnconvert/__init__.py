@@ -21,9 +21,11 @@ __all__ = ["__version__", "convert", "from_json", "load_model", "run", "to_json"
 def convert(estimator: Any, *, simplify: bool = True) -> Any:
     """Convert a fitted estimator to a :class:`nnconvert.ir.Network`."""
     from nnconvert.converters.registry import convert as _convert
+    from nnconvert.limits import check_network
     from nnconvert.runtime.simplify import simplify as _simplify
 
     net = _convert(estimator)
+    check_network(net, "the converted network")  # e.g. a pickled SVC claiming 600 classes
     return _simplify(net) if simplify else net
 
 

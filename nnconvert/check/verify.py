@@ -59,11 +59,15 @@ def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:
     runtime): a row is on the boundary when its float64 margin is at most
     ``FLOAT32_ERROR_FACTOR`` times the observed float32 error of those inputs plus 64 float32
     ulps of their magnitude. The factor covers runtimes that sum in another order than numpy:
-    onnxruntime's float32 error measured up to ~4x numpy's on SVM decision values.
+    onnxruntime's float32 error measured up to ~4x numpy's on SVM decision values. Rows where
+    any float32 tensor overflows (not finite where its float64 value is) are never near: that
+    is not rounding.
     """
     # Traces keep every tensor in two dtypes: cut X so they stay within ~TRACE_BUDGET bytes.
     widths = sum(network.info(n.name).width or 1 for n in network.nodes) + network.n_features
-    step = max(1, TRACE_BUDGET // (12 * widths))
+    # Nodes whose working set exceeds their output (coupling's k x k, Manhattan's [k, d]) count too.
+    extra = sum(max(0, w.per_row - 16 * (network.info(n.name).width or 1)) for n, w in network.work())
+    step = max(1, TRACE_BUDGET // (12 * widths + 2 * extra))
     if len(X) > step:
         return np.concatenate([boundary_rows(network, X[i : i + step]) for i in range(0, len(X), step)])
     from nnconvert.runtime import run
@@ -71,6 +75,11 @@ def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:
     t64 = run(network, X, np.float64, trace=True)
     t32 = run(network, X, np.float32, trace=True)
     near = np.zeros(len(X), dtype=bool)
+    overflow = np.zeros(len(X), dtype=bool)  # float32 overflowed where float64 did not: not rounding
+    for name, v32 in t32.items():
+        if v32.dtype.kind == "f":
+            lost = ~np.isfinite(v32) & np.isfinite(t64[name])
+            overflow |= lost.reshape(len(X), -1).any(axis=1)
     for node in network.nodes:
         ins64 = [t64[i] for i in node.inputs]
         if not ins64 or any(x.dtype.kind != "f" for x in ins64):
@@ -87,7 +96,7 @@ def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             bound = FLOAT32_ERROR_FACTOR * np.nan_to_num(err, nan=np.inf) + 64 * EPS32 * np.maximum(mag, 1.0)
         near |= margin <= bound
-    return near
+    return near & ~overflow
 
 
 @dataclass
@@ -99,6 +108,7 @@ class OutputReport:
     n_rows: int = 0
     n_mismatch: int = 0  # real disagreements
     n_boundary: int = 0  # float32 disagreements within rounding of a decision boundary
+    n_nonfinite: int = 0  # rows where the network is not finite and the estimator is (never forgiven)
     max_abs_err: float = 0.0
     max_rel_err: float = 0.0
     worst: list[tuple[float, int]] = field(default_factory=list)  # (error, row), largest first
@@ -120,6 +130,7 @@ class OutputReport:
             "equivalent": self.ok,
             "mismatches": self.n_mismatch,
             "boundary_flips": self.n_boundary,
+            "non_finite": self.n_nonfinite,
             "agreement": self.agreement,
             "max_abs_error": self.max_abs_err,
             "max_rel_error": self.max_rel_err,
@@ -174,6 +185,7 @@ class Comparison:
             if r.shape != g.shape:
                 rep.problem = f"shape {g.shape}; the estimator returns {r.shape}"
                 continue
+            hard = np.zeros(r.shape, dtype=bool)  # disagreements no boundary forgives
             if kind == "label":
                 rep.problem = rep.problem or _label_kind_problem(r, g)
                 bad = r != g
@@ -188,14 +200,16 @@ class Comparison:
                 err = np.where(same, 0.0, np.nan_to_num(err, nan=np.inf))
                 finite = np.isfinite(rf) & np.isfinite(gf)
                 bad = ~same & ((err > self.atol + self.rtol * np.abs(rf)) | ~finite)
+                hard = np.isfinite(rf) & ~np.isfinite(gf)
                 if err.size:
                     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                         rel = np.nan_to_num(err / np.maximum(np.abs(rf), np.finfo(np.float64).tiny), nan=np.inf)
                     rep.max_abs_err = max(rep.max_abs_err, float(err.max()))
                     rep.max_rel_err = max(rep.max_rel_err, float(rel.max()))
             if r.ndim == 2:
-                bad, err = bad.any(axis=1), err.max(axis=1)
-            near = bad & boundary if boundary is not None else np.zeros_like(bad)
+                bad, err, hard = bad.any(axis=1), err.max(axis=1), hard.any(axis=1)
+            rep.n_nonfinite += int(hard.sum())
+            near = bad & boundary & ~hard if boundary is not None else np.zeros_like(bad)
             rep.n_boundary += int(near.sum())
             real = bad & ~near
             rep.n_mismatch += int(real.sum())
@@ -234,6 +248,8 @@ class Comparison:
                 detail = f"max abs err {r.max_abs_err:.3g}, max rel err {r.max_rel_err:.3g}, {r.n_mismatch} rows out of tolerance"
                 if r.n_boundary:
                     detail += f", {r.n_boundary} rows at a float32 decision boundary"
+                if r.n_nonfinite:
+                    detail += f", {r.n_nonfinite} not finite where the estimator is (overflow)"
             lines.append(f"  {status} {r.name:<18} {detail}")
             if r.problem:
                 lines.append(f"       {r.problem}")
@@ -314,7 +330,23 @@ def compare_all(
             cmp.update(ref, _guarded(runner, X, "the network"), boundary if dtype == "float32" else None)
         if progress is not None:
             progress(len(X))
+    if not cmps or cmps[0].n_rows == 0:
+        raise DataError("no rows to compare: the data holds no rows, and verify proves nothing on zero rows")
     return cmps
+
+
+def overflow_rows(X: np.ndarray, outputs: Mapping[str, np.ndarray], dtype: str) -> np.ndarray:
+    """Rows of ``X`` that are finite but not finite in ``dtype`` (|x| beyond its range), or whose
+    float outputs are not finite: a network's values overflowed, they are no prediction."""
+    X = np.asarray(X, dtype=np.float64)
+    finite = np.isfinite(X).all(axis=1)
+    with np.errstate(over="ignore"):
+        bad = ~np.isfinite(X.astype(dtype)).all(axis=1)
+    for v in outputs.values():
+        v = np.asarray(v)
+        if v.dtype.kind == "f":
+            bad |= ~np.isfinite(v.reshape(len(X), -1)).all(axis=1)
+    return finite & bad
 
 
 def compare(

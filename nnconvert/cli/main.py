@@ -21,15 +21,16 @@ from nnconvert.cli.support import (
     FORCE,
     PATH,
     TRUST,
-    atomic_path,
     check_output,
+    echo_text,
     handle_errors,
+    limit_options,
     one_line,
     open_source,
-    write_atomic,
 )
 from nnconvert.cli.view import draw, explain, inspect, list_
 from nnconvert.errors import ModelLoadError
+from nnconvert.text import printable
 
 _DTYPE = click.Choice(["float32", "float64"])
 _CHUNK = click.option(
@@ -70,6 +71,7 @@ def cli() -> None:
 @click.option("--data", type=PATH, help="Take the reference rows from this data (CSV, .npy or .npz).")
 @_TARGET
 @TRUST
+@limit_options
 @FORCE
 @handle_errors()
 def convert(
@@ -103,7 +105,7 @@ def convert(
     if fmt == "json" and (dtype is not None or opset is not None):
         raise click.UsageError("--dtype and --opset apply to ONNX output; a JSON spec always holds float64 weights")
     src = open_source(model, trust=trust, simplify=not no_simplify)
-    path = check_output(out, force=force, inputs=[model])
+    path = check_output(out, force=force, inputs=[model, data])
     if src.kind == "onnx":
         raise ModelLoadError(f"{model} is already ONNX; convert reads a model or a JSON network spec")
     if no_references and data is not None:
@@ -127,13 +129,13 @@ def convert(
                                   onnx_model=onnx_model)  # fmt: skip
             extra = {ONNX_KEY: _json.dumps(refs, separators=(",", ":"), allow_nan=False)}
             onnx_model = to_onnx(network, dtype=dtype, opset=opset, extra_metadata=extra)
-        write_atomic(path, onnx_model.SerializeToString())
+        path.write(onnx_model.SerializeToString())
     else:
         from nnconvert.exporters.json_spec import dumps
 
         if not no_references:
             refs = references_for(src, network, "float64", n=n_references, data=data, target_column=target_column)
-        write_atomic(path, dumps(network, refs))
+        path.write(dumps(network, refs))
     line = summary(network, out, fmt, dtype, opset)
     if refs is not None:  # one summary line: `verify OUT` re-runs these rows
         dropped = refs.get("dropped") or {}
@@ -141,7 +143,7 @@ def convert(
         note = f", dropped {near} candidates within {refs['dtype']} rounding of a boundary" if near else ""
         note += f", {ill} out of {refs['dtype']} tolerance" if ill else ""
         line += f"; {len(refs['X'])} reference rows embedded ({refs['source']}{note})"
-    click.echo(line)
+    echo_text(line)
 
 
 @cli.command()
@@ -159,6 +161,7 @@ def convert(
 @click.option("--rtol", type=float, help="Relative tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @TRUST
+@limit_options
 @_CHUNK
 @click.pass_context
 @handle_errors(force_code=2)
@@ -178,7 +181,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
         from nnconvert.cli.selfcheck_run import self_check
 
         report = self_check(model, dtype=dtype, rtol=rtol, atol=atol)
-        click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
+        echo_text(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
         ctx.exit(0 if report.equivalent else 1)
     if (data is None) == (synthetic is None):
         raise click.UsageError(
@@ -195,7 +198,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
     report = run_checks(
         plan, data=data, synthetic=synthetic, target_column=target_column, chunk_rows=chunk_rows, atol=atol, rtol=rtol
     )
-    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
+    echo_text(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
     ctx.exit(0 if report.equivalent else 1)
 
 
@@ -206,6 +209,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
 @_TARGET
 @click.option("--dtype", type=_DTYPE, help="Float type for JSON specs and models (numpy runtime) [default: float64].")
 @TRUST
+@limit_options
 @FORCE
 @_CHUNK
 @handle_errors()
@@ -230,9 +234,9 @@ def predict(
     if path is None:
         rows = predict_rows(src, data, sys.stdout, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
     else:
-        with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        with path.writing() as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
             rows = predict_rows(src, data, fh, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
-        click.echo(f"wrote {rows} predictions to {out}", err=True)
+        echo_text(f"wrote {rows} predictions to {out}", err=True)
 
 
 for _command in (inspect, list_, draw, explain):  # defined in nnconvert.cli.view
@@ -241,19 +245,23 @@ for _command in (inspect, list_, draw, explain):  # defined in nnconvert.cli.vie
 
 def main() -> None:
     """Console entry point: every failure is one ``Error:`` line on stderr and an exit code
-    (2 for usage errors, as click's), never a traceback or a usage dump."""
+    (2 for usage errors, as click's), never a traceback or a usage dump. SIGTERM cleans up
+    like Ctrl-C (see nnconvert.cli.publish)."""
+    from nnconvert.cli.publish import install_signal_handlers
+
+    install_signal_handlers()
     try:
         code = cli.main(prog_name="nnconvert", standalone_mode=False)
     except click.UsageError as exc:
         where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-        click.echo(f"Error: {exc.format_message()}{where}", err=True)
+        click.echo(f"Error: {printable(exc.format_message())}{where}", err=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("Error: aborted", err=True)
-        sys.exit(1)
+    except click.Abort:  # click's own KeyboardInterrupt outside a command
+        click.echo("Error: interrupted", err=True)
+        sys.exit(130)
     except BrokenPipeError:  # `nnconvert predict ... | head`: stop quietly
         sys.stderr.close()
         sys.exit(1)

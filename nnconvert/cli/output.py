@@ -4,7 +4,9 @@ Prediction CSV has a header; the ``predict`` column comes first, then one column
 output (``decision_function``) or one per output column of a 2-D one, named after the class
 where the column is a class (``predict_proba[setosa]``) and after its index otherwise
 (``transform[0]``). Numbers are written in their shortest round-trip form for their dtype
-(float32 values as float32), so the CSV holds exactly what the network computed.
+(float32 values as float32), so the CSV holds exactly what the network computed. Text cells
+(class labels, headers naming them) come from files: a cell a spreadsheet would run as a formula
+gets a leading ``'`` and control characters are escaped (:func:`nnconvert.text.csv_cell`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import IO, Any
 import numpy as np
 
 from nnconvert import ir
+from nnconvert.text import csv_cell
 
 _PER_CLASS = ("predict_proba", "decision_function", "predict_log_proba")
 
@@ -54,9 +57,11 @@ def ordered(outputs: Mapping[str, np.ndarray]) -> list[str]:
 
 
 def _cells(value: np.ndarray) -> list[list[str]]:
+    """CSV cells: numbers in their shortest repr, text (labels from the file) through
+    :func:`nnconvert.text.csv_cell` (no formulas, no control characters)."""
     arr = value.reshape(len(value), -1)
-    if arr.dtype.kind == "O":
-        arr = arr.astype(str)
+    if arr.dtype.kind in "OUS":
+        return [[csv_cell(str(v)) for v in row] for row in arr.astype(str)]
     return [[str(v) for v in row] for row in arr]  # numpy scalars print their shortest repr
 
 
@@ -73,7 +78,7 @@ class PredictionWriter:
         names = ordered(outputs)
         if self.names is None:
             self.names = names
-            header = [c for n in names for c in column_names(n, np.asarray(outputs[n]), self.classes)]
+            header = [csv_cell(c) for n in names for c in column_names(n, np.asarray(outputs[n]), self.classes)]
             self.writer.writerow(header)
         parts = [_cells(np.asarray(outputs[n])) for n in self.names]
         for i in range(len(parts[0]) if parts else 0):

@@ -1,13 +1,13 @@
-"""What the CLI commands share: reading any input file, writing outputs atomically, progress,
-and turning exceptions into one-line errors with an exit code.
+"""What the CLI commands share: reading any input file, options, progress, and turning
+exceptions into one-line errors with an exit code.
 
 Every file a command reads is one of three kinds, told by suffix: an ONNX file (``.onnx``), a
 JSON network spec (``.json``), or a fitted model (anything else, read by
-:func:`nnconvert.io.loading.load_model`). Outputs are written to a temporary file in the target's
-directory and moved into place with ``os.replace`` (atomic on POSIX and Windows), so a
-failure never leaves a partial file and never touches a file the user already had.
-Heavy libraries (onnx, scikit-learn) are imported inside functions: the CLI's ``--help``
-must stay fast.
+:func:`nnconvert.io.loading.load_model`). Outputs are published by :mod:`nnconvert.cli.publish`
+(never partial, never racing, never onto an input or a non-regular file). Ctrl-C and SIGTERM
+end a command with one ``Error: interrupted`` line and exit 130 (143 for SIGTERM) after
+cleanup. Heavy libraries (onnx, scikit-learn) are imported inside functions: the CLI's
+``--help`` must stay fast.
 """
 
 from __future__ import annotations
@@ -16,15 +16,17 @@ import contextlib
 import functools
 import os
 import sys
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+import warnings
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
 
+from nnconvert import limits
+from nnconvert.cli.publish import Interrupted, Output, OutputError, check_output  # noqa: F401  (re-exported)
 from nnconvert.errors import NnconvertError
 from nnconvert.io.sources import one_line, open_source  # noqa: F401  (re-exported for the commands)
+from nnconvert.text import printable
 
 # Parameter types and options several commands share.
 PATH = click.Path(dir_okay=False)  # existence is checked by the loaders, with a one-line error
@@ -32,69 +34,45 @@ TRUST = click.option("--trust", is_flag=True, help="Load pickles with any global
 FORCE = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 
 
-class OutputError(NnconvertError):
-    """An output file cannot be written (exists without --force, missing directory, no permission)."""
+class _Size(click.ParamType):
+    """A byte count: ``4096``, ``512M``, ``8G``, ``1.5GiB``."""
+
+    name = "SIZE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        try:
+            return limits.parse_size(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
-    except OSError:
-        return False
+def _set_limit(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    """Raise (or lower) one limit for the duration of this command (see nnconvert.limits)."""
+    if value is not None and param.name is not None:
+        ctx.with_resource(limits.using(**{param.name: value}))
 
 
-def check_output(out: str | os.PathLike, *, force: bool, inputs: Sequence[str | os.PathLike] = ()) -> Path:
-    """Refuse an output that is an input, exists without ``force``, or has no directory to go in."""
-    p = Path(out)
-    for src in inputs:
-        if _same_file(p, Path(src)):
-            raise OutputError(f"refusing to write {p}: it is the input file {src}")
-    if p.is_dir():
-        raise OutputError(f"{p} is a directory; give a file name")
-    if p.exists() and not force:
-        raise OutputError(f"{p} exists; pass --force to replace it")
-    parent = p.parent if str(p.parent) else Path(".")
-    if not parent.is_dir():
-        raise OutputError(f"cannot write {p}: directory {parent} does not exist")
-    return p
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-@contextlib.contextmanager
-def atomic_path(out: Path) -> Iterator[Path]:
-    """A temporary path next to ``out`` (same suffix); moved onto ``out`` when the block succeeds,
-    removed when it fails."""
-    parent = out.parent if str(out.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=f".tmp{out.suffix}", dir=parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        yield tmp_path
-        mode = (out.stat().st_mode & 0o777) if out.exists() else (0o666 & ~_umask())
-        os.chmod(tmp_path, mode)
-        os.replace(tmp_path, out)
-    except OSError as exc:
-        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_path.unlink()
-
-
-def write_atomic(out: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``out`` atomically (see :func:`atomic_path`)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    with atomic_path(out) as tmp, open(tmp, "wb") as fh:
-        fh.write(raw)
-        fh.flush()
-        os.fsync(fh.fileno())
+def limit_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``--max-memory`` and ``--max-ops``: the limits every size a file claims is checked against."""
+    default = limits.Limits()
+    fn = click.option(
+        "--max-ops",
+        type=click.IntRange(1),
+        envvar="NNCONVERT_MAX_OPS",
+        callback=_set_limit,
+        expose_value=False,
+        help=f"Most operators a network may run per row, loop trips counted [default: {default.max_ops:,}].",
+    )(fn)
+    return click.option(
+        "--max-memory",
+        type=_Size(),
+        envvar="NNCONVERT_MAX_MEMORY",
+        callback=_set_limit,
+        expose_value=False,
+        help=f"Most memory a file may claim (e.g. 8G) [default: {limits.human(default.max_memory)}].",
+    )(fn)
 
 
 @contextlib.contextmanager
@@ -125,16 +103,44 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def echo_text(text: str, *, err: bool = False) -> None:
+    """Print a command's text (reports, descriptions, summaries hold names from files) with
+    control characters escaped (:func:`nnconvert.text.printable`, newlines kept)."""
+    click.echo(printable(text, multiline=True), err=err)
+
+
+@contextlib.contextmanager
+def quiet_warnings() -> Iterator[None]:
+    """No Python warning text (source lines, file paths) reaches stderr: numpy's floating-point
+    RuntimeWarnings are dropped (overflow is reported by verify and predict themselves), any
+    other warning becomes one ``Warning: ...`` line once the command succeeds."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    seen: set[str] = set()
+    for w in caught:
+        if issubclass(w.category, RuntimeWarning):
+            continue
+        text = one_line(w.message) if isinstance(w.message, Warning) else printable(str(w.message))
+        if text not in seen:
+            seen.add(text)
+            click.echo(f"Warning: {text}", err=True)
+
+
 def handle_errors(force_code: int | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Turn any exception of a command into a one-line CliError (``force_code`` overrides codes)."""
+    """Turn any exception of a command into a one-line CliError (``force_code`` overrides codes);
+    warnings are handled by :func:`quiet_warnings`."""
 
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
-                return fn(*args, **kwargs)
+                with quiet_warnings():
+                    return fn(*args, **kwargs)
             except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
+            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM as Interrupted: cleanup has run
+                raise CliError("interrupted", 128 + getattr(exc, "signum", 2)) from None
             except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as Unix tools do
                 _silence_stdout()
                 raise click.exceptions.Exit(1) from None

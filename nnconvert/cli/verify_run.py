@@ -153,7 +153,12 @@ def _reference(estimator: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
 def _rows(
     data: str | None, synthetic: int | None, plan: Plan, target_column: str | None, chunk_rows: int
 ) -> tuple[Iterator[np.ndarray], int | None]:
-    """The rows in chunks, and their count (None off a terminal, where no progress bar shows)."""
+    """The rows in chunks, and their count (None off a terminal, where no progress bar shows).
+    Chunks are cut so the network's working tensors stay within ``--max-memory``."""
+    if plan.network is not None:
+        from nnconvert.limits import network_rows
+
+        chunk_rows = network_rows(plan.network, chunk_rows)
     if data is not None:
         from nnconvert.io.data import count_rows, iter_data
 
@@ -191,7 +196,13 @@ def run_checks(plan: Plan, *, data: str | None, synthetic: int | None, target_co
 def predict_rows(
     src: Source, data: str, stream: IO[str], *, target_column: str | None, dtype: str | None, chunk_rows: int
 ) -> int:
-    """Run ``src``'s network on ``data`` chunk by chunk, writing CSV to ``stream``; the row count."""
+    """Run ``src``'s network on ``data`` chunk by chunk, writing CSV to ``stream``; the row count.
+
+    A finite row whose values overflow the network's float type (an input beyond its range, or
+    outputs that come out infinite or NaN) is refused with one error naming the row: a CSV of
+    ``inf`` would pass for predictions.
+    """
+    from nnconvert.check.verify import overflow_rows
     from nnconvert.cli.output import PredictionWriter
     from nnconvert.io.data import count_rows, iter_data
 
@@ -199,14 +210,19 @@ def predict_rows(
         from nnconvert.check.verify import onnx_runner
         from nnconvert.exporters.onnx import read_metadata
 
-        runner, _ = onnx_runner(src.onnx_model)
+        runner, run_dtype = onnx_runner(src.onnx_model)
         meta = read_metadata(src.onnx_model)
         classes, names = meta.get("classes"), meta.get("feature_names")
+        hint = "convert the model again with --dtype float64"
     else:
         from nnconvert.check.verify import numpy_runner
+        from nnconvert.limits import network_rows
 
         net = src.ir()
-        runner, classes, names = numpy_runner(net, dtype or "float64"), net.meta.classes, net.meta.feature_names
+        run_dtype = dtype or "float64"
+        runner, classes, names = numpy_runner(net, run_dtype), net.meta.classes, net.meta.feature_names
+        chunk_rows = network_rows(net, chunk_rows)
+        hint = "try --dtype float64" if run_dtype == "float32" else "the values exceed float64's range"
     check_feature_names(data, target_column, names)
     writer = PredictionWriter(stream, classes)
     chunks = iter_data(data, n_features=src.n_features, target_column=target_column, chunk_rows=chunk_rows)
@@ -220,6 +236,13 @@ def predict_rows(
                 raise DataError(
                     f"running the network on {data} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
                 ) from None
+            bad = np.flatnonzero(overflow_rows(X, outputs, run_dtype))
+            if len(bad):
+                row = writer.rows + int(bad[0])
+                raise DataError(
+                    f"row {row} of {data} (0-based) is finite but overflows the network's {run_dtype}: "
+                    f"its outputs would be infinite or NaN ({hint})"
+                )
             writer.write(outputs)
             if update is not None:
                 update(len(X))

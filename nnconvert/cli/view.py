@@ -10,20 +10,30 @@ from pathlib import Path
 
 import click
 
-from nnconvert.cli.support import FORCE, PATH, TRUST, atomic_path, check_output, handle_errors, open_source
+from nnconvert.cli.support import (
+    FORCE,
+    PATH,
+    TRUST,
+    check_output,
+    echo_text,
+    handle_errors,
+    limit_options,
+    open_source,
+)
 
 
 @click.command()
 @click.argument("file", type=PATH)
 @click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
 @TRUST
+@limit_options
 @handle_errors()
 def inspect(file: str, as_json: bool, trust: bool) -> None:
     """Describe FILE (model, ONNX file or JSON spec): estimator, layers, parameters, operators, I/O contract."""
     from nnconvert.show.inspection import describe, format_text
 
     d = describe(open_source(file, trust=trust))
-    click.echo(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
+    echo_text(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
 
 
 @click.command(name="list")
@@ -65,6 +75,7 @@ def list_(as_json: bool) -> None:
     help="Neurons shown per layer before collapsing.",
 )
 @TRUST
+@limit_options
 @FORCE
 @handle_errors()
 def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> None:
@@ -76,18 +87,19 @@ def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> N
     src = open_source(source, trust=trust)
     path = check_output(out, force=force, inputs=[source])
     network = src.ir()
-    with atomic_path(path) as tmp:
+    with path.writing() as tmp:
         draw_network(network, tmp, max_neurons=max_neurons)
-    click.echo(f"wrote {out}")
+    echo_text(f"wrote {out}")
 
 
 @click.command()
 @click.argument("source", metavar="MODEL|NETWORK", type=PATH)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
 @TRUST
+@limit_options
 @handle_errors()
 def explain(source: str, fmt: str, trust: bool) -> None:
     """Explain the network of MODEL or a JSON spec in words and formulas, with its own numbers."""
     from nnconvert.show.explain import explain as explain_network
 
-    click.echo(explain_network(open_source(source, trust=trust).ir(), fmt=fmt))
+    echo_text(explain_network(open_source(source, trust=trust).ir(), fmt=fmt))

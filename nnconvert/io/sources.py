@@ -6,13 +6,13 @@ JSON network spec (``.json``), or a fitted model (anything else, read by
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from nnconvert.errors import InvalidNetwork, ModelLoadError, NnconvertError
+from nnconvert.text import printable
 
 ONNX_SUFFIX, JSON_SUFFIX = ".onnx", ".json"
 
@@ -31,8 +31,8 @@ class Source:
     _converted: bool = field(default=False, repr=False)
 
     def ir(self) -> Any:
-        """The Network IR: converted from the model, read from the spec, or the spec embedded
-        in an ONNX file's metadata; an ONNX file without one raises InvalidNetwork."""
+        """The Network IR: converted from the model or read from the spec; an ONNX file raises
+        InvalidNetwork (it holds no neuron graph)."""
         if self.kind == "model" and not self._converted:
             import nnconvert
 
@@ -47,38 +47,35 @@ class Source:
 
     @property
     def n_features(self) -> int | None:
+        """Input columns: from the ONNX graph's input, else the network's."""
+        if self.onnx_model is not None:
+            inputs = self.onnx_model.graph.input
+            dims = inputs[0].type.tensor_type.shape.dim if inputs else []
+            return dims[1].dim_value if len(dims) == 2 and dims[1].HasField("dim_value") else None
         if self.network is not None or self.kind == "model":
             with contextlib.suppress(NnconvertError):
                 return int(self.ir().n_features)
-        if self.onnx_model is not None:
-            dims = self.onnx_model.graph.input[0].type.tensor_type.shape.dim
-            return dims[1].dim_value if len(dims) == 2 and dims[1].HasField("dim_value") else None
         return None
 
 
-def _embedded_spec(model: Any) -> Any:
-    """A JSON network spec stored in an ONNX file's metadata, read into a Network, or None."""
-    from nnconvert.exporters.json_spec import FORMAT, from_json
-
-    for prop in model.metadata_props:
-        if prop.value.lstrip().startswith("{") and FORMAT in prop.value:
-            with contextlib.suppress(json.JSONDecodeError, NnconvertError):
-                spec = json.loads(prop.value)
-                if isinstance(spec, dict) and spec.get("format") == FORMAT:
-                    return from_json(spec)
-    return None
-
-
 def load_onnx(path: Path) -> Any:
-    """Read and check an ONNX file; any failure is one InvalidNetwork line."""
+    """Read and check an ONNX file; any failure is one InvalidNetwork line, and a graph whose
+    run is unbounded or over the limits is refused before anything runs it
+    (:func:`nnconvert.exporters.onnx.bounds.check_graph`). Tensors in external files are never
+    read (``load_external_data=False``): a file could point them anywhere."""
     import onnx
 
+    from nnconvert.exporters.onnx.bounds import check_graph
+
     try:
-        model = onnx.load(os.fspath(path))
+        model = onnx.load(os.fspath(path), load_external_data=False)
+    except Exception as exc:  # onnx raises DecodeError, OSError...
+        raise InvalidNetwork(f"{path.name} is not a valid ONNX model: {one_line(exc)[:200]}") from None
+    check_graph(model, path.name)
+    try:
         onnx.checker.check_model(model)
-    except Exception as exc:  # onnx raises DecodeError, ValidationError, OSError...
-        text = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise InvalidNetwork(f"{path.name} is not a valid ONNX model: {text}") from None
+    except Exception as exc:  # ValidationError...
+        raise InvalidNetwork(f"{path.name} is not a valid ONNX model: {one_line(exc)[:200]}") from None
     return model
 
 
@@ -91,8 +88,9 @@ def open_source(path: str | os.PathLike, *, trust: bool = False, simplify: bool 
         raise ModelLoadError(f"{p} is a directory, not a file")
     suffix = p.suffix.lower()
     if suffix == ONNX_SUFFIX:
-        model = load_onnx(p)
-        return Source(p, "onnx", onnx_model=model, network=_embedded_spec(model))
+        # No network: a spec an ONNX file carries in its metadata is a claim about the graph, not
+        # the graph, so nothing (boundary analysis, draw, explain) may take it for the network.
+        return Source(p, "onnx", onnx_model=load_onnx(p))
     if suffix == JSON_SUFFIX:
         from nnconvert.exporters.json_spec import from_json
 
@@ -107,6 +105,7 @@ def open_source(path: str | os.PathLike, *, trust: bool = False, simplify: bool 
 
 
 def one_line(exc: BaseException) -> str:
-    """An exception as one line of text."""
-    text = " ".join(str(exc).split())
+    """An exception as one line of printable text (:func:`nnconvert.text.printable`: names from
+    files in a message can hold escape sequences)."""
+    text = printable(" ".join(str(exc).split()))
     return text or type(exc).__name__

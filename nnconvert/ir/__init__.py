@@ -13,7 +13,7 @@ node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
 """
 
 from nnconvert.errors import InvalidNetwork
-from nnconvert.ir.base import NODE_TYPES, Node, TensorInfo, as_classes, register_node
+from nnconvert.ir.base import NODE_TYPES, Node, TensorInfo, Work, as_classes, register_node
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
 from nnconvert.ir.monomials import Monomials
@@ -41,6 +41,7 @@ __all__ = [
     "Squeeze",
     "TensorInfo",
     "ThresholdLabel",
+    "Work",
     "as_classes",
     "register_node",
 ]

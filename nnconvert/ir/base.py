@@ -30,6 +30,18 @@ class TensorInfo:
         return 1 if self.width is None else 2
 
 
+@dataclass(frozen=True)
+class Work:
+    """What a node costs to run: ``stored`` bytes (weights, tables), ``per_row`` bytes of working
+    tensors per input row, and the ``ops`` (graph operators, a loop body once per trip) one row
+    passes through. Estimates from the node's fields alone, so a file's claims can be checked
+    (``nnconvert.limits``) before any work starts."""
+
+    stored: int
+    per_row: int
+    ops: int
+
+
 def as_classes(classes: Any) -> np.ndarray:
     """Normalise a classes array to int64, float64, bool or str (unicode) dtype."""
     arr = np.asarray(classes)
@@ -83,6 +95,12 @@ class Node:
         """Per row, the float64 distance of the node's discrete decisions to their thresholds, in
         units of its inputs; None for continuous nodes (used by ``verify.boundary_rows``)."""
         return None
+
+    def work(self, ins: list[TensorInfo], out: TensorInfo) -> Work:
+        """The default cost: the node's arrays stored, its output held twice per row (value and
+        temporary), a handful of operators. Kinds whose work grows faster override it."""
+        stored = sum(v.nbytes for v in self.params().values() if isinstance(v, np.ndarray))
+        return Work(stored, 16 * (out.width or 1), 4)
 
     def params(self) -> dict[str, Any]:
         """The node's fields other than ``name`` (for exporters and inspection)."""

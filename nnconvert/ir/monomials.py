@@ -17,7 +17,7 @@ from typing import ClassVar
 import numpy as np
 
 from nnconvert.errors import InvalidNetwork
-from nnconvert.ir.base import Node, TensorInfo, register_node
+from nnconvert.ir.base import Node, TensorInfo, Work, register_node
 
 
 @register_node
@@ -55,6 +55,12 @@ class Monomials(Node):
         if width != self.powers.shape[1]:
             raise InvalidNetwork(f"monomials {self.name!r}: input width {width}, powers have {self.powers.shape[1]}")
         return TensorInfo(self.powers.shape[0])
+
+    def work(self, ins: list[TensorInfo], out: TensorInfo) -> Work:
+        """:func:`factor_slots` is ``[degree, n_out]``; each slot is one Gather and one Mul."""
+        n_out, n_in = self.powers.shape
+        degree = int(self.powers.sum(axis=1, dtype=np.float64).max())  # float: an int64 sum can wrap
+        return Work(self.powers.nbytes + 8 * degree * n_out, 8 * (3 * n_out + n_in + 1), 2 * degree + 6)
 
 
 def factor_slots(powers: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnconvert.errors import InvalidNetwork
-from nnconvert.ir.base import Node, TensorInfo
+from nnconvert.ir.base import Node, TensorInfo, Work
 from nnconvert.ir.nodes import Dense
 
 INPUT = "X"
@@ -111,6 +111,11 @@ class Network:
                 if isinstance(value, np.ndarray) and value.dtype == np.float64:
                     total += value.size
         return total
+
+    def work(self) -> list[tuple[Node, Work]]:
+        """Every node with its estimated cost (see :class:`nnconvert.ir.base.Work`)."""
+        infos = [[self.info(i) for i in n.inputs] for n in self.nodes]
+        return [(n, n.work(ins, self.info(n.name))) for n, ins in zip(self.nodes, infos, strict=True)]
 
     def replace(self, **changes: Any) -> Network:
         return dataclasses.replace(self, **changes)

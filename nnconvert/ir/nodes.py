@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from nnconvert.errors import InvalidNetwork
-from nnconvert.ir.base import Node, TensorInfo, f64_array, register_node, row_min
+from nnconvert.ir.base import Node, TensorInfo, Work, f64_array, register_node, row_min
 
 
 @register_node
@@ -135,6 +135,12 @@ class Distance(Node):
         if width != self.centres.shape[1]:
             raise InvalidNetwork(f"distance {self.name!r}: input width {width}, centres have {self.centres.shape[1]}")
         return TensorInfo(self.centres.shape[0])
+
+    def work(self, ins: list[TensorInfo], out: TensorInfo) -> Work:
+        """Manhattan and Chebyshev hold ``|x - c|`` for every centre and feature, ``[N, k, d]``."""
+        k, d = self.centres.shape
+        per_row = 16 * k * (d if self.metric in ("manhattan", "chebyshev") else 1)
+        return Work(self.centres.nbytes * 2, per_row, 8)
 
 
 @register_node

@@ -24,6 +24,7 @@ from nnconvert import ir
 from nnconvert.errors import NnconvertError
 from nnconvert.ir import monomials as ir_monomials
 from nnconvert.show.draw_writers import render_dot, render_matplotlib
+from nnconvert.text import printable
 
 __all__ = ["DrawError", "Edge", "Layer", "Layout", "Neuron", "draw", "layout", "render_dot", "render_matplotlib"]
 
@@ -158,13 +159,13 @@ def _caption(g: _Group) -> str:
 def _class_labels(info: ir.TensorInfo, fallback: int) -> list[str]:
     if info.classes is None:
         return [str(i) for i in range(fallback)]
-    return [str(c) for c in info.classes.tolist()]
+    return [printable(c) for c in info.classes.tolist()]
 
 
 def _build_groups(net: ir.Network) -> tuple[list[_Group], list[tuple[ir.Node, list, int]]]:
     """Group nodes into layers; returns the groups and (node, input refs, group) per new layer."""
     names = net.meta.feature_names or tuple(f"x{i}" for i in range(net.n_features))
-    groups = [_Group("input", net.n_features, None, [ir.INPUT], 0, labels=list(names))]
+    groups = [_Group("input", net.n_features, None, [ir.INPUT], 0, labels=[printable(n) for n in names])]
     refs: dict[str, list[tuple[int, int]]] = {ir.INPUT: [(0, i) for i in range(net.n_features)]}
     links: list[tuple[ir.Node, list, int]] = []
     for node in net.nodes:
@@ -264,7 +265,7 @@ def layout(network: ir.Network, max_neurons: int = 12) -> Layout:
         )
     edges = [e for node, in_refs, gi in links for e in _edges(node, in_refs, gi, visible)]
     meta = network.meta
-    title = f"{meta.estimator_name}: {network.n_features} features"
+    title = f"{printable(meta.estimator_name)}: {network.n_features} features"
     if meta.classes is not None:
         title += f", {len(meta.classes)} classes"
     return Layout(title, tuple(layers), tuple(neurons), tuple(edges))

@@ -8,7 +8,7 @@ Rings: grey for inputs, navy for neurons, green for label heads.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nnconvert.show.draw import Edge, Layout
@@ -21,6 +21,11 @@ _RING = {"input": "#555555", "neurons": "#1b2a49", "head": "#2e7d32"}
 
 def _alpha(e: Edge) -> float:
     return 0.08 + 0.77 * e.strength**1.5 if e.sign else 0.35
+
+
+def _text(ax: Any, *args: Any, **kwargs: Any) -> Any:
+    """``ax.text`` with mathtext off: names from files are text, never ``$...$`` markup."""
+    return ax.text(*args, parse_math=False, **kwargs)
 
 
 def _short(text: str, n: int = 18) -> str:
@@ -57,7 +62,7 @@ def render_matplotlib(lay: Layout, path: Path, fmt: str) -> None:
         ax.set_xlim(left, right)
         ax.set_ylim(bottom, top)
         ax.set_aspect("equal")
-        ax.text((left + right) / 2, top - 0.35, lay.title, ha="center", va="top", fontsize=11, weight="bold")
+        _text(ax, (left + right) / 2, top - 0.35, lay.title, ha="center", va="top", fontsize=11, weight="bold")
         where = {n.id: n for n in lay.neurons}
         for layer in lay.layers:  # one collection per layer keeps the file small
             edges = [e for e in lay.edges if e.dst.startswith(f"neuron-{layer.index}-")]
@@ -75,11 +80,12 @@ def render_matplotlib(lay: Layout, path: Path, fmt: str) -> None:
             circle.set_gid(n.id)
             ax.add_patch(circle)
             if n.label is not None and kind == "input":
-                ax.text(n.x - 0.45, n.y, _short(n.label), ha="right", va="center", fontsize=8)
+                _text(ax, n.x - 0.45, n.y, _short(n.label), ha="right", va="center", fontsize=8)
             elif n.label is not None:
-                ax.text(n.x + 0.45, n.y, _short(n.label), ha="left", va="center", fontsize=8)
+                _text(ax, n.x + 0.45, n.y, _short(n.label), ha="left", va="center", fontsize=8)
         for layer in lay.layers:
-            ax.text(
+            _text(
+                ax,
                 layer.x,
                 layer.top + 0.65,
                 layer.caption,
@@ -91,9 +97,10 @@ def render_matplotlib(lay: Layout, path: Path, fmt: str) -> None:
                 zorder=3,
             )
             if layer.ellipsis_y is not None:
-                ax.text(layer.x, layer.ellipsis_y, "⋮", ha="center", va="center", fontsize=12)
+                _text(ax, layer.x, layer.ellipsis_y, "⋮", ha="center", va="center", fontsize=12)
                 hidden = layer.width - len(layer.shown)
-                ax.text(
+                _text(
+                    ax,
                     layer.x + 0.45,
                     layer.ellipsis_y,
                     f"{hidden} more",
@@ -106,7 +113,8 @@ def render_matplotlib(lay: Layout, path: Path, fmt: str) -> None:
                 )
             low = min(n.y for n in lay.neurons if n.layer == layer.index)
             for k, method in enumerate(layer.outputs):
-                ax.text(
+                _text(
+                    ax,
                     layer.x,
                     low - 0.6 - 0.55 * k,
                     f"= {method}",

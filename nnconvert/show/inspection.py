@@ -138,7 +138,11 @@ def _summary_line(entry: Any) -> str:
 
 
 def format_text(d: dict[str, Any]) -> str:
-    """Human-readable form of :func:`describe`'s dict."""
+    """Human-readable form of :func:`describe`'s dict; every string from the file is made
+    one-line printable first (:func:`nnconvert.text.printable_tree`)."""
+    from nnconvert.text import printable_tree
+
+    d = printable_tree(d)
     est = d.get("estimator") or "unknown estimator"
     lines = [f"{d['file']} ({d['kind']}): {est.rsplit('.', 1)[-1]}"]
     lines.append(

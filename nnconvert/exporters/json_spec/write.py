@@ -29,6 +29,7 @@ from nnconvert.exporters.json_spec.read import (
     parse_metadata,
     parse_node,
 )
+from nnconvert.limits import check_network
 
 FORMAT = "nnconvert-network"
 VERSION = 1
@@ -153,6 +154,7 @@ def from_json(spec: Mapping[str, Any] | str | os.PathLike) -> ir.Network:
         meta=parse_metadata(data, inp),
     )
     check_info(net, {n.name: info for n, info in parsed})
+    check_network(net, "the network spec")  # before any work: sizes a short spec may claim
     if data.get("references") is not None:
         from nnconvert.check.selfcheck import validate_references
 

@@ -35,12 +35,17 @@ class OnnxGraph:
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
         self._used: set[str] = {ir.INPUT, *network.outputs, *(n.name for n in network.nodes)}
+        self._next: dict[str, int] = {}  # per hint, the first suffix not yet tried
 
     def fresh(self, hint: str) -> str:
-        """A value name derived from ``hint`` that no other value uses."""
-        name, k = hint, 1
-        while name in self._used:
-            name, k = f"{hint}_{k}", k + 1
+        """A value name derived from ``hint`` that no other value uses: ``hint``, else
+        ``hint_k`` for the next ``k`` of that hint (amortised O(1): each ``k`` is tried once)."""
+        name = hint
+        if name in self._used:
+            k = self._next.get(hint, 1)
+            while (name := f"{hint}_{k}") in self._used:
+                k += 1
+            self._next[hint] = k + 1
         self._used.add(name)
         return name
 
