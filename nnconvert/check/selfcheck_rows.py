@@ -5,7 +5,8 @@ placed where the model's decisions change (see :mod:`nnconvert.check.selfcheck`)
   standardized units ``z = (x - mean) / std``, starting from the row nearest the mean.
 - Centres: ``c + 0.01 * spread * N(0, I)`` for centres ``c`` of Distance nodes (support
   vectors, centroids, RBF centres), mapped back through a diagonal scaler ``x = (z - b) / w``.
-- Boundaries: for rows ``a, b`` with different ``predict`` labels, bisect ``a + t (b - a)``
+- Boundaries: for rows ``a, b`` with different ``predict`` labels (any label of a multi-label
+  row), bisect ``a + t (b - a)``
   (40 steps) to the label change ``t*`` and keep ``t* -/+ s`` with ``s`` 1e-3 or 1e-5.
 - The synthetic rows of :func:`nnconvert.check.synthetic.synthetic_rows`.
 
@@ -81,11 +82,12 @@ def _boundary_rows(network: ir.Network, S: np.ndarray, k: int, rng: np.random.Ge
         return np.empty((0, network.n_features))
 
     def label(X: np.ndarray) -> np.ndarray:
-        return np.asarray(run(network, X, np.float64)["predict"])
+        """``predict`` as one row per input row: ``[N, 1]`` for single labels, ``[N, L]`` for multi-label."""
+        return np.asarray(run(network, X, np.float64)["predict"]).reshape(len(X), -1)
 
     lab = label(S)
     i, j = rng.permutation(len(S)), rng.permutation(len(S))
-    keep = lab[i] != lab[j]
+    keep = (lab[i] != lab[j]).any(axis=1)  # multi-label: any label differs
     a, b = S[i[keep]][:k], S[j[keep]][:k]
     if not len(a):
         return np.empty((0, network.n_features))
@@ -93,7 +95,7 @@ def _boundary_rows(network: ir.Network, S: np.ndarray, k: int, rng: np.random.Ge
     lo, hi = np.zeros(len(a)), np.ones(len(a))
     for _ in range(_BISECT_STEPS):
         mid = (lo + hi) / 2
-        same = label(a + mid[:, None] * (b - a)) == la
+        same = (label(a + mid[:, None] * (b - a)) == la).all(axis=1)
         lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
     t = (lo + hi) / 2
     step = np.where(np.arange(len(t)) % 2, _STEP_OFF / 100, _STEP_OFF)  # near, and nearer still

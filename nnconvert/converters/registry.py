@@ -169,11 +169,13 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
     names = getattr(estimator, "feature_names_in_", None)
     if names is None and hasattr(estimator, "steps"):
         names = getattr(_first_step(estimator), "feature_names_in_", None)
+    classes = None if classes is None else ir.as_classes(classes)
     return ir.Metadata(
         estimator=entry.path,
         task=task_of(estimator),
         sklearn_version=getattr(estimator, "_sklearn_version", None) or sklearn.__version__,
-        classes=None if classes is None else tuple(ir.as_classes(classes).tolist()),
+        classes=None if classes is None else tuple(classes.tolist()),
+        classes_dtype=None if classes is None else ir.label_dtype(classes),
         feature_names=None if names is None else tuple(str(n) for n in names),
         description=entry.architecture,
         extra={**_composition(estimator), **({"summary": builder.summaries} if builder.summaries else {})},

@@ -25,11 +25,16 @@ from nnconvert.errors import DataError, InvalidNetwork
 from nnconvert.exporters.onnx.graph import FLOAT_TYPES, OnnxGraph, emit
 
 MIN_OPSET = 13  # Softmax(axis) per-axis, ReduceSum/Squeeze/Unsqueeze axes as inputs
-_LABEL_TYPES = {"i": TensorProto.INT64, "U": TensorProto.STRING, "f": TensorProto.DOUBLE, "b": TensorProto.BOOL}
 _RESERVED_PROPS = (
-    "nnconvert_version", "estimator", "task", "sklearn_version", "classes", "feature_names",
+    "nnconvert_version", "estimator", "task", "sklearn_version", "classes", "classes_dtype", "feature_names",
     "outputs", "dtype", "description", "n_features", "extra",
 )  # fmt: skip
+
+
+def label_elem_type(classes: np.ndarray) -> int:
+    """The ONNX element type of labels taken from ``classes``: its own dtype (UINT8, INT32,
+    FLOAT, ...), STRING for text."""
+    return TensorProto.STRING if classes.dtype.kind == "U" else helper.np_dtype_to_tensor_dtype(classes.dtype)
 
 
 def _json(value: Any) -> str:
@@ -38,13 +43,14 @@ def _json(value: Any) -> str:
 
 def _metadata(network: ir.Network, dtype: np.dtype, extra: Mapping[str, str] | None) -> dict[str, str]:
     meta = network.meta
-    classes = None if meta.classes is None else ir.as_classes(list(meta.classes)).tolist()
+    classes = None if meta.classes_array is None else meta.classes_array.tolist()
     props = {
         "nnconvert_version": nnconvert.__version__,
         "estimator": meta.estimator,
         "task": meta.task,
         "sklearn_version": meta.sklearn_version or "",
         "classes": _json(classes),
+        "classes_dtype": meta.classes_dtype or "",
         "outputs": _json(list(network.outputs)),
         "dtype": dtype.name,
         "description": meta.description,
@@ -69,7 +75,7 @@ def _build(network: ir.Network, dtype: np.dtype, opset: int, extra: Mapping[str,
     for method, tensor in network.outputs.items():
         g.op("Identity", [tensor], method, name=f"output.{method}")
         info = network.info(tensor)
-        elem = g.elem_type if info.kind == "float" else _LABEL_TYPES[info.classes.dtype.kind]  # type: ignore[union-attr]
+        elem = g.elem_type if info.kind == "float" else label_elem_type(info.classes)  # type: ignore[arg-type]
         shape = ["N"] if info.width is None else ["N", info.width]
         outputs.append(helper.make_tensor_value_info(method, elem, shape))
     graph = helper.make_graph(
