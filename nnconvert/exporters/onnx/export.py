@@ -9,7 +9,6 @@ Only this module and its ``onnx_*`` helpers import ``onnx`` and ``onnxruntime``.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Mapping
@@ -97,44 +96,19 @@ def _build(network: ir.Network, dtype: np.dtype, opset: int, extra: Mapping[str,
     return model
 
 
-def _probe_network() -> ir.Network:
-    """A tiny network touching every built-in emitter, for :func:`default_opset`."""
-    from nnconvert.ir.builder import GraphBuilder
-
-    b = GraphBuilder(2)
-    h = b.dense(b.input, [[1.0, -1.0], [0.5, 2.0]], [0.1, 0.2])
-    acts = [
-        b.act(h, fn) for fn in ("relu", "sigmoid", "tanh", "softsign", "softmax", "square", "step_gt", "step_ge", "cos")
-    ]
-    acts += [
-        b.act(h, "power", 3),
-        b.act(h, "clip", -1, 1),
-        b.act(b.act(h, "exp"), "log"),
-        b.act(b.act(h, "exp"), "sqrt"),
-    ]
-    dists = [b.distance(h, [[0.0, 1.0]], m) for m in ir.DISTANCE_METRICS]
-    cat = b.concat([b.normalize(b.act(h, "reciprocal"), zero_to_uniform=True), *acts, *dists])
-    s = b.squeeze(b.dense(cat, np.ones((b.width(cat), 1))))
-    outputs = {"predict": b.argmax_label(h, ["a", "b"]), "decision_function": s, "transform": b.act(h, "abs")}
-    outputs["score_samples"] = b.threshold_label(s, [0, 1])
-    return b.build(outputs, ir.Metadata("probe", "classifier"))
+def _expressible(model: onnx.ModelProto) -> str | None:
+    """None when every operator of ``model`` exists in its opset with the types it is given
+    (onnx's checker with strict type inference), else the checker's complaint."""
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None
 
 
-@functools.cache
-def default_opset() -> int:
-    """The newest default-domain opset (>= 13) whose graphs the installed onnxruntime runs."""
-    import onnxruntime as ort
-
-    net, x = _probe_network(), np.zeros((1, 2))
-    for opset in range(onnx.defs.onnx_opset_version(), MIN_OPSET - 1, -1):
-        models = {dtype: _build(net, np.dtype(dtype), opset, None).SerializeToString() for dtype in FLOAT_TYPES}
-        try:
-            for dtype, data in models.items():
-                ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {ir.INPUT: x.astype(dtype)})
-        except Exception:  # onnxruntime refuses this opset (unknown version or missing kernel)
-            continue
-        return opset
-    raise InvalidNetwork(f"the installed onnxruntime runs no opset >= {MIN_OPSET}")
+def opset_version(model: onnx.ModelProto) -> int:
+    """The default-domain opset a model imports."""
+    return next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
 
 
 def to_onnx(
@@ -144,14 +118,32 @@ def to_onnx(
     opset: int | None = None,
     extra_metadata: Mapping[str, str] | None = None,
 ) -> onnx.ModelProto:
-    """Export ``network`` as ONNX: ``X [N, n_features]`` -> one output per estimator method."""
+    """Export ``network`` as ONNX: ``X [N, n_features]`` -> one output per estimator method.
+
+    The opset is the lowest (>= :data:`MIN_OPSET`) in which the network's operators exist with
+    the types it uses, unless ``opset`` asks for a higher one; emitters pick each operator's form
+    for the target opset (``ReduceMax`` takes ``axes`` as an attribute below 18, as an input from
+    18), so today's node kinds are all written at 13. ``model.ir_version`` is the lowest that
+    opset needs (opset 13: IR 7), so runtimes as old as onnxruntime 1.8 load the file.
+    """
     np_dtype = np.dtype(dtype)
     if np_dtype.name not in FLOAT_TYPES:
         raise InvalidNetwork(f"dtype must be float32 or float64, got {dtype!r}")
-    opset = default_opset() if opset is None else int(opset)
-    if not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
-        raise InvalidNetwork(f"opset {opset} is not supported; use {MIN_OPSET} to {onnx.defs.onnx_opset_version()}")
-    return _build(network, np_dtype, opset, extra_metadata)
+    newest = onnx.defs.onnx_opset_version()
+    if opset is not None and not MIN_OPSET <= int(opset) <= newest:
+        raise InvalidNetwork(f"opset {opset} is not supported; use {MIN_OPSET} to {newest}")
+    first = MIN_OPSET if opset is None else int(opset)
+    for version in range(first, newest + 1):
+        model = _build(network, np_dtype, version, extra_metadata)
+        problem = _expressible(model)
+        if problem is None:
+            return model
+        if opset is not None:
+            lowest = next((v for v in range(version + 1, newest + 1) if not _expressible(_build(
+                network, np_dtype, v, extra_metadata))), None)  # fmt: skip
+            hint = f"; the lowest that does is {lowest}" if lowest else ""
+            raise InvalidNetwork(f"opset {opset} cannot express this network ({problem}){hint}")
+    raise InvalidNetwork(f"no opset up to {newest} expresses this network: {problem}")
 
 
 def read_metadata(model: onnx.ModelProto) -> dict[str, Any]:
