@@ -56,7 +56,11 @@ def cli() -> None:
     "--format", "fmt", type=click.Choice(["onnx", "json"]), help="Output format [default: from OUT's suffix]."
 )
 @click.option("--dtype", type=_DTYPE, help="Float type of the ONNX graph's input and outputs [default: float32].")
-@click.option("--opset", type=click.IntRange(1), help="ONNX opset, to raise it [default: the lowest that expresses the network, 13 today].")
+@click.option(
+    "--opset",
+    type=click.IntRange(1),
+    help="ONNX opset, to raise it [default: the lowest that expresses the network, 13 today].",
+)
 @click.option("--no-simplify", is_flag=True, help="Keep consecutive affine layers apart (no folding).")
 @click.option(
     "--references",
