@@ -202,13 +202,15 @@ def predict_rows(
         runner, _ = onnx_runner(src.onnx_model)
         meta = read_metadata(src.onnx_model)
         classes, names = meta.get("classes"), meta.get("feature_names")
+        columns = (meta.get("extra") or {}).get("columns") if isinstance(meta.get("extra"), dict) else None
     else:
         from nnconvert.check.verify import numpy_runner
 
         net = src.ir()
         runner, classes, names = numpy_runner(net, dtype or "float64"), net.meta.classes, net.meta.feature_names
+        columns = net.meta.extra.get("columns")
     check_feature_names(data, target_column, names)
-    writer = PredictionWriter(stream, classes)
+    writer = PredictionWriter(stream, classes, columns if isinstance(columns, dict) else None)
     chunks = iter_data(data, n_features=src.n_features, target_column=target_column, chunk_rows=chunk_rows)
     with progress(count_rows(data) if sys.stderr.isatty() else None, "predict") as update:
         for X in chunks:

@@ -11,6 +11,7 @@ this module (always through its package) sees every converter.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from collections.abc import Callable, Mapping
@@ -220,4 +221,8 @@ def convert(estimator: Any) -> ir.Network:
     check_fitted(estimator)
     builder = GraphBuilder(n_features_of(estimator))
     outputs = entry.converter(estimator, builder, builder.input)
-    return builder.build(outputs, metadata_of(estimator, entry, builder))
+    meta = metadata_of(estimator, entry, builder)
+    columns = {m: builder.column_names[t] for m, t in outputs.items() if t in builder.column_names}
+    if columns:
+        meta = dataclasses.replace(meta, extra={**meta.extra, "columns": columns})
+    return builder.build(outputs, meta)

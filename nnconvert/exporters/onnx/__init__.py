@@ -7,14 +7,17 @@ own emitter module (``coupling``, ``monomials``), registered here by importing i
 
 from nnconvert.exporters.onnx import coupling as _coupling  # noqa: F401  (registers the pairwise_coupling emitter)
 from nnconvert.exporters.onnx import monomials as _monomials  # noqa: F401  (registers the monomials emitter)
+from nnconvert.exporters.onnx.display import DISPLAY_KEY, read_display
 from nnconvert.exporters.onnx.export import MIN_OPSET, opset_version, read_metadata, run_onnx, to_onnx
 from nnconvert.exporters.onnx.graph import Emitter, OnnxGraph, register_emitter
 
 __all__ = [
+    "DISPLAY_KEY",
     "MIN_OPSET",
     "Emitter",
     "OnnxGraph",
     "opset_version",
+    "read_display",
     "read_metadata",
     "register_emitter",
     "run_onnx",

@@ -21,12 +21,13 @@ from onnx import TensorProto, helper
 import nnconvert
 from nnconvert import ir
 from nnconvert.errors import DataError, InvalidNetwork
+from nnconvert.exporters.onnx.display import DISPLAY_KEY, display_spec
 from nnconvert.exporters.onnx.graph import FLOAT_TYPES, OnnxGraph, emit
 
 MIN_OPSET = 13  # Softmax(axis) per-axis, ReduceSum/Squeeze/Unsqueeze axes as inputs
 _RESERVED_PROPS = (
     "nnconvert_version", "estimator", "task", "sklearn_version", "classes", "classes_dtype", "feature_names",
-    "outputs", "dtype", "description", "n_features", "extra",
+    "outputs", "dtype", "description", "n_features", "extra", DISPLAY_KEY,
 )  # fmt: skip
 
 
@@ -93,6 +94,7 @@ def _build(network: ir.Network, dtype: np.dtype, opset: int, extra: Mapping[str,
     )
     model.ir_version = helper.find_min_ir_version_for(list(model.opset_import))
     helper.set_model_props(model, _metadata(network, dtype, extra))
+    model.metadata_props.add(key=DISPLAY_KEY, value=display_spec(network, model, dtype))  # draw/explain only
     return model
 
 
@@ -148,7 +150,7 @@ def to_onnx(
 
 def read_metadata(model: onnx.ModelProto) -> dict[str, Any]:
     """The nnconvert metadata of a model, JSON fields parsed (``classes``, ``outputs``...)."""
-    props = {p.key: p.value for p in model.metadata_props}
+    props = {p.key: p.value for p in model.metadata_props if p.key != DISPLAY_KEY}
     out: dict[str, Any] = dict(props)
     for key in ("classes", "feature_names", "outputs", "extra"):
         if key in props:
