@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 
 import numpy as np
+import onnx
 import pytest
 from sklearn.base import BaseEstimator
 
@@ -52,6 +54,36 @@ def test_equivalent(case: Case, dtype: str, backend: str) -> None:
         if dtype == "float64":
             assert rep.n_boundary == 0
         assert rep.n_boundary <= MAX_BOUNDARY_SHARE * len(X), f"{rep.name}: {rep.n_boundary} boundary flips"
+
+
+def _reference_evaluator(model) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    """onnx's own Python runtime (``onnx.reference.ReferenceEvaluator``) as a runner: a second
+    backend, independent of onnxruntime, for the file ``convert`` writes by default."""
+    from onnx.reference import ReferenceEvaluator
+
+    session = ReferenceEvaluator(model)
+    names = [o.name for o in model.graph.output]
+    dtype = np.float32 if model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT else np.float64
+
+    def run(X: np.ndarray) -> dict[str, np.ndarray]:
+        with np.errstate(over="ignore", under="ignore"):  # exp overflows to inf, as in nnconvert.runtime
+            return dict(zip(names, session.run(None, {"X": np.asarray(X, dtype=dtype)}), strict=True))
+
+    return run
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_default_file_in_onnx_reference_evaluator(case: Case) -> None:
+    """The default file (float32, lowest opset, IR version it needs) loads and agrees in
+    ``onnx.reference.ReferenceEvaluator`` too, on every evaluation row."""
+    est, X = case.build()
+    net = _network(case)
+    model = onnx.load_from_string(nnconvert.to_onnx(net).SerializeToString())
+    assert model.opset_import[0].version == 13 and model.ir_version == 7
+    result = compare(
+        lambda rows: reference_outputs(est, rows), _reference_evaluator(model), [X], dtype="float32", network=net
+    )
+    assert result.equivalent, f"{case} [ReferenceEvaluator, float32]\n{result.format_text()}"
 
 
 def _estimator_classes(obj) -> set[type]:

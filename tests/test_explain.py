@@ -19,7 +19,7 @@ def test_multiclass_logistic(fmt: str) -> None:
     text = explain(logistic(3), fmt=fmt)
     headline = (
         "LogisticRegression, 3 classes (0, 1, 2), 5 features -> dense layer of 3 neurons (weight coef_.T, bias intercept_)"
-        " = decision_function -> softmax = predict_proba -> argmax -> classes_ = predict"
+        " = decision_function -> softmax = predict_proba -> argmax of decision_function -> classes_ = predict"
     )
     assert headline in text
     assert "one affine neuron per class" in text  # the family story
@@ -53,7 +53,7 @@ def test_binary_logistic_text() -> None:
     assert text.startswith(
         "LogisticRegression, 2 classes (0, 1), 5 features -> dense layer of 1 neuron (weight coef_.T"
     )
-    assert "threshold x > 0 -> classes_ = predict" in text
+    assert "threshold decision_function > 0 -> classes_ = predict" in text
     assert "y = 1 if x > 0 else 0" in text  # ThresholdLabel with this model's classes
     assert "W = [[-1.0, 1.0]], b = [1.0, 0.0]" in text  # the [1 - p, p] layer shown with its numbers
 

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from nnconvert import ir, runtime
 from nnconvert.errors import DataError, InvalidNetwork
 from nnconvert.exporters import onnx as onnx_exporter
-from nnconvert.exporters.onnx import default_opset, read_metadata, run_onnx, to_onnx
+from nnconvert.exporters.onnx import read_metadata, run_onnx, to_onnx
 from nnconvert.ir.builder import GraphBuilder
 
 CLASSES = {
@@ -187,21 +187,22 @@ def _all_kinds_network() -> ir.Network:
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
-def test_every_opset_from_13_to_default(dtype: str) -> None:
+def test_every_opset_from_13_to_the_newest(dtype: str) -> None:
     net = _all_kinds_network()
     assert {n.fn for n in net.nodes if isinstance(n, ir.Activation)} == set(ir.ACTIVATIONS)
     assert {n.metric for n in net.nodes if isinstance(n, ir.Distance)} == set(ir.DISTANCE_METRICS)
     X = np.random.default_rng(1).normal(size=(25, 3))
     X[0] = 0.0  # a relu row summing to zero -> uniform normalize
-    for opset in range(onnx_exporter.MIN_OPSET, default_opset() + 1):
+    for opset in range(onnx_exporter.MIN_OPSET, onnx.defs.onnx_opset_version() + 1):
         model = check_onnx_matches(net, X, dtype, opset)
         assert model.opset_import[0].version == opset
 
 
-def test_default_opset_is_the_newest_onnxruntime_runs() -> None:
-    opset = default_opset()
-    assert onnx_exporter.MIN_OPSET <= opset <= onnx.defs.onnx_opset_version()
-    assert to_onnx(_all_kinds_network()).opset_import[0].version == opset
+def test_default_opset_is_the_lowest_that_expresses_every_node_kind() -> None:
+    """Every built-in emitter writes opset 13 (IR version 7), which old runtimes load."""
+    model = to_onnx(_all_kinds_network())
+    assert model.opset_import[0].version == onnx_exporter.MIN_OPSET == 13
+    assert model.ir_version == 7
 
 
 def test_names_are_readable() -> None:
@@ -221,7 +222,7 @@ def test_metadata_round_trip() -> None:
     assert meta["classes"] == ["w", "x", "y", "z"] and meta["feature_names"] == ["a", "b", "c"]
     assert meta["outputs"] == list(net.outputs) and meta["n_features"] == 3
     assert meta["dtype"] == "float64" and meta["trained_on"] == "iris"
-    assert meta["opset"] == default_opset() and meta["sklearn_version"] == ""
+    assert meta["opset"] == 13 and meta["sklearn_version"] == ""
     with pytest.raises(ValueError, match="may not override 'task'"):
         to_onnx(net, extra_metadata={"task": "x"})
 

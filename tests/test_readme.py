@@ -40,3 +40,43 @@ def test_hand_written_spec_converts_predicts_and_self_verifies(tmp_path: Path) -
         assert label == ("large" if s > 0 else "small")
         assert abs(float(value) - s) < 1e-5
     assert runner.invoke(cli, ["verify", str(out)]).exit_code == 0
+
+
+def _code_blocks(markdown: str) -> list[list[str]]:
+    """The lines of every fenced code block, fences paired in order."""
+    blocks, current = [], None
+    for line in markdown.split("\n"):
+        if line.startswith("```"):
+            if current is None:
+                current = []
+            else:
+                blocks.append(current)
+                current = None
+        elif current is not None:
+            current.append(line)
+    return blocks
+
+
+def _transcripts(readme: str) -> list[tuple[list[str], list[str]]]:
+    """Every README code block that starts with ``$ nnconvert ...``: (arguments, shown output
+    lines); a shown ``...`` line means "and more", so only the lines before it are compared."""
+    return [
+        (block[0].removeprefix("$ nnconvert ").split(), block[1:])
+        for block in _code_blocks(readme)
+        if block and block[0].startswith("$ nnconvert ")
+    ]
+
+
+def test_readme_transcripts_are_the_real_output(monkeypatch) -> None:
+    """The README's command examples are run and their shown output compared, so they cannot drift."""
+    monkeypatch.chdir(ROOT)  # the examples use paths relative to the repository
+    transcripts = _transcripts((ROOT / "README.md").read_text())
+    assert transcripts, "README shows no `$ nnconvert ...` example"
+    for args, shown in transcripts:
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, (args, result.output)
+        real = result.output.rstrip("\n").split("\n")
+        if "..." in shown:
+            shown = shown[: shown.index("...")]
+            real = real[: len(shown)]
+        assert real == shown, f"README's `nnconvert {' '.join(args)}` example differs from the real output"

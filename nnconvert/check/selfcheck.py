@@ -24,7 +24,15 @@ import numpy as np
 
 from nnconvert import ir
 from nnconvert.check.selfcheck_rows import candidates, select, spread
-from nnconvert.check.verify import TOLERANCES, Comparison, Runner, boundary_rows, numpy_runner, reference_outputs
+from nnconvert.check.verify import (
+    TOLERANCES,
+    Comparison,
+    Runner,
+    boundary_rows,
+    label_outputs,
+    numpy_runner,
+    reference_outputs,
+)
 from nnconvert.errors import InvalidNetwork
 
 __all__ = ["FORMAT", "check_references", "make_references", "validate_references"]
@@ -109,6 +117,18 @@ def make_references(
         "dropped": {"near_boundary": int(near.sum()), "ill_conditioned": int((ill & ~near).sum())},
         "X": rows.tolist(),
         "outputs": {m: _jsonable(np.asarray(v)) for m, v in outputs.items()},
+        "dtypes": _label_dtypes(outputs, label_outputs(network)),
+    }
+
+
+def _label_dtypes(outputs: Mapping[str, Any], labels: frozenset[str]) -> dict[str, str]:
+    """Per label output (non-float, or among ``labels``), its numpy dtype name, which JSON
+    cannot say (``[0, 3]`` could be uint8 or int64); text is ``str``."""
+    arrays = {m: np.asarray(v) for m, v in outputs.items()}
+    return {
+        m: "str" if a.dtype.kind in "USO" else a.dtype.name
+        for m, a in arrays.items()
+        if a.dtype.kind != "f" or m in labels
     }
 
 
@@ -181,6 +201,9 @@ def validate_references(obj: Any, n_features: int | None = None) -> dict[str, An
     outputs = obj.get("outputs")
     if not isinstance(outputs, Mapping) or not all(isinstance(v, list) for v in outputs.values()):
         raise InvalidNetwork("references 'outputs' must map method names to lists")
+    dtypes = obj.get("dtypes") or {}
+    if not isinstance(dtypes, Mapping) or not all(d in ir.LABEL_DTYPES for d in dtypes.values()):
+        raise InvalidNetwork(f"references 'dtypes' must map outputs to one of {', '.join(ir.LABEL_DTYPES)}")
     for m, v in outputs.items():
         if m not in ir.OUTPUT_METHODS:
             raise InvalidNetwork(f"references output {m!r} is not one of {', '.join(ir.OUTPUT_METHODS)}")
@@ -191,11 +214,21 @@ def validate_references(obj: Any, n_features: int | None = None) -> dict[str, An
 
 def _arrays(refs: Mapping[str, Any]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     X = np.asarray(refs["X"], dtype=np.float64).reshape(len(refs["X"]), -1)
+    dtypes = refs.get("dtypes") or {}
     try:
-        outputs = {m: np.asarray(v) for m, v in refs["outputs"].items()}
-    except ValueError:
-        raise InvalidNetwork("references outputs are ragged (rows of different lengths)") from None
+        outputs = {m: np.asarray(v, dtype=_np_dtype(dtypes.get(m))) for m, v in refs["outputs"].items()}
+    except (ValueError, OverflowError, TypeError):
+        raise InvalidNetwork("references outputs are ragged or do not fit their dtypes") from None
     return X, outputs
+
+
+def _np_dtype(name: str | None) -> Any:
+    """The numpy dtype a references ``dtypes`` entry names (None: let numpy infer)."""
+    if name is None:
+        return None
+    if name not in ir.LABEL_DTYPES:
+        raise InvalidNetwork(f"references dtype {name!r} is not one of {', '.join(ir.LABEL_DTYPES)}")
+    return str if name == "str" else name
 
 
 def check_references(
@@ -220,7 +253,7 @@ def check_references(
     refs = validate_references(references)
     X, expected = _arrays(refs)
     dtype = dtype or refs["dtype"]
-    cmp = Comparison(dtype, rtol=rtol, atol=atol)  # None: TOLERANCES[dtype]
+    cmp = Comparison(dtype, rtol=rtol, atol=atol, labels=label_outputs(network))  # None: TOLERANCES[dtype]
     if not len(X):
         raise DataError("no reference rows to compare: verify proves nothing on zero rows")
     try:

@@ -5,7 +5,8 @@ placed where the model's decisions change (see :mod:`nnconvert.check.selfcheck`)
   standardized units ``z = (x - mean) / std``, starting from the row nearest the mean.
 - Centres: ``c + 0.01 * spread * N(0, I)`` for centres ``c`` of Distance nodes (support
   vectors, centroids, RBF centres), mapped back through a diagonal scaler ``x = (z - b) / w``.
-- Boundaries: for rows ``a, b`` with different ``predict`` labels, bisect ``a + t (b - a)``
+- Boundaries: for rows ``a, b`` with different ``predict`` labels (any label of a multi-label
+  row), bisect ``a + t (b - a)``
   (40 steps) to the label change ``t*`` and keep ``t* -/+ s`` with ``s`` 1e-3 or 1e-5.
 - The synthetic rows of :func:`nnconvert.check.synthetic.synthetic_rows`.
 
@@ -48,22 +49,37 @@ def spread(X: np.ndarray, k: int) -> np.ndarray:
     return np.array(chosen)
 
 
+def _diagonal_map(network: ir.Network, tensor: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(d, b)`` with ``tensor = X * d + b`` when ``tensor`` is ``X`` through a chain of diagonal
+    dense layers (scalers, the kernel layers' centring ``x - m`` and ``sqrt(gamma)`` scale), else None."""
+    d, b = np.ones(network.n_features), np.zeros(network.n_features)
+    chain = []
+    while tensor != ir.INPUT:
+        node = network.node(tensor)
+        if not isinstance(node, ir.Dense) or node.weight.shape[0] != node.weight.shape[1]:
+            return None
+        w = np.diag(node.weight)
+        if np.any(node.weight - np.diag(w)) or np.any(w == 0):
+            return None
+        chain.append((w, node.bias))
+        tensor = node.input
+    for w, bias in reversed(chain):  # (X d + b) w + bias
+        d, b = d * w, b * w + bias
+    return d, b
+
+
 def _centre_rows(network: ir.Network, k: int, rng: np.random.Generator) -> np.ndarray:
-    """Up to ``k`` points near the centres of Distance nodes reading X (or X through a diagonal
-    scaler, mapped back): centre + noise of 1% of the centres' per-feature spread."""
+    """Up to ``k`` points near the centres of Distance nodes reading X (or X through diagonal
+    scalers, mapped back): centre + noise of 1% of the centres' per-feature spread."""
     rows = []
     for node in network.nodes:
         if not isinstance(node, ir.Distance):
             continue
-        c = node.centres
-        if node.input != ir.INPUT:
-            src = network.node(node.input) if node.input in {n.name for n in network.nodes} else None
-            if not isinstance(src, ir.Dense) or src.input != ir.INPUT or src.weight.shape[0] != src.weight.shape[1]:
-                continue
-            d = np.diag(src.weight)
-            if np.any(src.weight - np.diag(d)) or np.any(d == 0):
-                continue
-            c = (c - src.bias) / d  # x = (z - b) / w, as synthetic._unscaled
+        mapping = _diagonal_map(network, node.input)
+        if mapping is None:
+            continue
+        d, b = mapping
+        c = (node.centres - b) / d  # x = (z - b) / d, as synthetic._unscaled
         spread = c.std(axis=0) if len(c) > 1 else np.abs(c).max(axis=0)
         spread = np.where(spread > 0, spread, 1.0)
         pick = rng.choice(len(c), size=min(k, len(c)), replace=False)
@@ -81,11 +97,12 @@ def _boundary_rows(network: ir.Network, S: np.ndarray, k: int, rng: np.random.Ge
         return np.empty((0, network.n_features))
 
     def label(X: np.ndarray) -> np.ndarray:
-        return np.asarray(run(network, X, np.float64)["predict"])
+        """``predict`` as one row per input row: ``[N, 1]`` for single labels, ``[N, L]`` for multi-label."""
+        return np.asarray(run(network, X, np.float64)["predict"]).reshape(len(X), -1)
 
     lab = label(S)
     i, j = rng.permutation(len(S)), rng.permutation(len(S))
-    keep = lab[i] != lab[j]
+    keep = (lab[i] != lab[j]).any(axis=1)  # multi-label: any label differs
     a, b = S[i[keep]][:k], S[j[keep]][:k]
     if not len(a):
         return np.empty((0, network.n_features))
@@ -93,7 +110,7 @@ def _boundary_rows(network: ir.Network, S: np.ndarray, k: int, rng: np.random.Ge
     lo, hi = np.zeros(len(a)), np.ones(len(a))
     for _ in range(_BISECT_STEPS):
         mid = (lo + hi) / 2
-        same = label(a + mid[:, None] * (b - a)) == la
+        same = (label(a + mid[:, None] * (b - a)) == la).all(axis=1)
         lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
     t = (lo + hi) / 2
     step = np.where(np.arange(len(t)) % 2, _STEP_OFF / 100, _STEP_OFF)  # near, and nearer still

@@ -11,7 +11,7 @@ float32 error of its own input. Such rows are counted separately, never hidden.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,24 +139,39 @@ class OutputReport:
         }
 
 
-def _label_kind_problem(ref: np.ndarray, got: np.ndarray) -> str | None:
-    def kind(a: np.ndarray) -> str:
-        if a.dtype.kind in "iu":
-            return "integer"
-        if a.dtype.kind in "USO":
-            return "string"
-        return {"f": "float", "b": "bool"}.get(a.dtype.kind, str(a.dtype))
-
-    if kind(ref) != kind(got):
-        return f"labels are {kind(got)} ({got.dtype}); the estimator returns {kind(ref)} ({ref.dtype})"
+def _label_dtype_problem(ref: np.ndarray, got: np.ndarray) -> str | None:
+    """Labels must have the estimator's exact dtype (``uint8`` is not ``int64``); text labels
+    only need to be text (numpy's unicode width and object arrays of str are one kind)."""
+    text = "USO"
+    if ref.dtype.kind in text and got.dtype.kind in text:
+        return None
+    if ref.dtype != got.dtype:
+        return f"labels are {got.dtype}; the estimator returns {ref.dtype}"
     return None
 
 
+def label_outputs(network: ir.Network | None) -> frozenset[str]:
+    """The outputs of ``network`` that are class labels (also float ones: labels fitted as float32)."""
+    if network is None:
+        return frozenset()
+    return frozenset(m for m, t in network.outputs.items() if network.info(t).kind == "label")
+
+
 class Comparison:
-    """Accumulates the comparison of reference and network outputs, chunk by chunk."""
+    """Accumulates the comparison of reference and network outputs, chunk by chunk.
+
+    An output is compared as labels (exact values and exact dtype) when its reference is not
+    float or when it is among ``labels`` (see :func:`label_outputs`); otherwise with tolerances.
+    """
 
     def __init__(
-        self, dtype: str = "float64", *, rtol: float | None = None, atol: float | None = None, n_worst: int = 5
+        self,
+        dtype: str = "float64",
+        *,
+        rtol: float | None = None,
+        atol: float | None = None,
+        n_worst: int = 5,
+        labels: Collection[str] = (),
     ) -> None:
         tol = TOLERANCES[dtype]
         self.dtype = dtype
@@ -167,6 +182,7 @@ class Comparison:
         self.missing: list[str] = []
         self.extra: list[str] = []
         self.n_rows = 0
+        self.labels = frozenset(labels)
 
     def update(
         self, ref: Mapping[str, np.ndarray], got: Mapping[str, np.ndarray], boundary: np.ndarray | None = None
@@ -179,7 +195,7 @@ class Comparison:
             if name not in got:
                 continue
             r, g = np.asarray(ref[name]), np.asarray(got[name])
-            kind = "float" if r.dtype.kind == "f" else "label"
+            kind = "float" if r.dtype.kind == "f" and name not in self.labels else "label"
             rep = self.outputs.setdefault(name, OutputReport(name, kind))
             rep.n_rows += n
             if r.shape != g.shape:
@@ -187,7 +203,7 @@ class Comparison:
                 continue
             hard = np.zeros(r.shape, dtype=bool)  # disagreements no boundary forgives
             if kind == "label":
-                rep.problem = rep.problem or _label_kind_problem(r, g)
+                rep.problem = rep.problem or _label_dtype_problem(r, g)
                 bad = r != g
                 err = bad.astype(np.float64)
             else:
@@ -320,7 +336,8 @@ def compare_all(
 
     ``network`` (the IR) is needed in float32 to tell boundary flips from real ones.
     """
-    cmps = [Comparison(dtype, rtol=rtol, atol=atol) for _, dtype in checks]
+    labels = label_outputs(network)
+    cmps = [Comparison(dtype, rtol=rtol, atol=atol, labels=labels) for _, dtype in checks]
     need_boundary = network is not None and any(dtype == "float32" for _, dtype in checks)
     for X in chunks:
         X = np.asarray(X, dtype=np.float64)

@@ -57,7 +57,11 @@ def cli() -> None:
     "--format", "fmt", type=click.Choice(["onnx", "json"]), help="Output format [default: from OUT's suffix]."
 )
 @click.option("--dtype", type=_DTYPE, help="Float type of the ONNX graph's input and outputs [default: float32].")
-@click.option("--opset", type=click.IntRange(1), help="ONNX opset [default: newest the installed onnxruntime runs].")
+@click.option(
+    "--opset",
+    type=click.IntRange(1),
+    help="ONNX opset, to raise it [default: the lowest that expresses the network, 13 today].",
+)
 @click.option("--no-simplify", is_flag=True, help="Keep consecutive affine layers apart (no folding).")
 @click.option(
     "--references",
@@ -119,11 +123,11 @@ def convert(
         import json as _json
 
         from nnconvert.check.selfcheck import ONNX_KEY
-        from nnconvert.exporters.onnx import default_opset, to_onnx
+        from nnconvert.exporters.onnx import opset_version, to_onnx
 
         dtype = dtype or "float32"
-        opset = opset or default_opset()
         onnx_model = to_onnx(network, dtype=dtype, opset=opset)
+        opset = opset_version(onnx_model)
         if not no_references:
             refs = references_for(src, network, dtype, n=n_references, data=data, target_column=target_column,
                                   onnx_model=onnx_model)  # fmt: skip

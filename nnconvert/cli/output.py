@@ -1,9 +1,10 @@
 """Text the CLI prints: the convert summary line and prediction CSV.
 
 Prediction CSV has a header; the ``predict`` column comes first, then one column per 1-D
-output (``decision_function``) or one per output column of a 2-D one, named after the class
-where the column is a class (``predict_proba[setosa]``) and after its index otherwise
-(``transform[0]``). Numbers are written in their shortest round-trip form for their dtype
+output (``decision_function``) or one per output column of a 2-D one, named as the network's
+metadata names them (an ovo SVC's class pairs: ``decision_function[setosa|versicolor]``), else
+after the class where the column is a class (``predict_proba[setosa]``) and after its index
+otherwise (``transform[0]``). Numbers are written in their shortest round-trip form for their dtype
 (float32 values as float32), so the CSV holds exactly what the network computed. Text cells
 (class labels, headers naming them) come from files: a cell a spreadsheet would run as a formula
 gets a leading ``'`` and control characters are escaped (:func:`nnconvert.text.csv_cell`).
@@ -41,11 +42,15 @@ def summary(network: ir.Network, out: str, fmt: str, dtype: str | None, opset: i
     return "; ".join(parts)
 
 
-def column_names(name: str, value: np.ndarray, classes: Sequence[Any] | None) -> list[str]:
-    """CSV header cells for one output (see the module doc)."""
+def column_names(
+    name: str, value: np.ndarray, classes: Sequence[Any] | None, named: Sequence[str] | None = None
+) -> list[str]:
+    """CSV header cells for one output (see the module doc); ``named`` are its recorded column names."""
     if value.ndim == 1:
         return [name]
     width = value.shape[1]
+    if named is not None and len(named) == width:
+        return [f"{name}[{c}]" for c in named]
     if name in _PER_CLASS and classes is not None and len(classes) == width:
         return [f"{name}[{c}]" for c in classes]
     return [f"{name}[{i}]" for i in range(width)]
@@ -68,9 +73,12 @@ def _cells(value: np.ndarray) -> list[list[str]]:
 class PredictionWriter:
     """Writes prediction chunks as CSV rows; the header comes from the first chunk."""
 
-    def __init__(self, stream: IO[str], classes: Sequence[Any] | None) -> None:
+    def __init__(
+        self, stream: IO[str], classes: Sequence[Any] | None, columns: Mapping[str, Sequence[str]] | None = None
+    ) -> None:
         self.writer = csv.writer(stream, lineterminator="\n")
         self.classes = classes
+        self.columns = dict(columns or {})
         self.names: list[str] | None = None
         self.rows = 0
 
@@ -78,7 +86,11 @@ class PredictionWriter:
         names = ordered(outputs)
         if self.names is None:
             self.names = names
-            header = [csv_cell(c) for n in names for c in column_names(n, np.asarray(outputs[n]), self.classes)]
+            header = [
+                csv_cell(c)
+                for n in names
+                for c in column_names(n, np.asarray(outputs[n]), self.classes, self.columns.get(n))
+            ]
             self.writer.writerow(header)
         parts = [_cells(np.asarray(outputs[n])) for n in self.names]
         for i in range(len(parts[0]) if parts else 0):

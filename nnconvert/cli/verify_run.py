@@ -214,6 +214,7 @@ def predict_rows(
         meta = read_metadata(src.onnx_model)
         classes, names = meta.get("classes"), meta.get("feature_names")
         hint = "convert the model again with --dtype float64"
+        columns = (meta.get("extra") or {}).get("columns") if isinstance(meta.get("extra"), dict) else None
     else:
         from nnconvert.check.verify import numpy_runner
         from nnconvert.limits import network_rows
@@ -223,8 +224,9 @@ def predict_rows(
         runner, classes, names = numpy_runner(net, run_dtype), net.meta.classes, net.meta.feature_names
         chunk_rows = network_rows(net, chunk_rows)
         hint = "try --dtype float64" if run_dtype == "float32" else "the values exceed float64's range"
+        columns = net.meta.extra.get("columns")
     check_feature_names(data, target_column, names)
-    writer = PredictionWriter(stream, classes)
+    writer = PredictionWriter(stream, classes, columns if isinstance(columns, dict) else None)
     chunks = iter_data(data, n_features=src.n_features, target_column=target_column, chunk_rows=chunk_rows)
     with progress(count_rows(data) if sys.stderr.isatty() else None, "predict") as update:
         for X in chunks:

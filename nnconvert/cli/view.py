@@ -79,14 +79,14 @@ def list_(as_json: bool) -> None:
 @FORCE
 @handle_errors()
 def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> None:
-    """Draw the network of MODEL or a JSON spec: neurons in columns, one per layer."""
+    """Draw the network of MODEL, a JSON spec or an ONNX file from convert: neurons in columns, one per layer."""
     from nnconvert.show.draw import draw as draw_network
 
     if Path(out).suffix.lower() not in (".svg", ".png", ".dot"):
         raise click.UsageError(f"cannot draw to {out!r}: use a .svg, .png or .dot file")
     src = open_source(source, trust=trust)
     path = check_output(out, force=force, inputs=[source])
-    network = src.ir()
+    network = src.view()
     with path.writing() as tmp:
         draw_network(network, tmp, max_neurons=max_neurons)
     echo_text(f"wrote {out}")
@@ -99,7 +99,7 @@ def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> N
 @limit_options
 @handle_errors()
 def explain(source: str, fmt: str, trust: bool) -> None:
-    """Explain the network of MODEL or a JSON spec in words and formulas, with its own numbers."""
+    """Explain the network of MODEL, a JSON spec or an ONNX file from convert in words and formulas."""
     from nnconvert.show.explain import explain as explain_network
 
-    echo_text(explain_network(open_source(source, trust=trust).ir(), fmt=fmt))
+    echo_text(explain_network(open_source(source, trust=trust).view(), fmt=fmt))

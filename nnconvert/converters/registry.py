@@ -11,6 +11,7 @@ this module (always through its package) sees every converter.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import sys
 from collections.abc import Callable, Mapping
@@ -169,11 +170,13 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
     names = getattr(estimator, "feature_names_in_", None)
     if names is None and hasattr(estimator, "steps"):
         names = getattr(_first_step(estimator), "feature_names_in_", None)
+    classes = None if classes is None else ir.as_classes(classes)
     return ir.Metadata(
         estimator=entry.path,
         task=task_of(estimator),
         sklearn_version=getattr(estimator, "_sklearn_version", None) or sklearn.__version__,
-        classes=None if classes is None else tuple(ir.as_classes(classes).tolist()),
+        classes=None if classes is None else tuple(classes.tolist()),
+        classes_dtype=None if classes is None else ir.label_dtype(classes),
         feature_names=None if names is None else tuple(str(n) for n in names),
         description=entry.architecture,
         extra={**_composition(estimator), **({"summary": builder.summaries} if builder.summaries else {})},
@@ -218,4 +221,8 @@ def convert(estimator: Any) -> ir.Network:
     check_fitted(estimator)
     builder = GraphBuilder(n_features_of(estimator))
     outputs = entry.converter(estimator, builder, builder.input)
-    return builder.build(outputs, metadata_of(estimator, entry, builder))
+    meta = metadata_of(estimator, entry, builder)
+    columns = {m: builder.column_names[t] for m, t in outputs.items() if t in builder.column_names}
+    if columns:
+        meta = dataclasses.replace(meta, extra={**meta.extra, "columns": columns})
+    return builder.build(outputs, meta)

@@ -191,6 +191,7 @@ def svc(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
         out["decision_function"] = ovr
     else:
         out["decision_function"] = dec
+        g.name_columns(dec, [f"{a}|{b}" for i, a in enumerate(classes) for b in classes[i + 1 :]])
     out["predict"] = g.argmax_label(ovr if (est.break_ties and shape == "ovr") else votes, classes)
     if _has_proba(est):
         A, B = _platt(est)

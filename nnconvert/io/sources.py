@@ -20,7 +20,11 @@ ONNX_SUFFIX, JSON_SUFFIX = ".onnx", ".json"
 @dataclass
 class Source:
     """An input file: ``kind`` is ``"model"``, ``"onnx"`` or ``"json"``; one of ``estimator``,
-    ``onnx_model``, ``network`` is filled when read, the network lazily for models."""
+    ``onnx_model``, ``network`` is filled when read, the network lazily for models.
+
+    ``display_network`` is what an nnconvert ONNX file says about its own layers
+    (:mod:`nnconvert.exporters.onnx.display`): for ``draw``, ``explain`` and ``inspect`` only,
+    through :meth:`view`; never ``network``, which ``verify`` may rely on."""
 
     path: Path
     kind: str
@@ -28,6 +32,7 @@ class Source:
     onnx_model: Any = None
     network: Any = None
     simplify: bool = True
+    display_network: Any = None
     _converted: bool = field(default=False, repr=False)
 
     def ir(self) -> Any:
@@ -44,6 +49,18 @@ class Source:
                 "give the original model or the JSON network spec (convert -o net.json)"
             )
         return self.network
+
+    def view(self) -> Any:
+        """The network to show: :meth:`ir` where there is one, else the display description an
+        nnconvert ONNX file carries; a file nnconvert did not write raises one InvalidNetwork line."""
+        if self.kind != "onnx" or self.network is not None:
+            return self.ir()
+        if self.display_network is None:
+            raise InvalidNetwork(
+                f"{self.path.name} was not written by nnconvert (its metadata has no nnconvert network "
+                "description); give the original model, its JSON network spec, or an ONNX file from convert"
+            )
+        return self.display_network
 
     @property
     def n_features(self) -> int | None:
@@ -89,8 +106,12 @@ def open_source(path: str | os.PathLike, *, trust: bool = False, simplify: bool 
     suffix = p.suffix.lower()
     if suffix == ONNX_SUFFIX:
         # No network: a spec an ONNX file carries in its metadata is a claim about the graph, not
-        # the graph, so nothing (boundary analysis, draw, explain) may take it for the network.
-        return Source(p, "onnx", onnx_model=load_onnx(p))
+        # the graph, so nothing that decides (boundary analysis, verify) may take it for the network;
+        # nnconvert's own display copy feeds draw/explain/inspect only (Source.view()).
+        from nnconvert.exporters.onnx.display import read_display
+
+        model = load_onnx(p)
+        return Source(p, "onnx", onnx_model=model, display_network=read_display(model))
     if suffix == JSON_SUFFIX:
         from nnconvert.exporters.json_spec import from_json
 

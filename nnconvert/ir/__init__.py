@@ -13,7 +13,7 @@ node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
 """
 
 from nnconvert.errors import InvalidNetwork
-from nnconvert.ir.base import NODE_TYPES, Node, TensorInfo, Work, as_classes, register_node
+from nnconvert.ir.base import LABEL_DTYPES, NODE_TYPES, Node, TensorInfo, Work, as_classes, label_dtype, register_node
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
 from nnconvert.ir.monomials import Monomials
@@ -24,6 +24,7 @@ __all__ = [
     "ACTIVATIONS",
     "DISTANCE_METRICS",
     "INPUT",
+    "LABEL_DTYPES",
     "NODE_TYPES",
     "OUTPUT_METHODS",
     "Activation",
@@ -43,5 +44,6 @@ __all__ = [
     "ThresholdLabel",
     "Work",
     "as_classes",
+    "label_dtype",
     "register_node",
 ]

@@ -42,24 +42,35 @@ class Work:
     ops: int
 
 
+# Label dtypes a network can return, by numpy name ("str" for unicode): exactly scikit-learn's
+# ``classes_.dtype`` (``predict`` is ``classes_.take(...)``, so it has that dtype too).
+LABEL_DTYPES = (
+    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float16", "float32", "float64", "str",
+)  # fmt: skip
+
+
+def label_dtype(arr: np.ndarray) -> str:
+    """The :data:`LABEL_DTYPES` name of a classes array's dtype (``"str"`` for any unicode width)."""
+    return "str" if arr.dtype.kind == "U" else arr.dtype.name
+
+
 def as_classes(classes: Any) -> np.ndarray:
-    """Normalise a classes array to int64, float64, bool or str (unicode) dtype."""
+    """A classes array in its own dtype (one of :data:`LABEL_DTYPES`): numbers and bools keep
+    their exact dtype (``uint8`` labels stay ``uint8``); object arrays of strings become unicode,
+    object arrays of Python ints ``int64``."""
     arr = np.asarray(classes)
     if arr.ndim != 1 or arr.size == 0:
         raise InvalidNetwork(f"classes must be a non-empty 1-D array, got shape {arr.shape}")
-    if arr.dtype.kind in "iu":
-        return arr.astype(np.int64)
-    if arr.dtype.kind == "f":
-        return arr.astype(np.float64)
-    if arr.dtype.kind == "b":
-        return arr.astype(bool)
-    if arr.dtype.kind in "USO":
+    if arr.dtype.kind in "SO":
         if arr.dtype.kind == "O" and not all(isinstance(c, str) for c in arr):
-            if all(isinstance(c, (int, np.integer)) for c in arr):
+            if all(isinstance(c, (int, np.integer)) and not isinstance(c, bool) for c in arr):
                 return arr.astype(np.int64)
             raise InvalidNetwork("object-dtype classes must all be strings or all integers")
         return arr.astype(str)
-    raise InvalidNetwork(f"unsupported classes dtype {arr.dtype}")
+    if label_dtype(arr) not in LABEL_DTYPES:
+        raise InvalidNetwork(f"unsupported classes dtype {arr.dtype}; supported: {', '.join(LABEL_DTYPES)}")
+    return arr
 
 
 def f64_array(a: Any, ndim: int, what: str) -> np.ndarray:

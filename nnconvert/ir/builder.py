@@ -26,6 +26,8 @@ class GraphBuilder:
         self._counts: dict[str, int] = {}
         # What each converted estimator's network is, in numbers (recorded into Metadata.extra).
         self.summaries: list[dict[str, Any]] = []
+        # Names of a tensor's columns where they are not the classes (an ovo SVC's class pairs).
+        self.column_names: dict[str, list[str]] = {}
 
     @property
     def input(self) -> str:
@@ -49,6 +51,13 @@ class GraphBuilder:
         """Record an architecture summary: ``text`` says it in words with the numbers, ``facts``
         are the numbers (JSON values); ``inspect`` prints them, the exporters carry them."""
         self.summaries.append({"estimator": estimator, "text": text, **facts})
+
+    def name_columns(self, tensor: str, names: Sequence[str]) -> None:
+        """Record what each column of ``tensor`` is (``"a|b"`` for the pair of classes a, b);
+        outputs reading it carry the names in ``Metadata.extra["columns"]`` for CSV headers."""
+        if len(names) != self.width(tensor):
+            raise ir.InvalidNetwork(f"{len(names)} column names for {self.width(tensor)} columns of {tensor!r}")
+        self.column_names[tensor] = [str(n) for n in names]
 
     def add(self, node_type: type[ir.Node], hint: str, **params: Any) -> str:
         """Add any node kind (validated at once against its inputs)."""

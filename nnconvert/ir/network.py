@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from nnconvert.errors import InvalidNetwork
-from nnconvert.ir.base import Node, TensorInfo, Work
+from nnconvert.ir.base import LABEL_DTYPES, Node, TensorInfo, Work, as_classes, label_dtype
 from nnconvert.ir.nodes import Dense
 
 INPUT = "X"
@@ -30,10 +30,28 @@ class Metadata:
     estimator: str  # e.g. "sklearn.linear_model._logistic.LogisticRegression"
     task: str  # "classifier", "regressor", "outlier_detector", "transformer"
     sklearn_version: str | None = None
-    classes: tuple[Any, ...] | None = None
+    classes: tuple[Any, ...] | None = None  # Python values (JSON-ready); their dtype is classes_dtype
     feature_names: tuple[str, ...] | None = None
     description: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    classes_dtype: str | None = None  # one of ir.LABEL_DTYPES; inferred from the values when not given
+
+    def __post_init__(self) -> None:
+        if self.classes is None:
+            object.__setattr__(self, "classes_dtype", None)
+            return
+        dtype = self.classes_dtype or label_dtype(as_classes(list(self.classes)))
+        if dtype not in LABEL_DTYPES:
+            raise InvalidNetwork(f"classes dtype {dtype!r} is not one of {', '.join(LABEL_DTYPES)}")
+        object.__setattr__(self, "classes", tuple(self.classes))
+        object.__setattr__(self, "classes_dtype", dtype)
+
+    @property
+    def classes_array(self) -> np.ndarray | None:
+        """``classes`` as the estimator's ``classes_`` array, in its own dtype."""
+        if self.classes is None:
+            return None
+        return np.asarray(self.classes, dtype=str if self.classes_dtype == "str" else self.classes_dtype)
 
     @property
     def estimator_name(self) -> str:

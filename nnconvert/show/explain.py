@@ -46,7 +46,9 @@ FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
         "tanh(gamma x.sv + coef0)). A linear layer weighted by dual_coef_ plus intercept_ "
         "gives one decision value per class pair (or the regression value); for "
         "classification a step layer turns each pair's decision into a win, and a vote layer "
-        "counts the wins per class before the argmax.",
+        "counts the wins per class before the argmax. With probability=True, predict_proba is "
+        "Platt sigmoids of the pair decisions and libsvm's pairwise coupling, but predict still "
+        "takes the votes, not the argmax of predict_proba (the two can disagree).",
     ),
     (
         ("ELM", "ELMClassifier", "ELMRegressor"),
@@ -146,12 +148,15 @@ def _describe(node: ir.Node, net: ir.Network) -> tuple[str, str]:
     if isinstance(node, ir.ArgMaxLabel):
         return (
             f"y = classes[argmax_j x_j] (ties to the lowest index), classes = {_values(node.classes)}",
-            "argmax -> classes_",
+            f"argmax of {_reads(node.input, net)} -> classes_",
         )
     if isinstance(node, ir.ThresholdLabel):
         cmp = ">" if node.strict else ">="
         c0, c1 = node.classes.tolist()
-        return f"y = {c1} if x {cmp} {node.threshold:g} else {c0}", f"threshold x {cmp} {node.threshold:g} -> classes_"
+        return (
+            f"y = {c1} if x {cmp} {node.threshold:g} else {c0}",
+            f"threshold {_reads(node.input, net)} {cmp} {node.threshold:g} -> classes_",
+        )
     if isinstance(node, ir.Squeeze):
         return "y = x[:, 0] ([N, 1] -> [N])", "squeeze"
     if isinstance(node, ir.Normalize):
@@ -162,6 +167,14 @@ def _describe(node: ir.Node, net: ir.Network) -> tuple[str, str]:
         return f"y = [{' | '.join(node.sources)}] ({widths} columns)", "concatenate"
     params = ", ".join(f"{k} = {_param(v)}" for k, v in node.params().items() if k not in ("input", "sources"))
     return _doc(node).rstrip(".") + (f"; {params}" if params else ""), node.op or type(node).__name__
+
+
+def _reads(tensor: str, net: ir.Network) -> str:
+    """What a label head reads, by the method it is (``decision_function``) or its tensor name
+    (``votes``): the headline lists heads last, so it must say which scores they decide on (an
+    SVC with probabilities votes; it does not take the argmax of ``predict_proba``)."""
+    methods = [m for m, t in net.outputs.items() if t == tensor and m != "predict"]
+    return methods[0] if methods else tensor
 
 
 def _source(node: ir.Node) -> str:

@@ -4,8 +4,12 @@ The description has the estimator and task, classes and features, the layers (on
 node: op, neurons, activation, where its weights came from), the parameter count, the ONNX
 operators and opset, and the interface contract (input and output names, dtypes, shapes). For a
 model or a JSON spec the ONNX part describes the graph ``convert`` would write by default
-(float32, default opset); an ONNX file is described as it is, and has layers only when a JSON
-spec is embedded in its metadata.
+(float32, default opset); an ONNX file is described as it is, with its layers read from the
+display description nnconvert writes into its metadata (display only, never used by verify).
+
+``parameters`` counts the same thing for a model and for its own ONNX file: the values the
+network stores (:data:`PARAMETERS_COUNTED`). For an ONNX file nnconvert did not write it is the
+number of float values in the graph's initializers, and says so.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ import numpy as np
 
 from nnconvert import ir
 from nnconvert.io.sources import Source
+
+PARAMETERS_COUNTED = "weights, biases and kernel centres the network stores"
+_FOREIGN_COUNTED = "float values in the ONNX initializers (the file has no nnconvert network description)"
 
 
 def _layers(net: ir.Network) -> list[dict[str, Any]]:
@@ -74,7 +81,7 @@ def describe(src: Source) -> dict[str, Any]:
     from nnconvert.exporters.onnx import read_metadata, to_onnx
 
     out: dict[str, Any] = {"file": str(src.path), "kind": src.kind}
-    net = src.ir() if src.kind != "onnx" else src.network
+    net = src.ir() if src.kind != "onnx" else (src.network or src.display_network)
     model = src.onnx_model if src.kind == "onnx" else to_onnx(net)
     onnx_info, contract, onnx_params = _onnx_part(model)
     if net is not None:
@@ -90,6 +97,7 @@ def describe(src: Source) -> dict[str, Any]:
             summary=list(m.extra.get("summary") or []),
             layers=_layers(net),
             parameters=net.n_parameters,
+            parameters_counted=PARAMETERS_COUNTED,
         )
     else:
         meta = read_metadata(model)
@@ -104,6 +112,7 @@ def describe(src: Source) -> dict[str, Any]:
             summary=list((meta.get("extra") or {}).get("summary") or []),
             layers=None,
             parameters=onnx_params,
+            parameters_counted=_FOREIGN_COUNTED,
         )
     if src.kind != "model":
         from nnconvert.cli.selfcheck_run import embedded_references
@@ -169,8 +178,10 @@ def format_text(d: dict[str, Any]) -> str:
                 f"    {r['name']:<{width}}  {r['op']:<{opw}} {r['neurons']:>7}  {r['activation'] or '-':<10}  {prov or '-'}{outs}"
             )
     else:
-        lines.append("  layers:     (an ONNX file holds no neuron graph; inspect the model or JSON spec for layers)")
-    lines.append(f"  parameters: {d['parameters']}")
+        lines.append(
+            "  layers:     (this ONNX file has no nnconvert network description; inspect the model or JSON spec)"
+        )
+    lines.append(f"  parameters: {d['parameters']} ({d['parameters_counted']})")
     if "references" in d:
         r = d["references"]
         text = "none embedded (verify needs the model)"

@@ -43,7 +43,7 @@ def all_cases() -> list[Case]:
     from tests.cases import linear  # one line per family module
 
     modules = [linear]
-    for name in ("svm", "elm", "mlp", "calibration", "kernel_approx"):
+    for name in ("svm", "elm", "mlp", "calibration", "kernel_approx", "labels"):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))
         except ModuleNotFoundError as exc:
@@ -57,8 +57,22 @@ def all_cases() -> list[Case]:
     return cases
 
 
+# Labels in a dtype of their own, which predict must keep (scikit-learn's classes_.dtype).
+TYPED_LABELS = {
+    "uint8": np.array([3, 250, 7, 0, 128], dtype=np.uint8),
+    "int32": np.array([-70000, 5, 2**31 - 1, -3, 12], dtype=np.int32),
+    "float32": np.array([2.0, -1.0, 3e5, 7.0, 0.0], dtype=np.float32),  # scikit-learn needs whole numbers
+    "bool": np.array([False, True]),
+}
+
+
 def classes_of(kind: str, n: int) -> np.ndarray:
-    """Label sets the cases use: ``int`` (0..n-1), ``wild`` (arbitrary ints), ``str``."""
+    """Label sets the cases use: ``int`` (0..n-1), ``wild`` (arbitrary ints), ``str``, and the
+    typed sets of :data:`TYPED_LABELS` (``uint8``, ``int32``, ``float32``, ``bool``)."""
+    if kind in TYPED_LABELS:
+        if n > len(TYPED_LABELS[kind]):
+            raise ValueError(f"{kind} labels have at most {len(TYPED_LABELS[kind])} classes")
+        return TYPED_LABELS[kind][:n]
     if kind == "int":
         return np.arange(n)
     if kind == "wild":

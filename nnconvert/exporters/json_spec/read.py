@@ -55,29 +55,30 @@ def _float_array(v: Any, where: str) -> np.ndarray:
 
 
 def _typed_array(v: Any, where: str) -> np.ndarray:
+    """``{"dtype": d, "values": [...]}`` with ``d`` one of ``ir.LABEL_DTYPES``, every value
+    (of a list or a table) checked against ``d``'s kind and range."""
     if not isinstance(v, Mapping) or set(v) != {"dtype", "values"}:
         raise InvalidNetwork(f'{where} must be an object {{"dtype": ..., "values": [...]}}')
     dtype, values = v["dtype"], v["values"]
-    kinds = {"int64": (int,), "str": (str,), "float64": (int, float), "bool": (bool,)}
-    if dtype not in kinds:
-        if not isinstance(dtype, str):
-            raise InvalidNetwork(f"{where}: dtype must be a string")
-        try:
-            return np.asarray(values, dtype=np.dtype(dtype))
-        except (TypeError, ValueError) as exc:
-            raise InvalidNetwork(f"{where}: {exc}") from None
+    if dtype not in ir.LABEL_DTYPES:
+        raise InvalidNetwork(f"{where}: dtype must be one of {', '.join(ir.LABEL_DTYPES)}, got {dtype!r}")
+    np_dtype = np.dtype(str if dtype == "str" else dtype)
+    kinds: dict[str, tuple[type, ...]] = {"i": (int,), "u": (int,), "f": (int, float), "b": (bool,), "U": (str,)}
     if not isinstance(values, list) or not values:
         raise InvalidNetwork(f"{where}: values must be a non-empty list")
     flat = values
     while flat and all(isinstance(x, list) for x in flat):  # a table (e.g. an int matrix): check its entries
         flat = [y for x in flat for y in x]
     for x in flat:
-        if not isinstance(x, kinds[dtype]) or (dtype != "bool" and isinstance(x, bool)):
+        if not isinstance(x, kinds[np_dtype.kind]) or (dtype != "bool" and isinstance(x, bool)):
             raise InvalidNetwork(f"{where}: value {x!r} is not {dtype}")
     try:
-        return np.asarray(values, dtype={"str": str}.get(dtype, dtype))
+        arr = np.asarray(values, dtype=np_dtype)
     except (OverflowError, ValueError):
         raise InvalidNetwork(f"{where}: values do not fit {dtype} (or rows differ in length)") from None
+    if np_dtype.kind == "f" and not np.all(np.isfinite(arr)):
+        raise InvalidNetwork(f"{where}: values overflow {dtype}")
+    return arr
 
 
 def _convert(v: Any, f: dataclasses.Field, where: str) -> Any:
@@ -173,9 +174,10 @@ def parse_metadata(spec: Mapping[str, Any], inp: Mapping[str, Any]) -> ir.Metada
     for key in ("estimator", "task", "description", "sklearn_version"):
         if meta.get(key) is not None and not isinstance(meta[key], str):
             raise InvalidNetwork(f"metadata {key!r} must be a string")
-    classes = meta.get("classes")
+    classes, classes_dtype = meta.get("classes"), None
     if classes is not None:
-        classes = tuple(_typed_array(classes, "metadata 'classes'").tolist())
+        arr = _typed_array(classes, "metadata 'classes'")
+        classes, classes_dtype = tuple(arr.tolist()), ir.label_dtype(arr)
     names = inp.get("feature_names")
     if names is not None and (not isinstance(names, list) or not all(isinstance(n, str) for n in names)):
         raise InvalidNetwork("input 'feature_names' must be a list of strings")
@@ -189,6 +191,7 @@ def parse_metadata(spec: Mapping[str, Any], inp: Mapping[str, Any]) -> ir.Metada
         task=meta.get("task") or "custom",
         sklearn_version=meta.get("sklearn_version"),
         classes=classes,
+        classes_dtype=classes_dtype,
         feature_names=None if names is None else tuple(names),
         description=meta.get("description") or "",
         extra=dict(extra),

@@ -33,14 +33,14 @@ from nnconvert.limits import check_network
 
 FORMAT = "nnconvert-network"
 VERSION = 1
-_DTYPES = {"i": "int64", "U": "str", "f": "float64", "b": "bool"}
 
 
 def _typed(arr: np.ndarray) -> dict[str, Any]:
-    """A non-float64 array (class labels, integer tables) as ``{"dtype", "values"}``."""
+    """A non-float64 array (class labels in their own dtype, integer tables) as ``{"dtype", "values"}``:
+    ``{"dtype": "uint8", "values": [0, 3]}``; unicode of any width is ``"str"``."""
     if arr.dtype.kind in "USO":
         arr = ir.as_classes(arr) if arr.ndim == 1 else arr.astype(str)
-    return {"dtype": _DTYPES.get(arr.dtype.kind, arr.dtype.name), "values": arr.tolist()}
+    return {"dtype": ir.label_dtype(arr), "values": arr.tolist()}
 
 
 def _value(v: Any, field: str) -> Any:
@@ -65,7 +65,7 @@ def to_json(network: ir.Network, references: Mapping[str, Any] | None = None) ->
             d["activation"] = consumers[0].fn
         d.update({f.name: _value(getattr(node, f.name), f.name) for f in node_fields(type(node))})
         nodes.append(d)
-    classes = None if m.classes is None else _typed(ir.as_classes(list(m.classes)))
+    classes = None if m.classes_array is None else _typed(m.classes_array)
     spec = {
         "format": FORMAT,
         "version": VERSION,

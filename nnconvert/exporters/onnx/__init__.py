@@ -1,20 +1,23 @@
 """ONNX exporter: a Network becomes a ModelProto of default-domain operators only.
 
-``export`` builds the model (metadata, opset probe, onnxruntime runner), ``graph`` holds
+``export`` builds the model (metadata, the lowest opset that expresses it, onnxruntime runner), ``graph`` holds
 :class:`OnnxGraph` and one emitter per basic node kind; node kinds with more to say have their
 own emitter module (``coupling``, ``monomials``), registered here by importing it.
 """
 
 from nnconvert.exporters.onnx import coupling as _coupling  # noqa: F401  (registers the pairwise_coupling emitter)
 from nnconvert.exporters.onnx import monomials as _monomials  # noqa: F401  (registers the monomials emitter)
-from nnconvert.exporters.onnx.export import MIN_OPSET, default_opset, read_metadata, run_onnx, to_onnx
+from nnconvert.exporters.onnx.display import DISPLAY_KEY, read_display
+from nnconvert.exporters.onnx.export import MIN_OPSET, opset_version, read_metadata, run_onnx, to_onnx
 from nnconvert.exporters.onnx.graph import Emitter, OnnxGraph, register_emitter
 
 __all__ = [
+    "DISPLAY_KEY",
     "MIN_OPSET",
     "Emitter",
     "OnnxGraph",
-    "default_opset",
+    "opset_version",
+    "read_display",
     "read_metadata",
     "register_emitter",
     "run_onnx",

@@ -9,7 +9,6 @@ Only this module and its ``onnx_*`` helpers import ``onnx`` and ``onnxruntime``.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Mapping
@@ -22,14 +21,20 @@ from onnx import TensorProto, helper
 import nnconvert
 from nnconvert import ir
 from nnconvert.errors import DataError, InvalidNetwork
+from nnconvert.exporters.onnx.display import DISPLAY_KEY, display_spec
 from nnconvert.exporters.onnx.graph import FLOAT_TYPES, OnnxGraph, emit
 
 MIN_OPSET = 13  # Softmax(axis) per-axis, ReduceSum/Squeeze/Unsqueeze axes as inputs
-_LABEL_TYPES = {"i": TensorProto.INT64, "U": TensorProto.STRING, "f": TensorProto.DOUBLE, "b": TensorProto.BOOL}
 _RESERVED_PROPS = (
-    "nnconvert_version", "estimator", "task", "sklearn_version", "classes", "feature_names",
-    "outputs", "dtype", "description", "n_features", "extra",
+    "nnconvert_version", "estimator", "task", "sklearn_version", "classes", "classes_dtype", "feature_names",
+    "outputs", "dtype", "description", "n_features", "extra", DISPLAY_KEY,
 )  # fmt: skip
+
+
+def label_elem_type(classes: np.ndarray) -> int:
+    """The ONNX element type of labels taken from ``classes``: its own dtype (UINT8, INT32,
+    FLOAT, ...), STRING for text."""
+    return TensorProto.STRING if classes.dtype.kind == "U" else helper.np_dtype_to_tensor_dtype(classes.dtype)
 
 
 def _json(value: Any) -> str:
@@ -38,13 +43,14 @@ def _json(value: Any) -> str:
 
 def _metadata(network: ir.Network, dtype: np.dtype, extra: Mapping[str, str] | None) -> dict[str, str]:
     meta = network.meta
-    classes = None if meta.classes is None else ir.as_classes(list(meta.classes)).tolist()
+    classes = None if meta.classes_array is None else meta.classes_array.tolist()
     props = {
         "nnconvert_version": nnconvert.__version__,
         "estimator": meta.estimator,
         "task": meta.task,
         "sklearn_version": meta.sklearn_version or "",
         "classes": _json(classes),
+        "classes_dtype": meta.classes_dtype or "",
         "outputs": _json(list(network.outputs)),
         "dtype": dtype.name,
         "description": meta.description,
@@ -69,7 +75,7 @@ def _build(network: ir.Network, dtype: np.dtype, opset: int, extra: Mapping[str,
     for method, tensor in network.outputs.items():
         g.op("Identity", [tensor], method, name=f"output.{method}")
         info = network.info(tensor)
-        elem = g.elem_type if info.kind == "float" else _LABEL_TYPES[info.classes.dtype.kind]  # type: ignore[union-attr]
+        elem = g.elem_type if info.kind == "float" else label_elem_type(info.classes)  # type: ignore[arg-type]
         shape = ["N"] if info.width is None else ["N", info.width]
         outputs.append(helper.make_tensor_value_info(method, elem, shape))
     graph = helper.make_graph(
@@ -88,47 +94,23 @@ def _build(network: ir.Network, dtype: np.dtype, opset: int, extra: Mapping[str,
     )
     model.ir_version = helper.find_min_ir_version_for(list(model.opset_import))
     helper.set_model_props(model, _metadata(network, dtype, extra))
+    model.metadata_props.add(key=DISPLAY_KEY, value=display_spec(network, model, dtype))  # draw/explain only
     return model
 
 
-def _probe_network() -> ir.Network:
-    """A tiny network touching every built-in emitter, for :func:`default_opset`."""
-    from nnconvert.ir.builder import GraphBuilder
-
-    b = GraphBuilder(2)
-    h = b.dense(b.input, [[1.0, -1.0], [0.5, 2.0]], [0.1, 0.2])
-    acts = [
-        b.act(h, fn) for fn in ("relu", "sigmoid", "tanh", "softsign", "softmax", "square", "step_gt", "step_ge", "cos")
-    ]
-    acts += [
-        b.act(h, "power", 3),
-        b.act(h, "clip", -1, 1),
-        b.act(b.act(h, "exp"), "log"),
-        b.act(b.act(h, "exp"), "sqrt"),
-    ]
-    dists = [b.distance(h, [[0.0, 1.0]], m) for m in ir.DISTANCE_METRICS]
-    cat = b.concat([b.normalize(b.act(h, "reciprocal"), zero_to_uniform=True), *acts, *dists])
-    s = b.squeeze(b.dense(cat, np.ones((b.width(cat), 1))))
-    outputs = {"predict": b.argmax_label(h, ["a", "b"]), "decision_function": s, "transform": b.act(h, "abs")}
-    outputs["score_samples"] = b.threshold_label(s, [0, 1])
-    return b.build(outputs, ir.Metadata("probe", "classifier"))
+def _expressible(model: onnx.ModelProto) -> str | None:
+    """None when every operator of ``model`` exists in its opset with the types it is given
+    (onnx's checker with strict type inference), else the checker's complaint."""
+    try:
+        onnx.checker.check_model(model, full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return None
 
 
-@functools.cache
-def default_opset() -> int:
-    """The newest default-domain opset (>= 13) whose graphs the installed onnxruntime runs."""
-    import onnxruntime as ort
-
-    net, x = _probe_network(), np.zeros((1, 2))
-    for opset in range(onnx.defs.onnx_opset_version(), MIN_OPSET - 1, -1):
-        models = {dtype: _build(net, np.dtype(dtype), opset, None).SerializeToString() for dtype in FLOAT_TYPES}
-        try:
-            for dtype, data in models.items():
-                ort.InferenceSession(data, providers=["CPUExecutionProvider"]).run(None, {ir.INPUT: x.astype(dtype)})
-        except Exception:  # onnxruntime refuses this opset (unknown version or missing kernel)
-            continue
-        return opset
-    raise InvalidNetwork(f"the installed onnxruntime runs no opset >= {MIN_OPSET}")
+def opset_version(model: onnx.ModelProto) -> int:
+    """The default-domain opset a model imports."""
+    return next(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
 
 
 def to_onnx(
@@ -138,19 +120,37 @@ def to_onnx(
     opset: int | None = None,
     extra_metadata: Mapping[str, str] | None = None,
 ) -> onnx.ModelProto:
-    """Export ``network`` as ONNX: ``X [N, n_features]`` -> one output per estimator method."""
+    """Export ``network`` as ONNX: ``X [N, n_features]`` -> one output per estimator method.
+
+    The opset is the lowest (>= :data:`MIN_OPSET`) in which the network's operators exist with
+    the types it uses, unless ``opset`` asks for a higher one; emitters pick each operator's form
+    for the target opset (``ReduceMax`` takes ``axes`` as an attribute below 18, as an input from
+    18), so today's node kinds are all written at 13. ``model.ir_version`` is the lowest that
+    opset needs (opset 13: IR 7), so runtimes as old as onnxruntime 1.8 load the file.
+    """
     np_dtype = np.dtype(dtype)
     if np_dtype.name not in FLOAT_TYPES:
         raise InvalidNetwork(f"dtype must be float32 or float64, got {dtype!r}")
-    opset = default_opset() if opset is None else int(opset)
-    if not MIN_OPSET <= opset <= onnx.defs.onnx_opset_version():
-        raise InvalidNetwork(f"opset {opset} is not supported; use {MIN_OPSET} to {onnx.defs.onnx_opset_version()}")
-    return _build(network, np_dtype, opset, extra_metadata)
+    newest = onnx.defs.onnx_opset_version()
+    if opset is not None and not MIN_OPSET <= int(opset) <= newest:
+        raise InvalidNetwork(f"opset {opset} is not supported; use {MIN_OPSET} to {newest}")
+    first = MIN_OPSET if opset is None else int(opset)
+    for version in range(first, newest + 1):
+        model = _build(network, np_dtype, version, extra_metadata)
+        problem = _expressible(model)
+        if problem is None:
+            return model
+        if opset is not None:
+            lowest = next((v for v in range(version + 1, newest + 1) if not _expressible(_build(
+                network, np_dtype, v, extra_metadata))), None)  # fmt: skip
+            hint = f"; the lowest that does is {lowest}" if lowest else ""
+            raise InvalidNetwork(f"opset {opset} cannot express this network ({problem}){hint}")
+    raise InvalidNetwork(f"no opset up to {newest} expresses this network: {problem}")
 
 
 def read_metadata(model: onnx.ModelProto) -> dict[str, Any]:
     """The nnconvert metadata of a model, JSON fields parsed (``classes``, ``outputs``...)."""
-    props = {p.key: p.value for p in model.metadata_props}
+    props = {p.key: p.value for p in model.metadata_props if p.key != DISPLAY_KEY}
     out: dict[str, Any] = dict(props)
     for key in ("classes", "feature_names", "outputs", "extra"):
         if key in props:
