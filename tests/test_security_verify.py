@@ -176,7 +176,7 @@ def test_a_decoy_spec_in_onnx_metadata_forgives_nothing(work: dict[str, Path]) -
     assert res.exit_code == 1 and "NOT equivalent" in res.stdout
     for command in ("draw", "explain"):  # the decoy is not taken for the network anywhere
         extra = ["-o", work["dir"] / "decoy.svg"] if command == "draw" else []
-        _one_error(_cli(command, path, *extra), 2, "holds no neuron graph")
+        _one_error(_cli(command, path, *extra), 2, "was not written by nnconvert")
     proc = subprocess.run(
         [sys.executable, "-m", "nnconvert", "verify", str(path)],
         capture_output=True, text=True, timeout=60, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
