@@ -17,6 +17,7 @@ from pathlib import Path
 import click
 
 from nnconvert import __version__
+from nnconvert.cli.options import HEADER, MAX_MEMORY
 from nnconvert.cli.support import (
     FORCE,
     PATH,
@@ -33,7 +34,11 @@ from nnconvert.errors import ModelLoadError
 
 _DTYPE = click.Choice(["float32", "float64"])
 _CHUNK = click.option(
-    "--chunk-rows", type=click.IntRange(1), default=65536, show_default=True, help="Rows per chunk (bounds memory)."
+    "--chunk-rows",
+    type=click.IntRange(1),
+    default=65536,
+    show_default=True,
+    help="Most rows per chunk (fewer where --max-memory asks).",
 )
 _TARGET = click.option("--target-column", help="Label column of the data to drop (header name or 0-based index).")
 
@@ -69,6 +74,8 @@ def cli() -> None:
 @click.option("--no-references", is_flag=True, help="Embed no reference rows.")
 @click.option("--data", type=PATH, help="Take the reference rows from this data (CSV, .npy or .npz).")
 @_TARGET
+@HEADER
+@MAX_MEMORY
 @TRUST
 @FORCE
 @handle_errors()
@@ -83,6 +90,8 @@ def convert(
     no_references: bool,
     data: str | None,
     target_column: str | None,
+    header: bool | None,
+    max_memory: int,
     trust: bool,
     force: bool,
 ) -> None:
@@ -109,8 +118,11 @@ def convert(
     if no_references and data is not None:
         raise click.UsageError("--data chooses the reference rows; it has no use with --no-references")
     network = src.ir()
+    from nnconvert.cli.data_run import DataArgs
     from nnconvert.cli.output import summary
     from nnconvert.cli.selfcheck_run import references_for
+
+    rows = None if data is None else DataArgs(data, target_column, header, max_memory)
 
     refs = None
     if fmt == "onnx":
@@ -123,8 +135,7 @@ def convert(
         opset = opset or default_opset()
         onnx_model = to_onnx(network, dtype=dtype, opset=opset)
         if not no_references:
-            refs = references_for(src, network, dtype, n=n_references, data=data, target_column=target_column,
-                                  onnx_model=onnx_model)  # fmt: skip
+            refs = references_for(src, network, dtype, n=n_references, data=rows, onnx_model=onnx_model)
             extra = {ONNX_KEY: _json.dumps(refs, separators=(",", ":"), allow_nan=False)}
             onnx_model = to_onnx(network, dtype=dtype, opset=opset, extra_metadata=extra)
         write_atomic(path, onnx_model.SerializeToString())
@@ -132,7 +143,7 @@ def convert(
         from nnconvert.exporters.json_spec import dumps
 
         if not no_references:
-            refs = references_for(src, network, "float64", n=n_references, data=data, target_column=target_column)
+            refs = references_for(src, network, "float64", n=n_references, data=rows)
         write_atomic(path, dumps(network, refs))
     line = summary(network, out, fmt, dtype, opset)
     if refs is not None:  # one summary line: `verify OUT` re-runs these rows
@@ -158,12 +169,15 @@ def convert(
 @click.option("--atol", type=float, help="Absolute tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--rtol", type=float, help="Relative tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@HEADER
 @TRUST
 @_CHUNK
+@MAX_MEMORY
 @click.pass_context
 @handle_errors(force_code=2)
 def verify(ctx: click.Context, model: str, network: str | None, data: str | None, synthetic: int | None, target_column: str | None,
-           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, trust: bool, chunk_rows: int) -> None:  # fmt: skip
+           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, header: bool | None, trust: bool,
+           chunk_rows: int, max_memory: int) -> None:  # fmt: skip
     """Check that NETWORK computes what MODEL computes, on --data or --synthetic rows.
 
     NETWORK is an ONNX file (run in onnxruntime) or a JSON spec (numpy runtime). Without it,
@@ -172,7 +186,8 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
     re-runs the reference rows `convert` embedded in it, so no model is needed.
     Exit like diff: 0 equivalent, 1 not equivalent, 2 trouble.
     """
-    from nnconvert.cli.verify_run import check_feature_names, plan_checks, run_checks
+    from nnconvert.cli.data_run import DataArgs
+    from nnconvert.cli.verify_run import plan_checks, run_checks
 
     if network is None and data is None and synthetic is None and Path(model).suffix.lower() in (".onnx", ".json"):
         from nnconvert.cli.selfcheck_run import self_check
@@ -190,11 +205,8 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
             f"MODEL must be the fitted model file (pickle/joblib/skops), not {src.kind.upper()}: verify compares a network with its estimator"
         )
     plan = plan_checks(src, network, dtype)
-    if data is not None:
-        check_feature_names(data, target_column, plan.feature_names)
-    report = run_checks(
-        plan, data=data, synthetic=synthetic, target_column=target_column, chunk_rows=chunk_rows, atol=atol, rtol=rtol
-    )
+    rows = None if data is None else DataArgs(data, target_column, header, max_memory, chunk_rows)
+    report = run_checks(plan, data=rows, synthetic=synthetic, atol=atol, rtol=rtol)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
     ctx.exit(0 if report.equivalent else 1)
 
@@ -205,9 +217,11 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
 @click.option("-o", "--output", "out", type=PATH, help="CSV file to write [default: stdout].")
 @_TARGET
 @click.option("--dtype", type=_DTYPE, help="Float type for JSON specs and models (numpy runtime) [default: float64].")
+@HEADER
 @TRUST
 @FORCE
 @_CHUNK
+@MAX_MEMORY
 @handle_errors()
 def predict(
     network: str,
@@ -215,23 +229,27 @@ def predict(
     out: str | None,
     target_column: str | None,
     dtype: str | None,
+    header: bool | None,
     trust: bool,
     force: bool,
     chunk_rows: int,
+    max_memory: int,
 ) -> None:
     """Run NETWORK (ONNX, JSON spec, or a model converted in memory) on --data; write CSV.
 
     Columns: predict, then the other outputs (predict_proba[<class>], decision_function, ...).
     """
+    from nnconvert.cli.data_run import DataArgs
     from nnconvert.cli.verify_run import predict_rows
 
     src = open_source(network, trust=trust)
     path = check_output(out, force=force, inputs=[network, data]) if out else None
+    args = DataArgs(data, target_column, header, max_memory, chunk_rows)
     if path is None:
-        rows = predict_rows(src, data, sys.stdout, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
+        rows = predict_rows(src, args, sys.stdout, dtype=dtype)
     else:
         with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            rows = predict_rows(src, data, fh, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
+            rows = predict_rows(src, args, fh, dtype=dtype)
         click.echo(f"wrote {rows} predictions to {out}", err=True)
 
 

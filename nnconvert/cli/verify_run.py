@@ -10,7 +10,6 @@ onnxruntime (``--dtype``, float32 by default) on the network converted in memory
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from nnconvert.check.memory import Widths, onnx_widths, predict_phases, rows_per_chunk, verify_phases, widths_of
+from nnconvert.cli.data_run import DataArgs, chunk_rows, open_rows, progress_total
 from nnconvert.cli.support import progress
 from nnconvert.errors import DataError, ModelLoadError, NnconvertError
 from nnconvert.io.sources import Source, open_source
@@ -40,6 +41,7 @@ class Plan:
     checks: list[Check]
     n_features: int | None
     feature_names: tuple[str, ...] | None
+    widths: Widths  # per-row sizes of the network's runs (chunk sizing)
 
 
 @dataclass
@@ -107,7 +109,8 @@ def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Pla
             Check("numpy runtime", memory, numpy_runner(ir_net, "float64"), "float64"),
             Check("onnxruntime", memory, runner, d),
         ]
-        return Plan(src.estimator, ir_net, checks, _n_features(src.estimator, ir_net), ir_net.meta.feature_names)
+        names = ir_net.meta.feature_names
+        return Plan(src.estimator, ir_net, checks, _n_features(src.estimator, ir_net), names, widths_of(ir_net))
     nsrc = open_source(network_path)
     if nsrc.kind == "model":
         raise ModelLoadError(f"NETWORK must be an ONNX file or a JSON network spec, not the model file {network_path}")
@@ -120,22 +123,8 @@ def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Pla
             f"{network_path} takes {n_net} features but {src.path.name} takes {n_model}: not the network of this model"
         )
     names = ir_net.meta.feature_names if ir_net is not None else getattr(src.estimator, "feature_names_in_", None)
-    return Plan(src.estimator, ir_net, [check], n_model or n_net, None if names is None else tuple(names))
-
-
-def check_feature_names(data: str, target_column: str | None, expected: Any) -> None:
-    """Refuse data whose header names other features (or another order) than the model's."""
-    from nnconvert.io.data import feature_names
-
-    names = feature_names(data, target_column=target_column)
-    if names is None or expected is None or list(names) == list(expected):
-        return
-    missing = [n for n in expected if n not in names]
-    extra = [n for n in names if n not in expected]
-    if missing or extra:
-        detail = f"missing {', '.join(missing) or '-'}; unexpected {', '.join(extra) or '-'}"
-        raise DataError(f"the columns of {data} are not the model's features ({detail})")
-    raise DataError(f"the columns of {data} are the model's features in another order; expected {', '.join(expected)}")
+    widths = widths_of(ir_net) if ir_net is not None else onnx_widths(nsrc.onnx_model)
+    return Plan(src.estimator, ir_net, [check], n_model or n_net, None if names is None else tuple(names), widths)
 
 
 def _reference(estimator: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
@@ -150,15 +139,15 @@ def _reference(estimator: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
     return run
 
 
-def _rows(
-    data: str | None, synthetic: int | None, plan: Plan, target_column: str | None, chunk_rows: int
-) -> tuple[Iterator[np.ndarray], int | None]:
-    """The rows in chunks, and their count (None off a terminal, where no progress bar shows)."""
+def _rows(plan: Plan, data: DataArgs | None, synthetic: int | None) -> tuple[Iterator[np.ndarray], int | None]:
+    """The rows in chunks sized to ``--max-memory``, and their count (None off a terminal, where no
+    progress bar shows)."""
+    checks = [(c.backend, c.dtype) for c in plan.checks]
     if data is not None:
-        from nnconvert.io.data import count_rows, iter_data
-
-        total = count_rows(data) if sys.stderr.isatty() else None
-        return iter_data(data, n_features=plan.n_features, target_column=target_column, chunk_rows=chunk_rows), total
+        source = open_rows(data, n_features=plan.n_features, expected_names=plan.feature_names)
+        total = progress_total(source)
+        fit = rows_per_chunk(verify_phases(plan.widths, checks, source.row_bytes), data.max_memory, data.chunk_rows)
+        return source.chunks(chunk_rows(data, fit, total)), total
     if plan.network is None:
         raise DataError("--synthetic reads the network nnconvert converts from MODEL, which failed; use --data")
     if synthetic is None:
@@ -168,12 +157,12 @@ def _rows(
     return iter_synthetic(plan.network, synthetic), synthetic
 
 
-def run_checks(plan: Plan, *, data: str | None, synthetic: int | None, target_column: str | None, chunk_rows: int,
-               atol: float | None, rtol: float | None) -> Report:  # fmt: skip
+def run_checks(plan: Plan, *, data: DataArgs | None, synthetic: int | None, atol: float | None,
+               rtol: float | None) -> Report:  # fmt: skip
     """Compare every backend of ``plan`` with the estimator, in one pass over the rows."""
     from nnconvert.check.verify import compare_all
 
-    chunks, total = _rows(data, synthetic, plan, target_column, chunk_rows)
+    chunks, total = _rows(plan, data, synthetic)
     label = ", ".join(f"{c.backend} {c.dtype}" for c in plan.checks)
     with progress(total, label) as update:
         cmps = compare_all(
@@ -188,37 +177,38 @@ def run_checks(plan: Plan, *, data: str | None, synthetic: int | None, target_co
     return Report(results=list(zip(plan.checks, cmps, strict=True)))
 
 
-def predict_rows(
-    src: Source, data: str, stream: IO[str], *, target_column: str | None, dtype: str | None, chunk_rows: int
-) -> int:
-    """Run ``src``'s network on ``data`` chunk by chunk, writing CSV to ``stream``; the row count."""
+def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | None) -> int:
+    """Run ``src``'s network on ``data`` in chunks sized to ``--max-memory``, writing CSV to
+    ``stream``; the row count."""
     from nnconvert.cli.output import PredictionWriter
-    from nnconvert.io.data import count_rows, iter_data
 
     if src.kind == "onnx":
         from nnconvert.check.verify import onnx_runner
         from nnconvert.exporters.onnx import read_metadata
 
-        runner, _ = onnx_runner(src.onnx_model)
+        runner, dtype = onnx_runner(src.onnx_model)
         meta = read_metadata(src.onnx_model)
         classes, names = meta.get("classes"), meta.get("feature_names")
+        widths, backend = onnx_widths(src.onnx_model), "onnxruntime"
     else:
         from nnconvert.check.verify import numpy_runner
 
-        net = src.ir()
-        runner, classes, names = numpy_runner(net, dtype or "float64"), net.meta.classes, net.meta.feature_names
-    check_feature_names(data, target_column, names)
+        net, dtype = src.ir(), dtype or "float64"
+        runner, classes, names = numpy_runner(net, dtype), net.meta.classes, net.meta.feature_names
+        widths, backend = widths_of(net), "numpy runtime"
+    source = open_rows(data, n_features=src.n_features, expected_names=names)
+    total = progress_total(source)
+    phases = predict_phases(widths, backend, dtype, source.row_bytes)
     writer = PredictionWriter(stream, classes)
-    chunks = iter_data(data, n_features=src.n_features, target_column=target_column, chunk_rows=chunk_rows)
-    with progress(count_rows(data) if sys.stderr.isatty() else None, "predict") as update:
-        for X in chunks:
+    with progress(total, "predict") as update:
+        for X in source.chunks(chunk_rows(data, rows_per_chunk(phases, data.max_memory, data.chunk_rows), total)):
             try:
                 outputs = runner(X)
             except NnconvertError:
                 raise
             except Exception as exc:
                 raise DataError(
-                    f"running the network on {data} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+                    f"running the network on {data.path} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
                 ) from None
             writer.write(outputs)
             if update is not None:
