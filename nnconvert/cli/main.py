@@ -3,8 +3,9 @@
 Every command parses its options, calls the library and prints. Errors nnconvert raises on
 purpose (:class:`nnconvert.errors.NnconvertError`) become one ``Error: ...`` line on stderr and
 the error's exit code (1: the conversion cannot be done; 2: any other trouble); ``verify``
-exits like ``diff`` (0 equivalent, 1 not equivalent, 2 trouble). Anything else is reported as
-one ``Error: internal error: ...`` line with exit 2, never a traceback. Heavy libraries are
+exits like ``diff`` (0 equivalent, 1 not equivalent, 2 trouble). Ctrl-C is one ``Error:
+interrupted`` line and exit 130 for every command. Anything else is reported as one ``Error:
+internal error: ...`` line with exit 2, never a traceback. Heavy libraries are
 imported inside the commands so ``nnconvert --help`` starts fast.
 """
 
@@ -20,6 +21,7 @@ from nnconvert import __version__
 from nnconvert.cli.options import HEADER, MAX_MEMORY
 from nnconvert.cli.support import (
     FORCE,
+    INTERRUPTED,
     PATH,
     TRUST,
     atomic_path,
@@ -269,9 +271,13 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.Abort:
-        click.echo("Error: aborted", err=True)
-        sys.exit(1)
+    except click.Abort as exc:  # click turns a Ctrl-C outside a command's body into Abort
+        interrupted = isinstance(exc.__context__, KeyboardInterrupt)
+        click.echo(f"Error: {'interrupted' if interrupted else 'aborted'}", err=True)
+        sys.exit(INTERRUPTED if interrupted else 1)
+    except KeyboardInterrupt:
+        click.echo("Error: interrupted", err=True)
+        sys.exit(INTERRUPTED)
     except BrokenPipeError:  # `nnconvert predict ... | head`: stop quietly
         sys.stderr.close()
         sys.exit(1)

@@ -110,6 +110,9 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[int], None] | 
         yield bar.update
 
 
+INTERRUPTED = 130  # the exit status of a command stopped by SIGINT (128 + 2)
+
+
 class CliError(click.ClickException):
     """A one-line error with its own exit code."""
 
@@ -135,6 +138,8 @@ def handle_errors(force_code: int | None = None) -> Callable[[Callable[..., Any]
                 return fn(*args, **kwargs)
             except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
                 raise
+            except KeyboardInterrupt:  # Ctrl-C, wherever it lands (numpy, onnxruntime): 130, as shells do
+                raise CliError("interrupted", INTERRUPTED) from None
             except BrokenPipeError:  # stdout closed early (`| head`): stop quietly, as Unix tools do
                 _silence_stdout()
                 raise click.exceptions.Exit(1) from None
