@@ -4,6 +4,7 @@ Ctrl-C (SIGINT) stops any command with one ``Error: interrupted`` line and exit 
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -72,3 +73,44 @@ def test_ctrl_c_mid_verify_exits_130_with_one_line(tmp_path):
         proc.kill()
     assert proc.returncode == 130, (stdout, stderr)
     assert stderr == "Error: interrupted\n" and stdout == ""
+
+
+def test_progress_bar_moves_within_a_chunk(tmp_path):
+    """On a terminal the bar advances at least every 1% of the rows, though 100 000 rows are
+    fewer than one --chunk-rows chunk (65 536 by default, here raised to 10**6)."""
+    import os
+    import pty
+    import select
+
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    joblib.dump(LogisticRegression().fit(X, X[:, 0] > 0), tmp_path / "lr.joblib")
+    np.save(tmp_path / "rows.npy", rng.normal(size=(100_000, 3)))
+    master, slave = pty.openpty()
+    cmd = [
+        sys.executable,
+        "-m",
+        "nnconvert",
+        "verify",
+        str(tmp_path / "lr.joblib"),
+        "--data",
+        str(tmp_path / "rows.npy"),
+    ]
+    proc = subprocess.Popen([*cmd, "--chunk-rows", "1000000"], stdout=subprocess.DEVNULL, stderr=slave)
+    os.close(slave)
+    bar = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        try:
+            chunk = os.read(master, 4096) if ready else b""
+        except OSError:  # the child closed the terminal
+            chunk = b""
+        if not chunk:
+            break
+        bar += chunk
+    os.close(master)
+    assert proc.wait(timeout=60) == 0
+    shown = {int(p) for p in re.findall(rb"(\d+)%", bar)}
+    assert len(shown) >= 50 and max(shown) == 100, sorted(shown)
