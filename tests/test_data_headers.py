@@ -134,3 +134,19 @@ def test_subprocess_no_header_flag(files):
     np.save(npy, X)
     refused = subprocess.run([*base, str(npy), "--header"], capture_output=True, text=True)
     assert refused.returncode == 2 and refused.stderr.startswith("Error: --header/--no-header apply to text files")
+
+
+def test_convert_data_embeds_the_same_rows_as_the_array(files, tmp_path):
+    np.save(tmp_path / "x.npy", X)
+
+    def embedded(*data: str) -> int:
+        out = tmp_path / "net.json"
+        args = ["convert", str(files["plain.joblib"]), "-o", str(out), "--force", "--references", "1000", "--data"]
+        res = CliRunner().invoke(cli, [*args, *data])
+        assert res.exit_code == 0, res.stderr
+        return int(res.stdout.split(" reference rows embedded")[0].rsplit(" ", 1)[1])
+
+    from_array = embedded(str(tmp_path / "x.npy"))
+    assert embedded(str(files["pandas_noindex.csv"])) == from_array
+    assert embedded(str(files["pandas_index.csv"])) == from_array
+    assert embedded(str(files["pandas_noindex.csv"]), "--no-header") == from_array + 1  # the labels, as asked
