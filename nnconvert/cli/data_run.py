@@ -6,20 +6,38 @@ its chunks so the work on them fits ``--max-memory`` (see :mod:`nnconvert.check.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 
 import click
 import numpy as np
 
+from nnconvert.check.memory import Phases, rows_per_chunk
 from nnconvert.errors import DataError
 from nnconvert.io.data import DataSource, open_data
-from nnconvert.io.sizes import DEFAULT_MAX_MEMORY
+from nnconvert.io.sizes import DEFAULT_MAX_MEMORY, check_claim
 
 # With a progress bar, a chunk is at most this share of the rows (and at least PROGRESS_MIN_ROWS),
 # so the bar moves at least every 1% whatever --chunk-rows says.
 PROGRESS_STEPS = 100
 PROGRESS_MIN_ROWS = 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """``--max-memory`` and ``--chunk-rows``."""
+
+    max_memory: int = DEFAULT_MAX_MEMORY
+    chunk_rows: int = 65536
+
+    def rows(self, phases: Phases, total: int | None) -> int:
+        """Rows per chunk: ``--chunk-rows``, fewer where the memory model asks (``phases``, see
+        :mod:`nnconvert.check.memory`), and with a progress bar (``total`` known) at most 1% of
+        the rows (never under :data:`PROGRESS_MIN_ROWS`), so the bar moves within a chunk."""
+        rows = rows_per_chunk(phases, self.max_memory, self.chunk_rows)
+        if total:
+            rows = min(rows, max(PROGRESS_MIN_ROWS, -(-total // PROGRESS_STEPS)))
+        return max(1, rows)
 
 
 @dataclass(frozen=True)
@@ -29,8 +47,7 @@ class DataArgs:
     path: str
     target_column: str | None = None
     header: bool | None = None
-    max_memory: int = DEFAULT_MAX_MEMORY
-    chunk_rows: int = 65536
+    limits: Limits = field(default_factory=Limits)
 
 
 def check_names(path: str, names: Sequence[str] | None, expected: Sequence[str] | None) -> None:
@@ -54,7 +71,7 @@ def open_rows(args: DataArgs, *, n_features: int | None, expected_names: Sequenc
         target_column=args.target_column,
         header=args.header,
         model_names=expected_names,
-        max_memory=args.max_memory,
+        max_memory=args.limits.max_memory,
     )
     check_names(args.path, source.names, expected_names)
     header = getattr(source, "header", None)
@@ -64,21 +81,24 @@ def open_rows(args: DataArgs, *, n_features: int | None, expected_names: Sequenc
 
 
 def read_rows(args: DataArgs, *, n_features: int | None, expected_names: Sequence[str] | None) -> np.ndarray:
-    """All rows of ``args.path`` as one float64 array (for the few rows ``convert`` embeds)."""
+    """All rows of ``args.path`` as one float64 array (``convert`` picks its reference rows from
+    them), refused once they pass ``--max-memory``."""
     source = open_rows(args, n_features=n_features, expected_names=expected_names)
-    chunks = list(source.chunks(args.chunk_rows))
+    chunks, total = [], 0
+    for X in source.chunks(args.limits.chunk_rows):
+        total += X.nbytes
+        check_claim(f"reading all of {source.name}", total, args.limits.max_memory)
+        chunks.append(X)
     if not chunks:
         raise DataError(f"{source.name} has no data rows")
     return np.concatenate(chunks)
 
 
-def chunk_rows(args: DataArgs, rows_for_memory: int, total: int | None) -> int:
-    """Rows per chunk: ``--chunk-rows``, fewer where the memory budget asks (``rows_for_memory``),
-    and with a progress bar (``total`` known) at most 1% of the rows."""
-    rows = min(args.chunk_rows, rows_for_memory)
-    if total:
-        rows = min(rows, max(PROGRESS_MIN_ROWS, -(-total // PROGRESS_STEPS)))
-    return max(1, rows)
+def pieces(chunks: Iterable[np.ndarray], rows: int) -> Iterator[np.ndarray]:
+    """``chunks`` cut into pieces of at most ``rows`` rows (views: no copy)."""
+    for X in chunks:
+        for start in range(0, len(X), rows):
+            yield X[start : start + rows]
 
 
 def progress_total(source: DataSource) -> int | None:

@@ -120,11 +120,11 @@ def convert(
     if no_references and data is not None:
         raise click.UsageError("--data chooses the reference rows; it has no use with --no-references")
     network = src.ir()
-    from nnconvert.cli.data_run import DataArgs
+    from nnconvert.cli.data_run import DataArgs, Limits
     from nnconvert.cli.output import summary
     from nnconvert.cli.selfcheck_run import references_for
 
-    rows = None if data is None else DataArgs(data, target_column, header, max_memory)
+    rows = None if data is None else DataArgs(data, target_column, header, Limits(max_memory))
 
     refs = None
     if fmt == "onnx":
@@ -188,7 +188,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
     re-runs the reference rows `convert` embedded in it, so no model is needed.
     Exit like diff: 0 equivalent, 1 not equivalent, 2 trouble.
     """
-    from nnconvert.cli.data_run import DataArgs
+    from nnconvert.cli.data_run import DataArgs, Limits
     from nnconvert.cli.verify_run import plan_checks, run_checks
 
     if network is None and data is None and synthetic is None and Path(model).suffix.lower() in (".onnx", ".json"):
@@ -207,8 +207,9 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
             f"MODEL must be the fitted model file (pickle/joblib/skops), not {src.kind.upper()}: verify compares a network with its estimator"
         )
     plan = plan_checks(src, network, dtype)
-    rows = None if data is None else DataArgs(data, target_column, header, max_memory, chunk_rows)
-    report = run_checks(plan, data=rows, synthetic=synthetic, atol=atol, rtol=rtol)
+    limits = Limits(max_memory, chunk_rows)
+    rows = None if data is None else DataArgs(data, target_column, header, limits)
+    report = run_checks(plan, data=rows, synthetic=synthetic, limits=limits, atol=atol, rtol=rtol)
     click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
     ctx.exit(0 if report.equivalent else 1)
 
@@ -241,12 +242,12 @@ def predict(
 
     Columns: predict, then the other outputs (predict_proba[<class>], decision_function, ...).
     """
-    from nnconvert.cli.data_run import DataArgs
+    from nnconvert.cli.data_run import DataArgs, Limits
     from nnconvert.cli.verify_run import predict_rows
 
     src = open_source(network, trust=trust)
     path = check_output(out, force=force, inputs=[network, data]) if out else None
-    args = DataArgs(data, target_column, header, max_memory, chunk_rows)
+    args = DataArgs(data, target_column, header, Limits(max_memory, chunk_rows))
     if path is None:
         rows = predict_rows(src, args, sys.stdout, dtype=dtype)
     else:

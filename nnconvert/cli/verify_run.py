@@ -17,8 +17,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from nnconvert.check.memory import Widths, onnx_widths, predict_phases, rows_per_chunk, verify_phases, widths_of
-from nnconvert.cli.data_run import DataArgs, chunk_rows, open_rows, progress_total
+from nnconvert.check.memory import Widths, onnx_widths, predict_phases, verify_phases, widths_of
+from nnconvert.cli.data_run import DataArgs, Limits, open_rows, pieces, progress_total
 from nnconvert.cli.support import progress
 from nnconvert.errors import DataError, ModelLoadError, NnconvertError
 from nnconvert.io.sources import Source, open_source
@@ -139,30 +139,33 @@ def _reference(estimator: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
     return run
 
 
-def _rows(plan: Plan, data: DataArgs | None, synthetic: int | None) -> tuple[Iterator[np.ndarray], int | None]:
+def _rows(
+    plan: Plan, data: DataArgs | None, synthetic: int | None, limits: Limits
+) -> tuple[Iterator[np.ndarray], int | None]:
     """The rows in chunks sized to ``--max-memory``, and their count (None off a terminal, where no
     progress bar shows)."""
     checks = [(c.backend, c.dtype) for c in plan.checks]
     if data is not None:
         source = open_rows(data, n_features=plan.n_features, expected_names=plan.feature_names)
         total = progress_total(source)
-        fit = rows_per_chunk(verify_phases(plan.widths, checks, source.row_bytes), data.max_memory, data.chunk_rows)
-        return source.chunks(chunk_rows(data, fit, total)), total
+        return source.chunks(limits.rows(verify_phases(plan.widths, checks, source.row_bytes), total)), total
     if plan.network is None:
         raise DataError("--synthetic reads the network nnconvert converts from MODEL, which failed; use --data")
     if synthetic is None:
         raise DataError("give --data FILE or --synthetic N")
     from nnconvert.check.synthetic import iter_synthetic
 
-    return iter_synthetic(plan.network, synthetic), synthetic
+    # synthetic rows come in fixed, seeded blocks: cut them to the chunk size
+    rows = limits.rows(verify_phases(plan.widths, checks, 8 * plan.network.n_features), synthetic)
+    return pieces(iter_synthetic(plan.network, synthetic), rows), synthetic
 
 
-def run_checks(plan: Plan, *, data: DataArgs | None, synthetic: int | None, atol: float | None,
+def run_checks(plan: Plan, *, data: DataArgs | None, synthetic: int | None, limits: Limits, atol: float | None,
                rtol: float | None) -> Report:  # fmt: skip
     """Compare every backend of ``plan`` with the estimator, in one pass over the rows."""
     from nnconvert.check.verify import compare_all
 
-    chunks, total = _rows(plan, data, synthetic)
+    chunks, total = _rows(plan, data, synthetic, limits)
     label = ", ".join(f"{c.backend} {c.dtype}" for c in plan.checks)
     with progress(total, label) as update:
         cmps = compare_all(
@@ -201,7 +204,7 @@ def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | N
     phases = predict_phases(widths, backend, dtype, source.row_bytes)
     writer = PredictionWriter(stream, classes)
     with progress(total, "predict") as update:
-        for X in source.chunks(chunk_rows(data, rows_per_chunk(phases, data.max_memory, data.chunk_rows), total)):
+        for X in source.chunks(data.limits.rows(phases, total)):
             try:
                 outputs = runner(X)
             except NnconvertError:
