@@ -20,15 +20,15 @@ OPTIONAL = ("sklearn", "skelm", "dask", "hpelm", "onnx", "onnxruntime", "scipy")
 
 def test_list_imports_no_model_library_and_starts_fast():
     code = (
-        "import sys, time, json; t = time.perf_counter(); from nnconvert.cli import main;"
+        "import sys, time, json; t = time.process_time(); from nnconvert.cli import main;"
         "sys.argv = ['nnconvert', 'list', '--json'];"
         "import contextlib, io; out = io.StringIO()\n"
         "with contextlib.redirect_stdout(out):\n"
         "    try: main()\n"
         "    except SystemExit: pass\n"
-        f"print(json.dumps([time.perf_counter() - t, sorted(m for m in {OPTIONAL!r} if m in sys.modules), out.getvalue()]))"
+        f"print(json.dumps([time.process_time() - t, sorted(m for m in {OPTIONAL!r} if m in sys.modules), out.getvalue()]))"
     )
-    numpy_only = "import time; t = time.perf_counter(); import numpy; print(time.perf_counter() - t)"
+    numpy_only = "import time; t = time.process_time(); import numpy; print(time.process_time() - t)"
     base = float(subprocess.run([sys.executable, "-c", numpy_only], capture_output=True, text=True, check=True).stdout)
     seconds, imported, out = json.loads(
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -36,7 +36,7 @@ def test_list_imports_no_model_library_and_starts_fast():
     assert imported == []  # `installed` comes from find_spec, not from importing the library
     rows = json.loads(out)
     assert {r["estimator"] for r in rows if r["installed"]} >= {"sklearn.svm.SVC", "sklearn.linear_model.Ridge"}
-    assert seconds < base + 0.5  # numpy (the IR needs it) plus well under a second
+    assert seconds < base + 0.5  # CPU seconds (steady on a busy machine): numpy, which the IR needs, plus < 0.5 s
 
 
 def _wait_for(pid: int, library: str, timeout: float = 60.0) -> None:
