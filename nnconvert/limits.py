@@ -35,7 +35,7 @@ WORK_ROWS = 256  # rows nnconvert holds at once at the least (sampled references
 class Limits:
     """The limits in force (see the module doc)."""
 
-    max_memory: int = 4 * 2**30
+    max_memory: int = 512 * 2**20  # also the budget verify/predict size their chunks to (issue 14)
     max_ops: int = 250_000  # ~5 s of ONNX graph building; libsvm coupling of up to ~125 classes
 
 
@@ -99,13 +99,6 @@ def require(what: str, amount: float, limit: str) -> None:
     raise LimitExceeded(f"{what} {claim} ({limit}); raise it with {_FLAGS[limit]} if you trust the file")
 
 
-def rows_per_chunk(row_bytes: int, fixed_bytes: int, requested: int) -> int:
-    """At most ``requested`` rows, and no more than the memory left after ``fixed_bytes`` holds
-    at ``row_bytes`` per row (at least one row)."""
-    room = max(current().max_memory - fixed_bytes, 0)
-    return max(1, min(requested, room // max(row_bytes, 1)))
-
-
 def check_network(network: Any, what: str = "the network") -> None:
     """Refuse a network (:class:`nnconvert.ir.Network`) whose stored parameters plus
     :data:`WORK_ROWS` rows of working tensors exceed ``max_memory``, or whose operators per
@@ -119,9 +112,3 @@ def check_network(network: Any, what: str = "the network") -> None:
         require(who, w.ops, "max_ops")
     require(what, sum(w.stored + WORK_ROWS * w.per_row for _, w in work), "max_memory")
     require(what, sum(w.ops for _, w in work), "max_ops")
-
-
-def network_rows(network: Any, requested: int) -> int:
-    """Rows per chunk for running ``network``: at most ``requested``, within ``max_memory``."""
-    work = [w for _, w in network.work()]
-    return rows_per_chunk(sum(w.per_row for w in work), sum(w.stored for w in work), requested)

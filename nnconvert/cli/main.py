@@ -3,8 +3,9 @@
 Every command parses its options, calls the library and prints. Errors nnconvert raises on
 purpose (:class:`nnconvert.errors.NnconvertError`) become one ``Error: ...`` line on stderr and
 the error's exit code (1: the conversion cannot be done; 2: any other trouble); ``verify``
-exits like ``diff`` (0 equivalent, 1 not equivalent, 2 trouble). Anything else is reported as
-one ``Error: internal error: ...`` line with exit 2, never a traceback. Heavy libraries are
+exits like ``diff`` (0 equivalent, 1 not equivalent, 2 trouble). Ctrl-C is one ``Error:
+interrupted`` line and exit 130 for every command. Anything else is reported as one ``Error:
+internal error: ...`` line with exit 2, never a traceback. Heavy libraries are
 imported inside the commands so ``nnconvert --help`` starts fast.
 """
 
@@ -16,9 +17,11 @@ from pathlib import Path
 
 import click
 
-from nnconvert import __version__
+from nnconvert import __version__, limits
+from nnconvert.cli.options import HEADER
 from nnconvert.cli.support import (
     FORCE,
+    INTERRUPTED,
     PATH,
     TRUST,
     check_output,
@@ -34,7 +37,11 @@ from nnconvert.text import printable
 
 _DTYPE = click.Choice(["float32", "float64"])
 _CHUNK = click.option(
-    "--chunk-rows", type=click.IntRange(1), default=65536, show_default=True, help="Rows per chunk (bounds memory)."
+    "--chunk-rows",
+    type=click.IntRange(1),
+    default=65536,
+    show_default=True,
+    help="Most rows per chunk (fewer where --max-memory asks).",
 )
 _TARGET = click.option("--target-column", help="Label column of the data to drop (header name or 0-based index).")
 
@@ -74,6 +81,7 @@ def cli() -> None:
 @click.option("--no-references", is_flag=True, help="Embed no reference rows.")
 @click.option("--data", type=PATH, help="Take the reference rows from this data (CSV, .npy or .npz).")
 @_TARGET
+@HEADER
 @TRUST
 @limit_options
 @FORCE
@@ -89,6 +97,7 @@ def convert(
     no_references: bool,
     data: str | None,
     target_column: str | None,
+    header: bool | None,
     trust: bool,
     force: bool,
 ) -> None:
@@ -115,8 +124,11 @@ def convert(
     if no_references and data is not None:
         raise click.UsageError("--data chooses the reference rows; it has no use with --no-references")
     network = src.ir()
+    from nnconvert.cli.data_run import DataArgs, Limits
     from nnconvert.cli.output import summary
     from nnconvert.cli.selfcheck_run import references_for
+
+    rows = None if data is None else DataArgs(data, target_column, header, Limits(limits.current().max_memory))
 
     refs = None
     if fmt == "onnx":
@@ -129,8 +141,7 @@ def convert(
         onnx_model = to_onnx(network, dtype=dtype, opset=opset)
         opset = opset_version(onnx_model)
         if not no_references:
-            refs = references_for(src, network, dtype, n=n_references, data=data, target_column=target_column,
-                                  onnx_model=onnx_model)  # fmt: skip
+            refs = references_for(src, network, dtype, n=n_references, data=rows, onnx_model=onnx_model)
             extra = {ONNX_KEY: _json.dumps(refs, separators=(",", ":"), allow_nan=False)}
             onnx_model = to_onnx(network, dtype=dtype, opset=opset, extra_metadata=extra)
         path.write(onnx_model.SerializeToString())
@@ -138,7 +149,7 @@ def convert(
         from nnconvert.exporters.json_spec import dumps
 
         if not no_references:
-            refs = references_for(src, network, "float64", n=n_references, data=data, target_column=target_column)
+            refs = references_for(src, network, "float64", n=n_references, data=rows)
         path.write(dumps(network, refs))
     line = summary(network, out, fmt, dtype, opset)
     if refs is not None:  # one summary line: `verify OUT` re-runs these rows
@@ -164,13 +175,15 @@ def convert(
 @click.option("--atol", type=float, help="Absolute tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--rtol", type=float, help="Relative tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@HEADER
 @TRUST
 @limit_options
 @_CHUNK
 @click.pass_context
 @handle_errors(force_code=2)
 def verify(ctx: click.Context, model: str, network: str | None, data: str | None, synthetic: int | None, target_column: str | None,
-           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, trust: bool, chunk_rows: int) -> None:  # fmt: skip
+           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, header: bool | None, trust: bool,
+           chunk_rows: int) -> None:  # fmt: skip
     """Check that NETWORK computes what MODEL computes, on --data or --synthetic rows.
 
     NETWORK is an ONNX file (run in onnxruntime) or a JSON spec (numpy runtime). Without it,
@@ -179,7 +192,8 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
     re-runs the reference rows `convert` embedded in it, so no model is needed.
     Exit like diff: 0 equivalent, 1 not equivalent, 2 trouble.
     """
-    from nnconvert.cli.verify_run import check_feature_names, plan_checks, run_checks
+    from nnconvert.cli.data_run import DataArgs, Limits
+    from nnconvert.cli.verify_run import plan_checks, run_checks
 
     if network is None and data is None and synthetic is None and Path(model).suffix.lower() in (".onnx", ".json"):
         from nnconvert.cli.selfcheck_run import self_check
@@ -197,11 +211,9 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
             f"MODEL must be the fitted model file (pickle/joblib/skops), not {src.kind.upper()}: verify compares a network with its estimator"
         )
     plan = plan_checks(src, network, dtype)
-    if data is not None:
-        check_feature_names(data, target_column, plan.feature_names)
-    report = run_checks(
-        plan, data=data, synthetic=synthetic, target_column=target_column, chunk_rows=chunk_rows, atol=atol, rtol=rtol
-    )
+    budget = Limits(limits.current().max_memory, chunk_rows)
+    rows = None if data is None else DataArgs(data, target_column, header, budget)
+    report = run_checks(plan, data=rows, synthetic=synthetic, limits=budget, atol=atol, rtol=rtol)
     echo_text(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
     ctx.exit(0 if report.equivalent else 1)
 
@@ -212,6 +224,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
 @click.option("-o", "--output", "out", type=PATH, help="CSV file to write [default: stdout].")
 @_TARGET
 @click.option("--dtype", type=_DTYPE, help="Float type for JSON specs and models (numpy runtime) [default: float64].")
+@HEADER
 @TRUST
 @limit_options
 @FORCE
@@ -223,6 +236,7 @@ def predict(
     out: str | None,
     target_column: str | None,
     dtype: str | None,
+    header: bool | None,
     trust: bool,
     force: bool,
     chunk_rows: int,
@@ -231,15 +245,17 @@ def predict(
 
     Columns: predict, then the other outputs (predict_proba[<class>], decision_function, ...).
     """
+    from nnconvert.cli.data_run import DataArgs, Limits
     from nnconvert.cli.verify_run import predict_rows
 
     src = open_source(network, trust=trust)
     path = check_output(out, force=force, inputs=[network, data]) if out else None
+    args = DataArgs(data, target_column, header, Limits(limits.current().max_memory, chunk_rows))
     if path is None:
-        rows = predict_rows(src, data, sys.stdout, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
+        rows = predict_rows(src, args, sys.stdout, dtype=dtype)
     else:
         with path.writing() as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            rows = predict_rows(src, data, fh, target_column=target_column, dtype=dtype, chunk_rows=chunk_rows)
+            rows = predict_rows(src, args, fh, dtype=dtype)
         echo_text(f"wrote {rows} predictions to {out}", err=True)
 
 
@@ -263,9 +279,13 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.Abort:  # click's own KeyboardInterrupt outside a command
+    except click.Abort as exc:  # click turns a Ctrl-C outside a command's body into Abort
+        interrupted = isinstance(exc.__context__, KeyboardInterrupt)
+        click.echo(f"Error: {'interrupted' if interrupted else 'aborted'}", err=True)
+        sys.exit(INTERRUPTED if interrupted else 1)
+    except KeyboardInterrupt:
         click.echo("Error: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(INTERRUPTED)
     except BrokenPipeError:  # `nnconvert predict ... | head`: stop quietly
         sys.stderr.close()
         sys.exit(1)

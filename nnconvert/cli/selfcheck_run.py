@@ -8,13 +8,16 @@ as its top-level ``"references"`` object (see :mod:`nnconvert.check.selfcheck`).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnconvert.check.selfcheck import ONNX_KEY, check_references, make_references, refilter, validate_references
 from nnconvert.errors import DataError, InvalidNetwork
 from nnconvert.io.sources import Source, open_source
+
+if TYPE_CHECKING:
+    from nnconvert.cli.data_run import DataArgs
 
 
 def embedded_references(src: Source) -> dict[str, Any] | None:
@@ -54,8 +57,7 @@ def references_for(
     dtype: str,
     *,
     n: int,
-    data: str | None = None,
-    target_column: str | None = None,
+    data: DataArgs | None = None,
     onnx_model: Any = None,
 ) -> dict[str, Any]:
     """The references ``convert`` embeds for ``src`` written in ``dtype`` (see the module doc).
@@ -71,11 +73,9 @@ def references_for(
         runners.append(onnx_runner(onnx_model)[0])
     X = None
     if data is not None:
-        from nnconvert.cli.verify_run import check_feature_names
-        from nnconvert.io.data import read_data
+        from nnconvert.cli.data_run import read_rows
 
-        check_feature_names(data, target_column, network.meta.feature_names)
-        X = read_data(data, n_features=network.n_features, target_column=target_column)
+        X = read_rows(data, n_features=network.n_features, expected_names=network.meta.feature_names)
     if src.kind == "json" and X is None:
         carried = embedded_references(src)
         if carried is not None:

@@ -88,6 +88,9 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[int], None] | 
         yield bar.update
 
 
+INTERRUPTED = 130  # the exit status of a command stopped by SIGINT (128 + 2)
+
+
 class CliError(click.ClickException):
     """A one-line error with its own exit code."""
 

@@ -10,7 +10,6 @@ onnxruntime (``--dtype``, float32 by default) on the network converted in memory
 
 from __future__ import annotations
 
-import sys
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from typing import IO, Any
 
 import numpy as np
 
+from nnconvert.check.memory import Widths, onnx_widths, predict_phases, verify_phases, widths_of
+from nnconvert.cli.data_run import DataArgs, Limits, open_rows, pieces, progress_total
 from nnconvert.cli.support import progress
 from nnconvert.errors import DataError, ModelLoadError, NnconvertError
 from nnconvert.io.sources import Source, open_source
@@ -40,6 +41,7 @@ class Plan:
     checks: list[Check]
     n_features: int | None
     feature_names: tuple[str, ...] | None
+    widths: Widths  # per-row sizes of the network's runs (chunk sizing)
 
 
 @dataclass
@@ -107,7 +109,8 @@ def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Pla
             Check("numpy runtime", memory, numpy_runner(ir_net, "float64"), "float64"),
             Check("onnxruntime", memory, runner, d),
         ]
-        return Plan(src.estimator, ir_net, checks, _n_features(src.estimator, ir_net), ir_net.meta.feature_names)
+        names = ir_net.meta.feature_names
+        return Plan(src.estimator, ir_net, checks, _n_features(src.estimator, ir_net), names, widths_of(ir_net))
     nsrc = open_source(network_path)
     if nsrc.kind == "model":
         raise ModelLoadError(f"NETWORK must be an ONNX file or a JSON network spec, not the model file {network_path}")
@@ -120,22 +123,8 @@ def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Pla
             f"{network_path} takes {n_net} features but {src.path.name} takes {n_model}: not the network of this model"
         )
     names = ir_net.meta.feature_names if ir_net is not None else getattr(src.estimator, "feature_names_in_", None)
-    return Plan(src.estimator, ir_net, [check], n_model or n_net, None if names is None else tuple(names))
-
-
-def check_feature_names(data: str, target_column: str | None, expected: Any) -> None:
-    """Refuse data whose header names other features (or another order) than the model's."""
-    from nnconvert.io.data import feature_names
-
-    names = feature_names(data, target_column=target_column)
-    if names is None or expected is None or list(names) == list(expected):
-        return
-    missing = [n for n in expected if n not in names]
-    extra = [n for n in names if n not in expected]
-    if missing or extra:
-        detail = f"missing {', '.join(missing) or '-'}; unexpected {', '.join(extra) or '-'}"
-        raise DataError(f"the columns of {data} are not the model's features ({detail})")
-    raise DataError(f"the columns of {data} are the model's features in another order; expected {', '.join(expected)}")
+    widths = widths_of(ir_net) if ir_net is not None else onnx_widths(nsrc.onnx_model)
+    return Plan(src.estimator, ir_net, [check], n_model or n_net, None if names is None else tuple(names), widths)
 
 
 def _reference(estimator: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
@@ -151,34 +140,32 @@ def _reference(estimator: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
 
 
 def _rows(
-    data: str | None, synthetic: int | None, plan: Plan, target_column: str | None, chunk_rows: int
+    plan: Plan, data: DataArgs | None, synthetic: int | None, limits: Limits
 ) -> tuple[Iterator[np.ndarray], int | None]:
-    """The rows in chunks, and their count (None off a terminal, where no progress bar shows).
-    Chunks are cut so the network's working tensors stay within ``--max-memory``."""
-    if plan.network is not None:
-        from nnconvert.limits import network_rows
-
-        chunk_rows = network_rows(plan.network, chunk_rows)
+    """The rows in chunks sized to ``--max-memory``, and their count (None off a terminal, where no
+    progress bar shows)."""
+    checks = [(c.backend, c.dtype) for c in plan.checks]
     if data is not None:
-        from nnconvert.io.data import count_rows, iter_data
-
-        total = count_rows(data) if sys.stderr.isatty() else None
-        return iter_data(data, n_features=plan.n_features, target_column=target_column, chunk_rows=chunk_rows), total
+        source = open_rows(data, n_features=plan.n_features, expected_names=plan.feature_names)
+        total = progress_total(source)
+        return source.chunks(limits.rows(verify_phases(plan.widths, checks, source.row_bytes), total)), total
     if plan.network is None:
         raise DataError("--synthetic reads the network nnconvert converts from MODEL, which failed; use --data")
     if synthetic is None:
         raise DataError("give --data FILE or --synthetic N")
     from nnconvert.check.synthetic import iter_synthetic
 
-    return iter_synthetic(plan.network, synthetic), synthetic
+    # synthetic rows come in fixed, seeded blocks: cut them to the chunk size
+    rows = limits.rows(verify_phases(plan.widths, checks, 8 * plan.network.n_features), synthetic)
+    return pieces(iter_synthetic(plan.network, synthetic), rows), synthetic
 
 
-def run_checks(plan: Plan, *, data: str | None, synthetic: int | None, target_column: str | None, chunk_rows: int,
-               atol: float | None, rtol: float | None) -> Report:  # fmt: skip
+def run_checks(plan: Plan, *, data: DataArgs | None, synthetic: int | None, limits: Limits, atol: float | None,
+               rtol: float | None) -> Report:  # fmt: skip
     """Compare every backend of ``plan`` with the estimator, in one pass over the rows."""
     from nnconvert.check.verify import compare_all
 
-    chunks, total = _rows(data, synthetic, plan, target_column, chunk_rows)
+    chunks, total = _rows(plan, data, synthetic, limits)
     label = ", ".join(f"{c.backend} {c.dtype}" for c in plan.checks)
     with progress(total, label) as update:
         cmps = compare_all(
@@ -193,10 +180,9 @@ def run_checks(plan: Plan, *, data: str | None, synthetic: int | None, target_co
     return Report(results=list(zip(plan.checks, cmps, strict=True)))
 
 
-def predict_rows(
-    src: Source, data: str, stream: IO[str], *, target_column: str | None, dtype: str | None, chunk_rows: int
-) -> int:
-    """Run ``src``'s network on ``data`` chunk by chunk, writing CSV to ``stream``; the row count.
+def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | None) -> int:
+    """Run ``src``'s network on ``data`` in chunks sized to ``--max-memory``, writing CSV to
+    ``stream``; the row count.
 
     A finite row whose values overflow the network's float type (an input beyond its range, or
     outputs that come out infinite or NaN) is refused with one error naming the row: a CSV of
@@ -204,45 +190,44 @@ def predict_rows(
     """
     from nnconvert.check.verify import overflow_rows
     from nnconvert.cli.output import PredictionWriter
-    from nnconvert.io.data import count_rows, iter_data
 
     if src.kind == "onnx":
         from nnconvert.check.verify import onnx_runner
         from nnconvert.exporters.onnx import read_metadata
 
-        runner, run_dtype = onnx_runner(src.onnx_model)
+        runner, dtype = onnx_runner(src.onnx_model)
         meta = read_metadata(src.onnx_model)
         classes, names = meta.get("classes"), meta.get("feature_names")
+        widths, backend = onnx_widths(src.onnx_model), "onnxruntime"
         hint = "convert the model again with --dtype float64"
         columns = (meta.get("extra") or {}).get("columns") if isinstance(meta.get("extra"), dict) else None
     else:
         from nnconvert.check.verify import numpy_runner
-        from nnconvert.limits import network_rows
 
-        net = src.ir()
-        run_dtype = dtype or "float64"
-        runner, classes, names = numpy_runner(net, run_dtype), net.meta.classes, net.meta.feature_names
-        chunk_rows = network_rows(net, chunk_rows)
-        hint = "try --dtype float64" if run_dtype == "float32" else "the values exceed float64's range"
+        net, dtype = src.ir(), dtype or "float64"
+        runner, classes, names = numpy_runner(net, dtype), net.meta.classes, net.meta.feature_names
+        widths, backend = widths_of(net), "numpy runtime"
+        hint = "try --dtype float64" if dtype == "float32" else "the values exceed float64's range"
         columns = net.meta.extra.get("columns")
-    check_feature_names(data, target_column, names)
+    source = open_rows(data, n_features=src.n_features, expected_names=names)
+    total = progress_total(source)
+    phases = predict_phases(widths, backend, dtype, source.row_bytes)
     writer = PredictionWriter(stream, classes, columns if isinstance(columns, dict) else None)
-    chunks = iter_data(data, n_features=src.n_features, target_column=target_column, chunk_rows=chunk_rows)
-    with progress(count_rows(data) if sys.stderr.isatty() else None, "predict") as update:
-        for X in chunks:
+    with progress(total, "predict") as update:
+        for X in source.chunks(data.limits.rows(phases, total)):
             try:
                 outputs = runner(X)
             except NnconvertError:
                 raise
             except Exception as exc:
                 raise DataError(
-                    f"running the network on {data} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+                    f"running the network on {data.path} failed: {type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
                 ) from None
-            bad = np.flatnonzero(overflow_rows(X, outputs, run_dtype))
+            bad = np.flatnonzero(overflow_rows(X, outputs, dtype))
             if len(bad):
                 row = writer.rows + int(bad[0])
                 raise DataError(
-                    f"row {row} of {data} (0-based) is finite but overflows the network's {run_dtype}: "
+                    f"row {row} of {data.path} (0-based) is finite but overflows the network's {dtype}: "
                     f"its outputs would be infinite or NaN ({hint})"
                 )
             writer.write(outputs)

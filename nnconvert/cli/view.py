@@ -41,14 +41,14 @@ def inspect(file: str, as_json: bool, trust: bool) -> None:
 @handle_errors()
 def list_(as_json: bool) -> None:
     """List the supported estimators by family, and the network each becomes."""
-    from nnconvert.converters.registry import entries, resolve
+    from nnconvert.converters.registry import entries, installed
 
     rows = [
         {
             "estimator": e.path,
             "family": e.family,
             "architecture": e.architecture,
-            "installed": resolve(e.path) is not None,
+            "installed": installed(e.path),
         }
         for e in entries()
     ]

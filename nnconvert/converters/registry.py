@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -65,6 +66,15 @@ def resolve(path: str) -> type | None:
         return getattr(importlib.import_module(module), name)
     except (ImportError, AttributeError):
         return None
+
+
+def installed(path: str) -> bool:
+    """Whether the library of a dotted class path is installed, told from its top-level package's
+    spec without importing anything (importing scikit-elm alone loads dask: seconds)."""
+    try:
+        return importlib.util.find_spec(path.split(".", 1)[0]) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def entries() -> list[Entry]:

@@ -1,0 +1,159 @@
+"""Delimited text files (CSV/TSV) read incrementally, in memory bounded by ``max_memory``.
+
+Lines are read with a length limit (``max_memory / 64`` characters, 8 Mi at the default 512 MiB:
+the parsed cells of a line take up to ~48 bytes per character) and parsed ``rows_per_block``
+rows at a time, where a block's Python cells (:data:`CELL_BYTES` each) fit ``max_memory``. The
+text must be UTF-8 (a BOM is allowed); other encodings are refused with the line they fail
+on, never guessed: a guessed encoding would misspell the header's feature names.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from nnconvert.errors import DataError
+from nnconvert.io.columns import Header, is_number, read_header, target_index
+from nnconvert.io.sizes import format_size
+
+DELIMITERS = (",", ";", "\t")
+# Bytes one parsed cell holds while a block is converted: its str (~49 + length), the list slot,
+# the float64 result and the kept-columns list slot.
+CELL_BYTES = 96
+LINE_FRACTION = 64  # a line may be at most max_memory / LINE_FRACTION characters
+
+
+class _Lines:
+    """The file's lines without blank and ``#`` comment lines, each at most ``limit`` characters;
+    ``lineno`` is the file line number of the last line given out (as an editor shows it)."""
+
+    def __init__(self, f: IO[str], name: str, limit: int, max_memory: int) -> None:
+        self.f, self.name, self.limit, self.max_memory = f, name, limit, max_memory
+        self.lineno = 0
+
+    def __iter__(self) -> Iterator[str]:
+        while True:
+            try:
+                line = self.f.readline(self.limit + 1)
+            except UnicodeDecodeError as exc:
+                raise DataError(
+                    f"{self.name}, line {self.lineno + 1}: byte 0x{exc.object[exc.start]:02x} is not UTF-8; "
+                    "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+                ) from None
+            if not line:
+                return
+            self.lineno += 1
+            if len(line) > self.limit:
+                raise DataError(
+                    f"{self.name}, line {self.lineno} is longer than {format_size(self.limit)} characters, the "
+                    f"longest the memory limit of {format_size(self.max_memory)} allows; raise it with --max-memory"
+                )
+            text = line.strip()
+            if text and not text.startswith("#"):
+                yield line
+
+
+def _open_text(path: Path) -> IO[str]:
+    try:
+        return path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+class CsvSource:
+    """A delimited text file: its header (see :mod:`nnconvert.io.columns`) and its rows in blocks."""
+
+    def __init__(
+        self,
+        path: Path,
+        target: str | int | None,
+        *,
+        header: bool | None,
+        model_names: Sequence[str] | None,
+        max_memory: int,
+    ) -> None:
+        self.path, self.name, self.max_memory = path, path.name, max_memory
+        self.line_limit = max(1024, max_memory // LINE_FRACTION)
+        with _open_text(path) as f:
+            first = next(iter(_Lines(f, self.name, self.line_limit, max_memory)), None)
+        if first is None:
+            raise DataError(f"{self.name} is empty")
+        # delimiter: the candidate seen most often in the first row (',' if none)
+        counts = {d: first.count(d) for d in DELIMITERS}
+        self.delimiter = max(DELIMITERS, key=lambda d: counts[d]) if max(counts.values()) else ","
+        cells = [c.strip() for c in next(csv.reader([first], delimiter=self.delimiter))]
+        self.header: Header = read_header(self.name, cells, header=header, model_names=model_names)
+        self.n_columns = len(cells)
+        first_column = 1 if self.header.index_column else 0
+        labels = self.header.labels
+        self.target = target_index(self.name, target, labels, self.n_columns - first_column)
+        if self.target is None:
+            self.target_label = ""
+        else:
+            self.target_label = f"'{labels[self.target]}'" if labels else str(self.target)
+        self.keep = [first_column + i for i in range(self.n_columns - first_column) if i != self.target]
+        self.width = len(self.keep)
+        names = self.header.names
+        self.names = None if names is None else tuple(names[i - first_column] for i in self.keep)
+        self._labels = (("",) * first_column + labels) if labels else None
+        self.row_bytes = self.n_columns * CELL_BYTES + self.width * 8
+
+    def _column(self, i: int) -> str:
+        return f"'{self._labels[i]}'" if self._labels else str(i)
+
+    def _rows(self, f: IO[str]) -> tuple[_Lines, Iterator[list[str]]]:
+        lines = _Lines(f, self.name, self.line_limit, self.max_memory)
+        rows = csv.reader(lines, delimiter=self.delimiter)
+        if self.header.labels is not None:
+            next(rows)
+        return lines, rows
+
+    def count_rows(self) -> int:
+        """Data rows: lines that are not blank, comments or the header (quoted line breaks aside)."""
+        with _open_text(self.path) as f:
+            lines = sum(1 for _ in _Lines(f, self.name, self.line_limit, self.max_memory))
+        return lines - (self.header.labels is not None)
+
+    def chunks(self, chunk_rows: int) -> Iterator[np.ndarray]:
+        """Float64 blocks of at most ``chunk_rows`` rows (fewer where ``max_memory`` asks)."""
+        block_rows = max(1, min(chunk_rows, self.max_memory // self.row_bytes))
+        with _open_text(self.path) as f:
+            lines, rows = self._rows(f)
+            while True:
+                block: list[list[str]] = []
+                numbers: list[int] = []
+                try:
+                    for r in itertools.islice(rows, block_rows):
+                        if len(r) != self.n_columns:
+                            raise DataError(
+                                f"{self.name}, row {lines.lineno}: {len(r)} cells, but the file has {self.n_columns} columns"
+                            )
+                        block.append(r)
+                        numbers.append(lines.lineno)
+                except csv.Error as exc:
+                    raise DataError(f"{self.name}, row {lines.lineno}: {exc}") from None
+                if not block:
+                    return
+                yield self._convert(block, numbers)
+
+    def _convert(self, block: list[list[str]], numbers: list[int]) -> np.ndarray:
+        cells = [[r[i] for i in self.keep] for r in block]
+        try:
+            X = np.array(cells, dtype=np.float64)
+        except ValueError:
+            X = None
+        if X is not None and np.isfinite(X).all():
+            return X
+        for r, line in zip(cells, numbers, strict=True):  # find and name the first bad cell
+            for j, cell in zip(self.keep, r, strict=True):
+                text = cell.strip()
+                if not text:
+                    raise DataError(f"{self.name}, row {line}, column {self._column(j)}: the cell is empty")
+                if not is_number(text) or not np.isfinite(float(text)):
+                    raise DataError(f"{self.name}, row {line}, column {self._column(j)}: {text!r} is not a number")
+        raise DataError(f"{self.name}: cannot read the numbers")  # pragma: no cover - numpy and float() agree
