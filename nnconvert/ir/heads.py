@@ -12,7 +12,7 @@ from typing import ClassVar
 import numpy as np
 
 from nnconvert.errors import InvalidNetwork
-from nnconvert.ir_base import Node, TensorInfo, as_classes, row_min
+from nnconvert.ir.base import Node, TensorInfo, as_classes, row_min
 
 
 @dataclass(frozen=True, eq=False)
