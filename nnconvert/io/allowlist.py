@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import _compat_pickle
 import functools
-import pickle
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,7 +76,10 @@ SUPPORT_CLASSES: tuple[str, ...] = (
     *(f"numpy.random.{n}" for n in ("MT19937", "PCG64", "PCG64DXSM", "RandomState", "Generator", "SeedSequence")),
 )
 # Values a file may store but never have called (see the module docstring).
-VALUE_FUNCTIONS: tuple[str, ...] = ("numpy.tanh", "scipy.special.expit", "skelm.utils.dummy")
+# scipy's ufuncs carry no __module__: expit is listed under the module pickle finds it in.
+VALUE_FUNCTIONS: tuple[str, ...] = (
+    "numpy.tanh", "scipy.special.expit", "scipy.special._special_ufuncs.expit", "skelm.utils.dummy",
+)
 _BUILTIN_TYPES = ("int", "float", "str", "bool", "complex", "bytes", "tuple", "list", "dict", "object")
 # Libraries whose classes are well known: a class of theirs without a converter is "not
 # supported" (exit 1), not an attack. Told by name; never imported, never admitted.
@@ -121,10 +123,7 @@ def _resolve(path: str) -> Any:
 def _names(obj: Any, path: str) -> list[tuple[str, str]]:
     """The public path and the ``(module, qualname)`` pickle writes (pickle.py ``save_global``)."""
     module, _, name = path.rpartition(".")
-    written = getattr(obj, "__module__", None)
-    if written is None and isinstance(obj, np.ufunc):  # scipy's ufuncs: pickle searches for them
-        written = pickle.whichmodule(obj, obj.__name__)
-    written = written or module
+    written = getattr(obj, "__module__", None) or module
     return [(module, name), (written, getattr(obj, "__qualname__", name))]
 
 

@@ -173,7 +173,9 @@ def object_array(items: Any, shape: Any, budget: Budget, admitted: frozenset[typ
     pointer ever comes from the file).
     """
     shape = check_shape(shape, budget)
-    if not isinstance(items, list) or len(items) != math.prod(shape):
+    if not isinstance(items, list):
+        raise refuse(budget, "it gives raw bytes for an object array")
+    if len(items) != math.prod(shape):
         raise corrupt(budget, f"an object array of shape {shape} with {_short(items)} items")
     if all(type(i) is str for i in items):
         width = max((len(i) for i in items), default=1) or 1

@@ -16,6 +16,7 @@ classes pickles also admit), ``RandomStateNode``/``RandomGeneratorNode``,
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 import zipfile
@@ -137,16 +138,25 @@ def _ndarray(r: SkopsReader, node: dict[str, Any], depth: int) -> np.ndarray:
         return r.npy(r.member(node.get("file")))
     if node.get("type") == "json":
         shape = node.get("shape")
-        shape = r.build(shape, depth) if isinstance(shape, dict) else shape
-        return arrays.object_array(r.children(node, depth), shape, r.budget, r.admitted)
+        shape = arrays.check_shape(r.build(shape, depth) if isinstance(shape, dict) else shape, r.budget)
+        items = r.children(node, depth)
+        for _ in range(len(shape) - 1):  # skops stores rows as nested lists (NdArrayNode._construct)
+            if not all(type(row) is list for row in items):
+                raise corrupt(r.budget, "an object array node")
+            items = [item for row in items for item in row]
+        return arrays.object_array(items, shape, r.budget, r.admitted)
     raise corrupt(r.budget, "an array node")
 
 
 def _object(r: SkopsReader, node: dict[str, Any], depth: int) -> Any:
     cls = r.name(node, "class")
+    if issubclass(cls, enum.Enum):  # skops stores a member's attributes; look it up by value
+        state = r.build(node.get("content"), depth)
+        return objects.call_class(r, cls, (state.get("_value_") if isinstance(state, dict) else None,))
     obj = objects.new_instance(r, GlobalRef(cls.__module__, cls.__qualname__, "class", cls))
-    if node.get("content") is not None:
-        objects.build(r, obj, r.build(node["content"], depth))
+    state = r.build(node["content"], depth) if node.get("content") is not None else None
+    if state is not None:  # skops writes a JSON null for objects without attributes
+        objects.build(r, obj, state)
     return obj
 
 
