@@ -147,6 +147,8 @@ def test_memo_and_opcodes_that_reach_outside_are_refused(tmp_path):
         (b"\x97", "out-of-band buffer"),
         (b"(i__main__\nEvil\n", "'__main__.Evil'"),
         (_global("builtins", "getattr", 4), "'builtins.getattr'"),
+        (_global("numpy.random.mtrand", "RandomState", 4) + b")\x81", "instance of 'numpy.random.mtrand.RandomState'"),
+        (_global("sklearn.tree._tree", "Tree", 4) + b")\x81", "instance of 'sklearn.tree._tree.Tree'"),
     ]:
         path.write_bytes(_stream(body, 4))
         _refused(path, match=match)

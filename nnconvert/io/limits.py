@@ -28,7 +28,7 @@ class Limits:
     """
 
     max_memory: int = 2 * GiB
-    max_items: int = 1 << 27
+    max_items: int = 1 << 24
     max_depth: int = 100
     max_int_bytes: int = 1 << 12
 

@@ -130,9 +130,14 @@ def _frombuffer(ctx: Context, args: Any) -> np.ndarray:
 # ------------------------------------------------------------------------- Python
 
 
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class defined in Python, not a compiled one
+
+
 def new_instance(ctx: Context, cls: Any) -> Any:
-    """``cls.__new__(cls)`` for an admitted class (state comes with BUILD)."""
-    if not isinstance(cls, GlobalRef) or cls.kind != "class":
+    """``cls.__new__(cls)`` for an admitted class defined in Python (state comes with BUILD).
+    Compiled classes (trees, losses, random generators) are only made by their constructors
+    here: an extension object left uninitialised could crash the process when used."""
+    if not isinstance(cls, GlobalRef) or cls.kind != "class" or not cls.target.__flags__ & _HEAP_TYPE:
         raise refuse(ctx.budget, f"it creates an instance of {_name(cls)}")
     cls = cls.target
     return cls.__new__(cls)
