@@ -6,7 +6,7 @@ Public API::
     outputs = nnconvert.run(net, X)             # numpy reference runtime
     model = nnconvert.to_onnx(net, dtype="float32")
     spec = nnconvert.to_json(net); net2 = nnconvert.from_json(spec)
-    est = nnconvert.load_model("model.pkl")     # allow-list unpickler
+    est = nnconvert.load_model("model.pkl")     # safe reader: calls nothing
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ def from_json(spec: Any) -> Any:
     return _from_json(spec)
 
 
-def load_model(path: Any, *, trust: bool = False) -> Any:
-    """Load a fitted model from .pkl/.pickle/.joblib/.skops with the allow-list unpickler."""
+def load_model(path: Any, *, trust: bool = False, max_memory: int | None = None) -> Any:
+    """Load a fitted model from .pkl/.pickle/.joblib/.skops without running the file's code
+    (``nnconvert.io.loading``); ``max_memory`` bounds what loading may allocate (bytes)."""
     from nnconvert.io.loading import load_model as _load_model
 
-    return _load_model(path, trust=trust)
+    return _load_model(path, trust=trust, max_memory=max_memory)

@@ -31,10 +31,6 @@ compares the network with hpelm itself. Converting needs only the saved dict (no
 
 from __future__ import annotations
 
-import os
-import pickle
-import tempfile
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,22 +146,21 @@ class HpelmReference:
 
     @classmethod
     def from_saved(cls, saved: dict[str, Any]) -> HpelmReference:
-        """Rebuild a live hpelm ``ELM`` from a saved dict with hpelm's own ``ELM.load``."""
+        """Rebuild a live hpelm ``ELM`` from a saved dict's *validated* arrays, as hpelm's own
+        ``ELM.load`` does (elm.py l.410-431) but without ever pickling the file's objects:
+        ``ELM(inputs, outputs)``, its ``nnet.add_neurons(number, func, W, B)`` per group and
+        ``nnet.set_B(Beta)``."""
         try:
             import hpelm  # the reference is the library itself
         except ImportError:
             raise ModelLoadError("checking an hpelm model against its reference needs hpelm installed") from None
 
-        elm = hpelm.ELM(int(saved["inputs"]), int(saved["outputs"]))
-        fd, path = tempfile.mkstemp(suffix=".pkl")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                pickle.dump(saved, f, -1)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ResourceWarning)  # ELM.load never closes its file
-                elm.load(path)
-        finally:
-            os.unlink(path)
+        model = HpelmModel.from_saved(saved)
+        elm = hpelm.ELM(model.inputs, model.outputs)
+        elm.classification = model.classification
+        for func, W, B in model.neurons:
+            elm.nnet.add_neurons(W.shape[1], func, W.astype(elm.precision), B.astype(elm.precision))
+        elm.nnet.set_B(model.beta.astype(elm.precision))
         return cls(elm)
 
 

@@ -1,187 +1,174 @@
-"""The pickle allow-list: every global a supported model's pickle may ask for.
+"""What a model file may name, by name only: nothing a file names is ever imported.
 
-:func:`allowed` maps ``(module, name)`` as written in a pickle to the object it may load:
-the registered model classes, the helper classes their pickles hold, numpy's and copyreg's
-reconstructors, builtin data types and numpy ufuncs. Only our own list is ever imported;
-:mod:`nnconvert.io.loading` looks a file's names up here *before* anything is imported.
+A pickle or skops file names globals as ``(module, name)``. The loader looks each up here
+*before* anything is imported; only nnconvert's own lists below are ever resolved.
+There are three kinds of admitted names, and nothing else:
+
+- **classes** (:attr:`AllowList.classes`): the registered estimators, the tree/ensemble
+  models in :data:`KNOWN_CLASSES`, and the helper classes their pickles hold
+  (:data:`SUPPORT_CLASSES`, found by pickling every conformance case and every
+  tree/ensemble model with each protocol and joblib). The loader creates them only as
+  ``cls.__new__(cls)`` plus a validated state (:mod:`nnconvert.io.objects`); they are never
+  called with a file's arguments, except the Cython helpers of :data:`ARG_CLASSES`;
+- **values** (:attr:`AllowList.values`): type objects (numpy scalar types such as
+  ``numpy.float64`` stored as a ``dtype=`` parameter, ``builtins.int``) and the three
+  functions that scikit-elm keeps as its hidden-layer activation (``ufunc_``:
+  ``numpy.tanh``, ``scipy.special.expit``, ``skelm.utils.dummy``). The loader never calls a
+  value; it is only stored where the file puts it (the model calls its own ``ufunc_`` when it
+  predicts, which is what such a model is);
+- **constructors**: nnconvert's own functions keyed by the names numpy, copyreg and pickle
+  write (``numpy._core.multiarray._reconstruct``, ``numpy.dtype``, ``copyreg._reconstructor``,
+  ...), in :data:`nnconvert.io.objects.CONSTRUCTORS`. The named function itself never runs.
+
+A name in none of these is either a class of a well-known ML library that nnconvert cannot
+convert (:func:`known_unsupported`: "not supported", exit 1) or untrusted (exit 2).
 """
 
 from __future__ import annotations
 
+import _compat_pickle
 import functools
-import inspect
-import pickle
+import re
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-# Generic helper classes that pickles of supported scikit-learn models hold (found by
-# pickling every conformance case): label binarizers, SGD loss objects
-# (sklearn/linear_model/_sgd_fast.pyx), Cython/Python loss objects and their links
-# (sklearn/_loss/), and CV splitters passed as ``cv=``. Classes only, never functions.
 # fmt: off
-_LOSSES = [
+# Tree and ensemble models: loadable (their converters land on another branch), one table.
+KNOWN_CLASSES: tuple[str, ...] = (
+    *(f"sklearn.tree.{n}" for n in (
+        "DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor")),
+    *(f"sklearn.ensemble.{n}" for n in (
+        "RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
+        "GradientBoostingClassifier", "GradientBoostingRegressor", "HistGradientBoostingClassifier",
+        "HistGradientBoostingRegressor", "IsolationForest", "AdaBoostClassifier", "AdaBoostRegressor",
+        "BaggingClassifier", "BaggingRegressor", "VotingClassifier", "VotingRegressor",
+        "StackingClassifier", "StackingRegressor")),
+)
+_LOSSES = (
     "HalfSquaredError", "AbsoluteError", "PinballLoss", "HuberLoss", "HalfPoissonLoss", "HalfGammaLoss",
-    "HalfTweedieLoss", "HalfTweedieLossIdentity", "HalfBinomialLoss", "ExponentialLoss", "HalfMultinomialLoss"
-]
-_SGD_LOSSES = [
+    "HalfTweedieLoss", "HalfTweedieLossIdentity", "HalfBinomialLoss", "ExponentialLoss", "HalfMultinomialLoss",
+)
+_SGD_LOSSES = (
     "Hinge", "SquaredHinge", "ModifiedHuber", "Log", "SquaredLoss", "Huber", "EpsilonInsensitive",
-    "SquaredEpsilonInsensitive"
-]
-_LINKS = ["Interval", "IdentityLink", "LogLink", "LogitLink", "HalfLogitLink", "MultinomialLogit"]
-_SPLITTERS = [
-    "KFold", "StratifiedKFold", "RepeatedKFold", "RepeatedStratifiedKFold", "ShuffleSplit",
-    "StratifiedShuffleSplit", "GroupKFold", "LeaveOneOut", "PredefinedSplit"
-]
-_SPARSE = [f"{f}_{k}" for f in ("csr", "csc", "coo", "bsr", "dia", "lil", "dok") for k in ("matrix", "array")]
-_BIT_GENERATORS = ["MT19937", "PCG64", "PCG64DXSM", "Philox", "SFC64", "RandomState", "Generator", "SeedSequence"]
-_SUPPORT_CLASSES = (
-    "sklearn.preprocessing.LabelBinarizer",
-    "sklearn.preprocessing.LabelEncoder",
+    "SquaredEpsilonInsensitive",
+)
+# Cython classes that pickle as ``(cls, (number, ...))``: scikit-learn's loss objects.
+ARG_CLASSES: tuple[str, ...] = (
     *(f"sklearn.linear_model._sgd_fast.{n}" for n in _SGD_LOSSES),
     *(f"sklearn._loss._loss.Cy{n}" for n in _LOSSES),
+)
+# Helper classes inside pickles of supported and known models (label encoders, Python loss
+# objects and links, optimisers, tree structures, dummy initial estimators, bunches, sparse
+# matrices, random generators). Registered converters add theirs with ``pickle_support``.
+SUPPORT_CLASSES: tuple[str, ...] = (
+    "sklearn.preprocessing.LabelBinarizer", "sklearn.preprocessing.LabelEncoder",
+    *ARG_CLASSES,
     *(f"sklearn._loss.loss.{n}" for n in _LOSSES),
-    *(f"sklearn._loss.link.{n}" for n in _LINKS),
-    *(f"sklearn.model_selection.{n}" for n in _SPLITTERS),
-    "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.ma.MaskedArray",
-    *(f"numpy.random.{n}" for n in _BIT_GENERATORS),
-    *(f"scipy.sparse.{n}" for n in _SPARSE),
-    "joblib.numpy_pickle.NumpyArrayWrapper",
-    "collections.OrderedDict",
+    *(f"sklearn._loss.link.{n}" for n in (
+        "Interval", "IdentityLink", "LogLink", "LogitLink", "HalfLogitLink", "MultinomialLogit")),
+    "sklearn.tree._tree.Tree", "sklearn.dummy.DummyClassifier", "sklearn.dummy.DummyRegressor",
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    "sklearn.ensemble._hist_gradient_boosting.binning._BinMapper",
+    "sklearn.utils._bunch.Bunch",
+    *(f"scipy.sparse.{f}_{k}" for f in ("csr", "csc", "coo") for k in ("matrix", "array")),
+    *(f"numpy.random.{n}" for n in ("MT19937", "PCG64", "PCG64DXSM", "RandomState", "Generator", "SeedSequence")),
 )
-# Data types a pickle may rebuild (pickle writes them as builtins / __builtin__ globals).
-_BUILTINS = [
-    "dict", "list", "tuple", "set", "frozenset", "slice", "range", "complex", "bytearray", "bytes", "str",
-    "int", "float", "bool", "object"
-]
+# Values a file may store but never have called (see the module docstring).
+# scipy's ufuncs carry no __module__: expit is listed under the module pickle finds it in.
+VALUE_FUNCTIONS: tuple[str, ...] = (
+    "numpy.tanh", "scipy.special.expit", "scipy.special._special_ufuncs.expit", "skelm.utils.dummy",
+)
+_BUILTIN_TYPES = ("int", "float", "str", "bool", "complex", "bytes", "tuple", "list", "dict", "object")
+# Libraries whose classes are well known: a class of theirs without a converter is "not
+# supported" (exit 1), not an attack. Told by name; never imported, never admitted.
+KNOWN_LIBRARIES = frozenset({
+    "sklearn", "xgboost", "lightgbm", "catboost", "skelm", "hpelm", "imblearn", "ngboost", "interpret",
+})
 # fmt: on
+_CLASS_NAME = re.compile(r"_?[A-Z][A-Za-z0-9_]*")
 
 
-def _latin1_encode(obj: str, encoding: str = "utf-8", errors: str = "strict") -> bytes:
-    """``_codecs.encode`` as protocols <= 2 use it for ``bytes`` (pickle.py ``save_bytes``):
-    latin-1 only, so no codec module can be looked up on a file's behalf."""
-    if not isinstance(obj, str) or encoding.replace("-", "").replace("_", "").lower() != "latin1" or errors != "strict":
-        raise pickle.UnpicklingError(f"refusing _codecs.encode({type(obj).__name__}, {encoding!r})")
-    return obj.encode("latin-1")
+def normalise(module: str, name: str) -> tuple[str, str]:
+    """Python 2 names (``__builtin__``, ``copy_reg``) as Python 3's, like ``pickle``'s
+    ``fix_imports``; pure table lookups."""
+    if (module, name) in _compat_pickle.NAME_MAPPING:
+        return _compat_pickle.NAME_MAPPING[(module, name)]
+    return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
-def _reconstruction_functions() -> dict[tuple[str, str], Any]:
-    """numpy's pickle reconstructors (numpy/_core/numeric.py ``_frombuffer`` for protocol 5,
-    multiarray ``_reconstruct``/``scalar``, numpy/random/_pickle.py ctors), under the
-    numpy 1.x (``numpy.core``) and 2.x (``numpy._core``) module names, plus
-    ``copyreg._reconstructor`` (protocols 0-1; it only calls the classes it is given)."""
-    import copyreg
-
-    import numpy.random._pickle as random_pickle
-    from numpy._core import multiarray, numeric
-    from numpy.ma import core as ma_core
-    from numpy.random import bit_generator
-
-    table: dict[tuple[str, str], Any] = {("copyreg", "_reconstructor"): copyreg._reconstructor}
-    for core in ("numpy.core", "numpy._core"):
-        table[(f"{core}.multiarray", "_reconstruct")] = multiarray._reconstruct
-        table[(f"{core}.multiarray", "scalar")] = multiarray.scalar
-        table[(f"{core}.numeric", "_frombuffer")] = numeric._frombuffer
-    table[("numpy.ma.core", "_mareconstruct")] = ma_core._mareconstruct
-    for ctor in ("__bit_generator_ctor", "__generator_ctor", "__randomstate_ctor"):
-        table[("numpy.random._pickle", ctor)] = getattr(random_pickle, ctor)
-    table[("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence")] = bit_generator.__pyx_unpickle_SeedSequence
-    for enc in ("_codecs", "codecs"):
-        table[(enc, "encode")] = _latin1_encode
-    return table
+def known_unsupported(module: str, name: str) -> bool:
+    """Whether ``module.name`` reads as a class of a well-known ML library (by name only)."""
+    return module.split(".", 1)[0] in KNOWN_LIBRARIES and bool(_CLASS_NAME.fullmatch(name))
 
 
-# Functions from these packages are never allowed, even when a converter declares one:
-# they reach the OS, the import system or other unpicklers, or (numpy.load,
-# sklearn.utils.*) are general helpers far beyond rebuilding data.
-_NO_FUNCTIONS_FROM = frozenset(
-    [
-        "builtins",
-        "os",
-        "posix",
-        "nt",
-        "sys",
-        "subprocess",
-        "shutil",
-        "io",
-        "codecs",
-        "_codecs",
-        "importlib",
-        "runpy",
-        "code",
-        "ctypes",
-        "pickle",
-        "_pickle",
-        "marshal",
-        "functools",
-        "operator",
-        "numpy",
-        "scipy",
-        "sklearn",
-        "joblib",
-        "skops",
-        "nnconvert",
-    ]
-)
+@dataclass(frozen=True)
+class AllowList:
+    """``(module, name)`` -> the admitted class / value, under every name a pickle may write."""
+
+    classes: dict[tuple[str, str], type] = field(default_factory=dict)
+    values: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def admitted_types(self) -> frozenset[type]:
+        return frozenset(self.classes.values())
 
 
-def _allowable(obj: Any) -> bool:
-    """Classes and ufuncs; plain functions only from the model libraries (``skelm.utils.dummy``)."""
-    if isinstance(obj, type | np.ufunc):
-        return True
-    return inspect.isfunction(obj) and obj.__module__.split(".")[0] not in _NO_FUNCTIONS_FROM
-
-
-def _pickled_name(obj: Any) -> tuple[str, str]:
-    """The ``(module, name)`` pickle writes for ``obj`` (pickle.py ``save_global``)."""
-    if isinstance(obj, np.ufunc):  # scipy's ufuncs have no __module__; pickle searches for them
-        return getattr(obj, "__module__", None) or pickle.whichmodule(obj, obj.__name__), obj.__name__
-    return obj.__module__, obj.__qualname__
-
-
-def allowed_globals(registry_paths: frozenset[str], root: str | None = None) -> dict[tuple[str, str], Any]:
-    """``(module, name) -> object`` for every global a supported model's pickle may ask for.
-
-    Each class is listed under its public path and under ``(cls.__module__, cls.__qualname__)``,
-    the name pickle writes. Only our own list is imported here, never a file's names.
-    """
-    import builtins
-
+def _resolve(path: str) -> Any:
     from nnconvert.converters.registry import resolve
 
-    table = _reconstruction_functions()
-    for name in _BUILTINS:
-        table[("builtins", name)] = getattr(builtins, name)
-    table[("builtins", "Ellipsis")] = Ellipsis
-    table[("builtins", "NotImplemented")] = NotImplemented
-    dtypes = (getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith("DType"))
-    for kind in {*np.sctypeDict.values(), *dtypes}:  # scalar types (np.float64) and DType classes
-        table[(kind.__module__, kind.__qualname__)] = kind
-    for ufunc in (getattr(np, n) for n in dir(np)):
-        if isinstance(ufunc, np.ufunc):  # pure arithmetic (np.tanh as a hidden activation, ...)
-            table[("numpy", ufunc.__name__)] = ufunc
-    for path in (*sorted(registry_paths), *_SUPPORT_CLASSES):
+    return resolve(path)
+
+
+def _names(obj: Any, path: str) -> list[tuple[str, str]]:
+    """The public path and the ``(module, qualname)`` pickle writes (pickle.py ``save_global``)."""
+    module, _, name = path.rpartition(".")
+    written = getattr(obj, "__module__", None) or module
+    return [(module, name), (written, getattr(obj, "__qualname__", name))]
+
+
+def _build(registry_paths: frozenset[str], root: str | None) -> AllowList:
+    import builtins
+
+    allow = AllowList()
+    for name in _BUILTIN_TYPES:
+        allow.values[("builtins", name)] = getattr(builtins, name)
+    allow.values[("numpy", "ndarray")] = np.ndarray  # named by numpy's _reconstruct and joblib's wrapper
+    for kind in set(np.sctypeDict.values()):  # numpy.float64, numpy.int64, numpy.str_ ...
+        allow.values[(kind.__module__, kind.__qualname__)] = kind
+    for path in (*sorted(registry_paths), *KNOWN_CLASSES, *SUPPORT_CLASSES, *VALUE_FUNCTIONS):
         if root is not None and path.split(".", 1)[0] != root:
             continue
-        obj = resolve(path)
-        if not _allowable(obj):
-            continue  # library not installed, or a function nnconvert never lets a file call
-        module, _, name = path.rpartition(".")
-        table[(module, name)] = obj
-        table[_pickled_name(obj)] = obj
-    return table
+        obj = _resolve(path)
+        if obj is None:
+            continue  # library not installed
+        table = allow.classes if isinstance(obj, type) and path not in VALUE_FUNCTIONS else allow.values
+        for key in _names(obj, path):
+            table[key] = obj
+            if isinstance(obj, type):
+                allow.values[key] = obj  # an admitted class may also be stored as a value
+    return allow
 
 
 @functools.cache
-def _allowed_for(registry_paths: frozenset[str], root: str | None) -> dict[tuple[str, str], Any]:
-    return allowed_globals(registry_paths, root)
+def _allowed_for(registry_paths: frozenset[str], root: str | None) -> AllowList:
+    return _build(registry_paths, root)
 
 
-def allowed(root: str | None = None) -> dict[tuple[str, str], Any]:
-    """The allow-list; with ``root``, only the listed classes of that top-level package are
+def allowed(root: str | None = None) -> AllowList:
+    """The allow-list; with ``root``, only the listed names of that top-level package are
     resolved (so a scikit-learn pickle never imports scikit-elm and dask)."""
     from nnconvert.converters.registry import pickle_allow_list
 
     return _allowed_for(frozenset(pickle_allow_list()), root)
+
+
+def lookup(module: str, name: str) -> tuple[str, Any] | None:
+    """``("class", cls)``, ``("value", obj)`` or None for a name as written in a file."""
+    module, name = normalise(module, name)
+    allow = allowed(module.split(".", 1)[0])
+    if (module, name) in allow.classes:
+        return "class", allow.classes[(module, name)]
+    if (module, name) in allow.values:
+        return "value", allow.values[(module, name)]
+    return None

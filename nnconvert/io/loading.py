@@ -1,42 +1,38 @@
 """Load fitted models from pickle, joblib and skops files without running untrusted code.
 
-A pickle is a program: every ``GLOBAL``/``STACK_GLOBAL`` opcode asks the unpickler for an
-object by ``(module, name)`` and ``REDUCE`` calls it. Without ``trust`` we load through
-unpicklers whose ``find_class`` returns only objects of an allow-list
-(:func:`nnconvert.io.allowlist.allowed`), looked up by the names as written in the file
-*before* anything is imported, so a payload naming ``posix.system`` is refused without
-``posix`` (or anything else) being touched.
-See https://docs.python.org/3/library/pickle.html#restricting-globals.
+A pickle is a program; nnconvert never lets ``pickle`` run it. Without ``trust`` a pickle or
+joblib stream is interpreted by :mod:`nnconvert.io.pickle_vm`, which calls nothing the file
+names: it builds plain data, and arrays and allow-listed objects only with nnconvert's own
+constructors (:mod:`nnconvert.io.objects`, :mod:`nnconvert.io.arrays`). skops files are read
+by :mod:`nnconvert.io.skops_reader` through the same constructors. Every size is bounded by
+:class:`nnconvert.io.limits.Limits`. ``trust=True`` is the opt-out: plain ``joblib.load``.
 """
 
 from __future__ import annotations
 
-import _compat_pickle
-import io
-import pickle
-import pickletools
+import struct
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
-from nnconvert.errors import ModelLoadError, NnconvertError, UntrustedModel
-from nnconvert.io.allowlist import allowed
+from nnconvert.errors import ModelLoadError, NnconvertError
+from nnconvert.io.limits import RAISE_HINT, Budget, Limits
 
 SUFFIXES = (".pkl", ".pickle", ".joblib", ".skops")
 # joblib.dump picks a compressor from these extensions (joblib/compressor.py).
 _COMPRESSION_SUFFIXES = (".z", ".gz", ".bz2", ".xz", ".lzma", ".lz4")
 _ZIP_MAGIC = b"PK\x03\x04"
-_PICKLE_OPCODES = frozenset(op.code.encode("latin-1") for op in pickletools.opcodes)
-_JOBLIB_MARK = b"NumpyArrayWrapper"
+_CHUNK = 1 << 20
 
 
-def load_model(path: str | Path, *, trust: bool = False) -> Any:
+def load_model(path: str | Path, *, trust: bool = False, max_memory: int | None = None) -> Any:
     """Read the fitted model in ``path`` (``.pkl``/``.pickle``/``.joblib``/``.skops``).
 
     The format is told by content (zip -> skops, compressor magic -> compressed joblib,
-    else a pickle stream, joblib's or plain). Without ``trust`` only allow-listed globals
-    load; anything else raises :class:`UntrustedModel` before it can run.
+    else a pickle stream, joblib's or plain). Without ``trust`` only allow-listed names load
+    and nothing the file names is called; ``max_memory`` (bytes, default 2 GiB) bounds the
+    decompressed stream and, separately, what is built from it.
     """
     path = Path(path)
     name = path.name
@@ -52,7 +48,15 @@ def load_model(path: str | Path, *, trust: bool = False) -> Any:
         raise ModelLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
     if not head:
         raise ModelLoadError(f"{name} is empty")
-    obj = _load_skops(path, trust) if head.startswith(_ZIP_MAGIC) else _load_pickled(path, trust)
+    budget = Budget(name, Limits.with_memory(max_memory))
+    if trust:
+        obj = _load_trusted(path)
+    elif head.startswith(_ZIP_MAGIC):
+        from nnconvert.io.skops_reader import read_skops
+
+        obj = _guarded(name, lambda: read_skops(path, budget))
+    else:
+        obj = _guarded(name, lambda: _load_pickled(path, budget))
     return _check_model(obj, name)
 
 
@@ -71,76 +75,57 @@ def _check_suffix(path: Path) -> None:
 # ---------------------------------------------------------------------------- pickles
 
 
-def _refuse(file: str, module: str, name: str) -> UntrustedModel:
-    return UntrustedModel(
-        f"refusing to load {file}: it asks for global '{module}.{name}', which nnconvert does not allow; pass --trust if you trust this file"
-    )
-
-
-def _find_allowed(file: str, module: str, name: str) -> Any:
-    """The allow-listed object for ``(module, name)``; never imports anything."""
-    if not isinstance(module, str) or not isinstance(name, str):
-        raise _refuse(file, str(module), str(name))
-    # Python 2 names (__builtin__, copy_reg) that Python 3 still writes for protocols < 3;
-    # mirrors pickle._Unpickler.find_class's fix_imports branch.
-    if (module, name) in _compat_pickle.NAME_MAPPING:
-        module, name = _compat_pickle.NAME_MAPPING[(module, name)]
-    elif module in _compat_pickle.IMPORT_MAPPING:
-        module = _compat_pickle.IMPORT_MAPPING[module]
-    obj = allowed(module.split(".")[0]).get((module, name))
-    if obj is None:
-        raise _refuse(file, module, name)
-    return obj
-
-
-class SafeUnpickler(pickle.Unpickler):
-    """``pickle.Unpickler`` whose ``find_class`` serves only the allow-list."""
-
-    def __init__(self, file: BinaryIO, *, filename: str) -> None:
-        super().__init__(file)
-        self._filename = filename
-
-    def find_class(self, module: str, name: str) -> Any:
-        return _find_allowed(self._filename, module, name)
-
-
-def _safe_joblib_unpickler(stream: BinaryIO, filename: str) -> Any:
-    """joblib's NumpyUnpickler (so NumpyArrayWrapper arrays are read back from the stream
-    after their pickled header, joblib/numpy_pickle.py) with the allow-list ``find_class``.
-    joblib routes object arrays' nested pickles through the same ``find_class``."""
-    from joblib.numpy_pickle import NumpyUnpickler
-
-    class SafeNumpyUnpickler(NumpyUnpickler):
-        def find_class(self, module: str, name: str) -> Any:
-            return _find_allowed(filename, module, name)
-
-    return SafeNumpyUnpickler(filename, stream, ensure_native_byte_order=True)
-
-
-def _decompressed(path: Path, *, trust: bool = False) -> bytes:
-    """The pickle stream of ``path``: the file itself, or joblib-compressed content inflated."""
+def _stream(path: Path, budget: Budget) -> bytes:
+    """The pickle stream of ``path``: the file itself, or joblib-compressed content
+    inflated in chunks, refused as soon as it exceeds ``max_memory``."""
     from joblib.compressor import _COMPRESSORS
     from joblib.numpy_pickle_utils import _detect_compressor
 
+    limit = budget.limits.max_memory
     with path.open("rb") as f:
         kind = _detect_compressor(f)
         if kind == "compat":
-            if trust:
-                return b"\x80\x02"  # joblib.load reads the old format itself
             raise ModelLoadError(
                 f"{path.name} was written by joblib < 0.10, whose format nnconvert cannot check; re-save it with a current joblib (or pass --trust)"
             )
-        if kind in _COMPRESSORS:
-            try:
-                with _COMPRESSORS[kind].decompressor_file(f) as z:
-                    return z.read()
-            except ValueError as exc:  # lz4 not installed
-                raise ModelLoadError(f"cannot decompress {path.name}: {exc}") from None
-        return f.read()
+        if kind not in _COMPRESSORS:
+            if path.stat().st_size > limit:
+                raise _too_big(path.name, "the file", limit)
+            return f.read()
+        try:
+            stream = _COMPRESSORS[kind].decompressor_file(f)
+        except ValueError as exc:  # lz4 not installed
+            raise ModelLoadError(f"cannot decompress {path.name}: {exc}") from None
+        with stream:
+            chunks, total = [], 0
+            while chunk := stream.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise _too_big(path.name, f"its {kind}-decompressed content", limit)
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _too_big(name: str, what: str, limit: int) -> ModelLoadError:
+    return ModelLoadError(f"refusing to load {name}: {what} exceeds the {limit} bytes memory limit; {RAISE_HINT}")
+
+
+def _load_pickled(path: Path, budget: Budget) -> Any:
+    from nnconvert.io.pickle_vm import PickleReader
+
+    data = _stream(path, budget)
+    if not data:
+        raise ModelLoadError(f"{path.name} is empty once decompressed")
+    _check_protocol(data, path.name)
+    obj, _ = PickleReader(memoryview(data), budget).load()
+    return obj
 
 
 def _check_protocol(data: bytes, name: str) -> None:
-    if data[:1] not in _PICKLE_OPCODES:
+    import pickle
+    import pickletools
+
+    if data[:1] not in {op.code.encode("latin-1") for op in pickletools.opcodes}:
         what = " (it looks like JSON)" if data.lstrip()[:1] in (b"{", b"[") else ""
         raise ModelLoadError(f"{name} is not a pickle, joblib or skops file{what}")
     if data[:1] == pickle.PROTO and len(data) > 1 and data[1] > pickle.HIGHEST_PROTOCOL:
@@ -149,27 +134,27 @@ def _check_protocol(data: bytes, name: str) -> None:
         )
 
 
-def _load_pickled(path: Path, trust: bool) -> Any:
+def _load_trusted(path: Path) -> Any:
+    """``--trust``: whatever the file asks for runs (joblib reads plain pickles too)."""
     name = path.name
-    if not trust:
-        allowed("numpy")  # build the base allow-list outside the try: its failures are nnconvert's, not the file's
-    try:
-        if trust:
-            _check_protocol(_decompressed(path, trust=True), name)
-            import joblib
+    if path.read_bytes()[:4] == _ZIP_MAGIC:
+        import skops.io as sio
 
-            return joblib.load(path)  # plain pickles too; runs whatever the file asks
-        data = _decompressed(path)
-        if not data:
-            raise ModelLoadError(f"{name} is empty once decompressed")
-        _check_protocol(data, name)
-        stream = io.BytesIO(data)
-        if _JOBLIB_MARK in data:
-            return _safe_joblib_unpickler(stream, name).load()
-        return SafeUnpickler(stream, filename=name).load()
+        return _guarded(name, lambda: sio.load(path, trusted=sio.get_untrusted_types(file=path)))
+    import joblib
+
+    return _guarded(name, lambda: joblib.load(path))
+
+
+def _guarded(name: str, load: Any) -> Any:
+    """Run ``load``; any failure of a malformed file becomes one ModelLoadError line."""
+    import pickle
+
+    try:
+        return load()
     except NnconvertError:
         raise
-    except (EOFError, pickle.UnpicklingError) as exc:
+    except (EOFError, pickle.UnpicklingError, IndexError, KeyError, struct.error, UnicodeDecodeError) as exc:
         raise ModelLoadError(f"{name} is truncated or corrupt: {_one_line(exc)}") from None
     except OSError as exc:
         raise ModelLoadError(f"cannot read {name}: {_one_line(exc)}") from None
@@ -178,33 +163,6 @@ def _load_pickled(path: Path, trust: bool) -> Any:
     except MemoryError:
         raise ModelLoadError(f"{name} does not fit in memory") from None
     except Exception as exc:  # a malformed stream fails in many ways (TypeError, ValueError, ...)
-        raise ModelLoadError(f"cannot load {name}: {type(exc).__name__}: {_one_line(exc)}") from None
-
-
-# ---------------------------------------------------------------------------- skops
-
-
-def _load_skops(path: Path, trust: bool) -> Any:
-    """``skops.io.load`` trusting exactly the reported types we allow (or all with ``trust``)."""
-    import skops.io as sio
-
-    name = path.name
-    try:
-        untrusted = list(sio.get_untrusted_types(file=path))
-    except Exception as exc:
-        raise ModelLoadError(f"{name} is not a valid skops file: {_one_line(exc)}") from None
-    permitted = {f"{m}.{n}" for root in {t.split(".")[0] for t in untrusted} for m, n in allowed(root)}
-    refused = [t for t in untrusted if t not in permitted]
-    if refused and not trust:
-        listed = ", ".join(f"'{t}'" for t in sorted(refused))
-        raise UntrustedModel(
-            f"refusing to load {name}: it holds types {listed}, which nnconvert does not allow; pass --trust if you trust this file"
-        )
-    try:
-        return sio.load(path, trusted=untrusted)
-    except NnconvertError:
-        raise
-    except Exception as exc:
         raise ModelLoadError(f"cannot load {name}: {type(exc).__name__}: {_one_line(exc)}") from None
 
 
