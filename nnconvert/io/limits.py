@@ -3,8 +3,9 @@
 Every size a file claims (decompressed bytes, an array's bytes, a string's length, a
 container's items, nesting depth) is checked against these limits *before* anything is
 allocated, and the error names the limit and how to raise it. ``max_memory`` is the budget
-for everything the loader builds from one file; ``load_model(path, max_memory=...)`` (and the
-CLI's ``--max-memory``, where it exists) raise it.
+for everything the loader builds from one file: by default the one in force for the command
+(:func:`nnconvert.limits.current`, the CLI's ``--max-memory``); ``load_model(path, max_memory=...)``
+sets it for one call.
 """
 
 from __future__ import annotations
@@ -35,7 +36,9 @@ class Limits:
     @classmethod
     def with_memory(cls, max_memory: int | None) -> Limits:
         if max_memory is None:
-            return cls()
+            from nnconvert import limits
+
+            return cls(max_memory=limits.current().max_memory)
         if not isinstance(max_memory, int) or max_memory <= 0:
             raise ValueError(f"max_memory must be a positive number of bytes, not {max_memory!r}")
         return cls(max_memory=max_memory)

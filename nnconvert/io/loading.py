@@ -31,7 +31,7 @@ def load_model(path: str | Path, *, trust: bool = False, max_memory: int | None 
 
     The format is told by content (zip -> skops, compressor magic -> compressed joblib,
     else a pickle stream, joblib's or plain). Without ``trust`` only allow-listed names load
-    and nothing the file names is called; ``max_memory`` (bytes, default 2 GiB) bounds the
+    and nothing the file names is called; ``max_memory`` (bytes, default ``--max-memory``'s, see :mod:`nnconvert.limits`) bounds the
     decompressed stream and, separately, what is built from it.
     """
     path = Path(path)
