@@ -98,7 +98,19 @@ def _probe_network() -> ir.Network:
     b = GraphBuilder(2)
     h = b.dense(b.input, [[1.0, -1.0], [0.5, 2.0]], [0.1, 0.2])
     acts = [
-        b.act(h, fn) for fn in ("relu", "sigmoid", "tanh", "softsign", "softmax", "square", "step_gt", "step_ge", "cos")
+        b.act(h, fn)
+        for fn in (
+            "relu",
+            "sigmoid",
+            "tanh",
+            "softsign",
+            "softmax",
+            "square",
+            "step_gt",
+            "step_ge",
+            "cos",
+            "round_float32",
+        )
     ]
     acts += [
         b.act(h, "power", 3),
