@@ -30,6 +30,7 @@ def edge_rows(
     values just below and above it (``ulps``)."""
     rng = np.random.default_rng(seed)
     rows = []
+    splits = [(f, t) for f, t in splits if np.isfinite(t)]  # a split on missing values has threshold +inf
     if not splits:
         return X[:0]
     for i in rng.integers(0, len(splits), n):

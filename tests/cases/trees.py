@@ -19,8 +19,12 @@ BOTH = ("neuron", "compact")
 
 
 def _trees_of(est: Any) -> list[Any]:
-    members = np.ravel(getattr(est, "estimators_", [est]))  # GradientBoosting: [stages, classes]
-    return [e.tree_ for e in members if hasattr(e, "tree_")]
+    """The fitted ``tree_`` objects inside ``est`` (members of members included)."""
+    if hasattr(est, "tree_"):
+        return [est.tree_]
+    members = getattr(est, "estimators_", [])
+    members = members.ravel() if isinstance(members, np.ndarray) else members  # GradientBoosting: [stages, classes]
+    return [t for m in members for t in _trees_of(m)]
 
 
 def classification(n_classes: int, labels: str, *, nan: bool = False, seed: int = 0, n: int = 240):
