@@ -20,6 +20,7 @@ from nnconvert import __version__
 from nnconvert.cli.support import (
     FORCE,
     PATH,
+    TREE_FORM,
     TRUST,
     atomic_path,
     check_output,
@@ -69,6 +70,7 @@ def cli() -> None:
 @click.option("--no-references", is_flag=True, help="Embed no reference rows.")
 @click.option("--data", type=PATH, help="Take the reference rows from this data (CSV, .npy or .npz).")
 @_TARGET
+@TREE_FORM
 @TRUST
 @FORCE
 @handle_errors()
@@ -83,6 +85,7 @@ def convert(
     no_references: bool,
     data: str | None,
     target_column: str | None,
+    tree_form: str,
     trust: bool,
     force: bool,
 ) -> None:
@@ -102,7 +105,7 @@ def convert(
             )
     if fmt == "json" and (dtype is not None or opset is not None):
         raise click.UsageError("--dtype and --opset apply to ONNX output; a JSON spec always holds float64 weights")
-    src = open_source(model, trust=trust, simplify=not no_simplify)
+    src = open_source(model, trust=trust, simplify=not no_simplify, tree_form=tree_form)
     path = check_output(out, force=force, inputs=[model])
     if src.kind == "onnx":
         raise ModelLoadError(f"{model} is already ONNX; convert reads a model or a JSON network spec")

@@ -75,7 +75,8 @@ def references_for(
         from nnconvert.io.data import read_data
 
         check_feature_names(data, target_column, network.meta.feature_names)
-        X = read_data(data, n_features=network.n_features, target_column=target_column)
+        X = read_data(data, n_features=network.n_features, target_column=target_column,
+                      allow_missing=bool(network.meta.extra.get("accepts_missing", False)))  # fmt: skip
     if src.kind == "json" and X is None:
         carried = embedded_references(src)
         if carried is not None:

@@ -158,7 +158,9 @@ def _rows(
         from nnconvert.io.data import count_rows, iter_data
 
         total = count_rows(data) if sys.stderr.isatty() else None
-        return iter_data(data, n_features=plan.n_features, target_column=target_column, chunk_rows=chunk_rows), total
+        chunks = iter_data(data, n_features=plan.n_features, target_column=target_column, chunk_rows=chunk_rows,
+                           allow_missing=plan.network is not None and accepts_missing(plan.network))  # fmt: skip
+        return chunks, total
     if plan.network is None:
         raise DataError("--synthetic reads the network nnconvert converts from MODEL, which failed; use --data")
     if synthetic is None:
@@ -188,6 +190,11 @@ def run_checks(plan: Plan, *, data: str | None, synthetic: int | None, target_co
     return Report(results=list(zip(plan.checks, cmps, strict=True)))
 
 
+def accepts_missing(network: Any) -> bool:
+    """The network's estimator takes NaN as a missing value (recorded in its metadata)."""
+    return bool(network.meta.extra.get("accepts_missing", False))
+
+
 def predict_rows(
     src: Source, data: str, stream: IO[str], *, target_column: str | None, dtype: str | None, chunk_rows: int
 ) -> int:
@@ -202,14 +209,17 @@ def predict_rows(
         runner, _ = onnx_runner(src.onnx_model)
         meta = read_metadata(src.onnx_model)
         classes, names = meta.get("classes"), meta.get("feature_names")
+        missing = bool((meta.get("extra") or {}).get("accepts_missing", False))
     else:
         from nnconvert.check.verify import numpy_runner
 
         net = src.ir()
         runner, classes, names = numpy_runner(net, dtype or "float64"), net.meta.classes, net.meta.feature_names
+        missing = accepts_missing(net)
     check_feature_names(data, target_column, names)
     writer = PredictionWriter(stream, classes)
-    chunks = iter_data(data, n_features=src.n_features, target_column=target_column, chunk_rows=chunk_rows)
+    chunks = iter_data(data, n_features=src.n_features, target_column=target_column, chunk_rows=chunk_rows,
+                       allow_missing=missing)  # fmt: skip
     with progress(count_rows(data) if sys.stderr.isatty() else None, "predict") as update:
         for X in chunks:
             try:

@@ -10,19 +10,20 @@ from pathlib import Path
 
 import click
 
-from nnconvert.cli.support import FORCE, PATH, TRUST, atomic_path, check_output, handle_errors, open_source
+from nnconvert.cli.support import FORCE, PATH, TREE_FORM, TRUST, atomic_path, check_output, handle_errors, open_source
 
 
 @click.command()
 @click.argument("file", type=PATH)
 @click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+@TREE_FORM
 @TRUST
 @handle_errors()
-def inspect(file: str, as_json: bool, trust: bool) -> None:
+def inspect(file: str, as_json: bool, tree_form: str, trust: bool) -> None:
     """Describe FILE (model, ONNX file or JSON spec): estimator, layers, parameters, operators, I/O contract."""
     from nnconvert.show.inspection import describe, format_text
 
-    d = describe(open_source(file, trust=trust))
+    d = describe(open_source(file, trust=trust, tree_form=tree_form))
     click.echo(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
 
 
@@ -64,16 +65,17 @@ def list_(as_json: bool) -> None:
     show_default=True,
     help="Neurons shown per layer before collapsing.",
 )
+@TREE_FORM
 @TRUST
 @FORCE
 @handle_errors()
-def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> None:
+def draw(source: str, out: str, max_neurons: int, tree_form: str, trust: bool, force: bool) -> None:
     """Draw the network of MODEL or a JSON spec: neurons in columns, one per layer."""
     from nnconvert.show.draw import draw as draw_network
 
     if Path(out).suffix.lower() not in (".svg", ".png", ".dot"):
         raise click.UsageError(f"cannot draw to {out!r}: use a .svg, .png or .dot file")
-    src = open_source(source, trust=trust)
+    src = open_source(source, trust=trust, tree_form=tree_form)
     path = check_output(out, force=force, inputs=[source])
     network = src.ir()
     with atomic_path(path) as tmp:
@@ -84,10 +86,11 @@ def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> N
 @click.command()
 @click.argument("source", metavar="MODEL|NETWORK", type=PATH)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@TREE_FORM
 @TRUST
 @handle_errors()
-def explain(source: str, fmt: str, trust: bool) -> None:
+def explain(source: str, fmt: str, tree_form: str, trust: bool) -> None:
     """Explain the network of MODEL or a JSON spec in words and formulas, with its own numbers."""
     from nnconvert.show.explain import explain as explain_network
 
-    click.echo(explain_network(open_source(source, trust=trust).ir(), fmt=fmt))
+    click.echo(explain_network(open_source(source, trust=trust, tree_form=tree_form).ir(), fmt=fmt))

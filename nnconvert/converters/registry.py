@@ -194,11 +194,6 @@ def _allows_nan(estimator: Any) -> bool:
         return False
 
 
-def accepts_missing(network: ir.Network) -> bool:
-    """Whether ``network``'s estimator takes NaN as a missing value (recorded at conversion)."""
-    return bool(network.meta.extra.get("accepts_missing", False))
-
-
 def _composition(estimator: Any) -> dict[str, Any]:
     """For pipelines, the class names of the steps that hold neurons (shown by inspect/draw)."""
     steps = getattr(estimator, "steps", None)

@@ -6,6 +6,11 @@ Everything is read through :func:`iter_data`, which streams ``chunk_rows`` rows 
 NaN, an empty cell or text is refused with the file, row and column named. Rows are
 numbered as an editor shows them for CSV (the file's line number, header included) and
 0-based for arrays.
+
+``allow_missing=True`` (for models that take missing values, e.g. trees and
+HistGradientBoosting: the CLI sets it from the network's ``accepts_missing`` metadata) reads
+an empty cell, ``nan`` or a NaN array entry as NaN instead of refusing it; infinity and text
+are still refused.
 """
 
 from __future__ import annotations
@@ -35,16 +40,26 @@ class Dataset:
     feature_names: tuple[str, ...] | None
 
 
-def read_data(path: str | Path, *, n_features: int | None = None, target_column: str | int | None = None) -> np.ndarray:
+def read_data(
+    path: str | Path,
+    *,
+    n_features: int | None = None,
+    target_column: str | int | None = None,
+    allow_missing: bool = False,
+) -> np.ndarray:
     """``X`` as a float64 ``[rows, features]`` array, ``target_column`` dropped."""
-    return read_data_with_names(path, n_features=n_features, target_column=target_column).X
+    return read_data_with_names(path, n_features=n_features, target_column=target_column, allow_missing=allow_missing).X
 
 
 def read_data_with_names(
-    path: str | Path, *, n_features: int | None = None, target_column: str | int | None = None
+    path: str | Path,
+    *,
+    n_features: int | None = None,
+    target_column: str | int | None = None,
+    allow_missing: bool = False,
 ) -> Dataset:
     """:func:`read_data` plus the header's feature names (``None`` without a header)."""
-    source = _open(Path(path), target_column)
+    source = _open(Path(path), target_column, allow_missing)
     _check_width(source, n_features)
     chunks = list(source.chunks(65536))
     if not chunks:
@@ -58,12 +73,17 @@ def feature_names(path: str | Path, *, target_column: str | int | None = None) -
 
 
 def iter_data(
-    path: str | Path, *, n_features: int | None = None, target_column: str | int | None = None, chunk_rows: int = 65536
+    path: str | Path,
+    *,
+    n_features: int | None = None,
+    target_column: str | int | None = None,
+    chunk_rows: int = 65536,
+    allow_missing: bool = False,
 ) -> Iterator[np.ndarray]:
     """Float64 blocks of at most ``chunk_rows`` rows whose concatenation is :func:`read_data`."""
     if chunk_rows < 1:
         raise ValueError("chunk_rows must be positive")
-    source = _open(Path(path), target_column)
+    source = _open(Path(path), target_column, allow_missing)
     _check_width(source, n_features)
     return source.chunks(chunk_rows)
 
@@ -88,7 +108,7 @@ def _check_width(source: _CsvSource | _ArraySource, n_features: int | None) -> N
         raise DataError(f"{source.name} has {source.width} columns{dropped}; the model expects {n_features}")
 
 
-def _open(path: Path, target_column: str | int | None) -> _CsvSource | _ArraySource:
+def _open(path: Path, target_column: str | int | None, allow_missing: bool = False) -> _CsvSource | _ArraySource:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise DataError(
@@ -100,9 +120,9 @@ def _open(path: Path, target_column: str | int | None) -> _CsvSource | _ArraySou
         raise DataError(f"{path} is a directory, not a data file")
     if path.stat().st_size == 0:
         raise DataError(f"{path.name} is empty")
-    if suffix in TEXT_SUFFIXES:
-        return _CsvSource(path, target_column)
-    return _ArraySource(path, target_column)
+    source = _CsvSource(path, target_column) if suffix in TEXT_SUFFIXES else _ArraySource(path, target_column)
+    source.allow_missing = allow_missing
+    return source
 
 
 def _text(path: Path) -> Any:
@@ -118,6 +138,11 @@ def _is_number(cell: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _acceptable(X: np.ndarray, allow_missing: bool) -> bool:
+    """Every value finite, or NaN where missing values are allowed."""
+    return bool((np.isfinite(X) | (np.isnan(X) if allow_missing else False)).all())
 
 
 def _target_index(name: str, target: str | int | None, header: list[str] | None, width: int) -> int | None:
@@ -185,26 +210,32 @@ class _CsvSource:
                     return
                 yield self._convert(block, lines)
 
+    allow_missing = False
+
     def _convert(self, block: list[list[str]], lines: list[int]) -> np.ndarray:
         cells = [[r[i] for i in self.keep] for r in block]
+        if self.allow_missing:  # an empty cell is a missing value
+            cells = [[c if c.strip() else "nan" for c in r] for r in cells]
         try:
             X = np.array(cells, dtype=np.float64)
         except ValueError:
             X = None
-        if X is not None and np.isfinite(X).all():
+        if X is not None and _acceptable(X, self.allow_missing):
             return X
         for r, line in zip(cells, lines, strict=True):  # find and name the first bad cell
             for j, cell in zip(self.keep, r, strict=True):
                 text = cell.strip()
                 if not text:
                     raise DataError(f"{self.name}, row {line}, column {self._column(j)}: the cell is empty")
-                if not _is_number(text) or not np.isfinite(float(text)):
+                if not _is_number(text) or not _acceptable(np.array([float(text)]), self.allow_missing):
                     raise DataError(f"{self.name}, row {line}, column {self._column(j)}: {text!r} is not a number")
         raise DataError(f"{self.name}: cannot read the numbers")  # pragma: no cover - numpy and float() agree
 
 
 class _ArraySource:
     """A ``.npy`` (memory-mapped) or ``.npz`` (the single array, or the one named ``X``)."""
+
+    allow_missing = False
 
     def __init__(self, path: Path, target: str | int | None) -> None:
         self.path, self.name, self.names = path, path.name, None
@@ -251,7 +282,7 @@ class _ArraySource:
         for start in range(0, self.n_rows, chunk_rows):
             block = self.array[start : start + chunk_rows]
             X = np.array(block if columns is None else block[:, columns], dtype=np.float64)
-            bad = ~np.isfinite(X)
+            bad = ~np.isfinite(X) & ~(np.isnan(X) if self.allow_missing else False)
             if bad.any():
                 r, c = np.argwhere(bad)[0]
                 raise DataError(f"{self.name}, row {start + r}, column {self.keep[c]}: {X[r, c]} is not a number")
