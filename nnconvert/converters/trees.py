@@ -177,7 +177,7 @@ def tree_block(
                       source={"weight": "+1 left / -1 right on the leaf's path", "bias": "1/2 - left turns"},
                       hint=f"{hint}_paths")  # fmt: skip
     leaves = g.act(leaf_in, "step_gt", hint=f"{hint}_leaves")
-    return g.dense(leaves, np.vstack(V_rows), None, source={"weight": source}, hint=hint)
+    return g.dense(leaves, np.vstack(V_rows), None, source={"weight": f"leaf values ({source})"}, hint=hint)
 
 
 def _block_diag(blocks: list[np.ndarray]) -> np.ndarray:
