@@ -72,7 +72,9 @@ def _rows(rng: np.random.Generator, trees: list[TreeData], n_features: int) -> n
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**31), n_trees=st.integers(1, 3), depth=st.integers(0, 4),
        cast=st.booleans(), categorical=st.booleans(), form=st.sampled_from(["neuron", "compact"]))  # fmt: skip
-def test_tree_nodes_match_a_plain_walk(seed: int, n_trees: int, depth: int, cast: bool, categorical: bool, form: str) -> None:
+def test_tree_nodes_match_a_plain_walk(
+    seed: int, n_trees: int, depth: int, cast: bool, categorical: bool, form: str
+) -> None:
     rng = np.random.default_rng(seed)
     n_features = 3
     trees = [_random_tree(rng, n_features, depth, categorical and not cast) for _ in range(n_trees)]

@@ -41,7 +41,6 @@ HGB_PICKLE = (
     "sklearn.compose._column_transformer.ColumnTransformer",
     "sklearn.preprocessing._encoders.OrdinalEncoder",
     "sklearn.preprocessing._function_transformer.FunctionTransformer",
-    "functools.partial",
     *_LOSSES,
 )
 _EPS = float(np.finfo(np.float64).eps)

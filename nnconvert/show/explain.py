@@ -69,15 +69,28 @@ FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
         "(class fractions or regression values).",
     ),
     (
-        ("RandomForestClassifier", "RandomForestRegressor", "ExtraTreesClassifier", "ExtraTreesRegressor",
-         "IsolationForest", "BaggingClassifier", "BaggingRegressor"),
+        (
+            "RandomForestClassifier",
+            "RandomForestRegressor",
+            "ExtraTreesClassifier",
+            "ExtraTreesRegressor",
+            "IsolationForest",
+            "BaggingClassifier",
+            "BaggingRegressor",
+        ),
         "A forest is many tree networks side by side: each tree's split neurons, leaf AND neurons and "
         "leaf values; the output layer sums the trees' leaf values and divides by their number "
         "(IsolationForest sums path lengths and maps them to an anomaly score).",
     ),
     (
-        ("GradientBoostingClassifier", "GradientBoostingRegressor", "HistGradientBoostingClassifier",
-         "HistGradientBoostingRegressor", "AdaBoostClassifier", "AdaBoostRegressor"),
+        (
+            "GradientBoostingClassifier",
+            "GradientBoostingRegressor",
+            "HistGradientBoostingClassifier",
+            "HistGradientBoostingRegressor",
+            "AdaBoostClassifier",
+            "AdaBoostRegressor",
+        ),
         "A boosted ensemble is a sum of tree networks: every tree adds its leaf value (already scaled "
         "by the learning rate) to a starting score, and the loss's link (sigmoid, softmax, exp) turns "
         "the raw score into probabilities or predictions.",
