@@ -43,7 +43,7 @@ def test_quick_bench_measures_every_engine(tmp_path: Path) -> None:
                 agree = cells[engine].agree
                 trees = spec.name.startswith(("RandomForest", "GradientBoosting", "HistGradientBoosting"))
                 if engine == "skl2onnx" and trees:  # its thresholds round to nearest float32: a few rows may flip
-                    assert agree.startswith("9"), (spec.name, n, engine, agree)
+                    assert agree.startswith(("100%", "9")), (spec.name, n, engine, agree)
                 elif spec.classifier:  # labels on these well-separated rows agree exactly, even in float32
                     assert agree.startswith("100%"), (spec.name, n, engine, agree)
                 else:
