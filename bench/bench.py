@@ -105,9 +105,48 @@ def svc_spec(n_features: int, n_classes: int, probability: bool) -> Spec:
     return Spec(name, "predict_proba" if probability else "predict", True, make)
 
 
+def tree_spec(name: str, kind: str) -> Spec:
+    """Tree ensembles on 20 features: a random forest (100 trees, depth 8 or unlimited, 10 classes),
+    GradientBoosting (100 trees of depth 3, binary) and HistGradientBoosting (200 iterations,
+    31 leaves, 10% NaN cells, binary). Quick mode: 5 trees / iterations."""
+
+    def make(quick: bool) -> tuple[Any, np.ndarray, str]:
+        from sklearn import ensemble
+
+        n_trees = 5 if quick else 100
+        n_classes = 10 if kind.startswith("rf") else 2
+        X, y, pool = _classification(20, n_classes, 400 if quick else 5000, quick)
+        if kind == "rf8":
+            est = ensemble.RandomForestClassifier(n_trees, max_depth=8, random_state=0)
+        elif kind == "rf":
+            est = ensemble.RandomForestClassifier(n_trees, random_state=0)
+        elif kind == "gb":
+            est = ensemble.GradientBoostingClassifier(n_estimators=n_trees, max_depth=3, random_state=0)
+        else:
+            rng = np.random.default_rng(0)
+            X[rng.random(X.shape) < 0.1] = np.nan
+            pool = pool.copy()
+            pool[rng.random(pool.shape) < 0.1] = np.nan
+            est = ensemble.HistGradientBoostingClassifier(max_iter=2 * n_trees, max_leaf_nodes=31, early_stopping=False,
+                                                          random_state=0)  # fmt: skip
+        est.fit(X, y)
+        nodes = sum(e.tree_.node_count for e in np.ravel(getattr(est, "estimators_", [])))
+        return (
+            est,
+            pool,
+            f"{nodes} nodes" if nodes else f"{sum(len(p.nodes) for it in est._predictors for p in it)} nodes",
+        )
+
+    return Spec(name, "predict_proba", True, make)
+
+
 def specs() -> list[Spec]:
     """Every benchmarked model, in table order."""
     return [
+        tree_spec("RandomForest 100x depth 8 20f 10c", "rf8"),
+        tree_spec("RandomForest 100x full depth 20f 10c", "rf"),
+        tree_spec("GradientBoosting 100x depth 3 20f 2c", "gb"),
+        tree_spec("HistGradientBoosting 200x 31 leaves NaN 20f 2c", "hgb"),
         linear_spec("LogisticRegression 4f 3c", "logreg", 4, 3),
         linear_spec("LogisticRegression 100f 10c", "logreg", 100, 10),
         linear_spec("LinearSVC 20f 2c", "linear_svc", 20, 2),
@@ -339,12 +378,40 @@ def render(results: Results, startup: list[tuple[str, float | None, str]], budge
     return "\n".join(lines) + "\n"
 
 
+def conversion_table(quick: bool) -> str:
+    """Convert time and ONNX file size of a 500-tree, depth-12 forest: nnconvert (compact form,
+    float32) against skl2onnx's TreeEnsembleClassifier."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y, _ = _classification(20, 10, 400 if quick else 5000, quick)
+    est = RandomForestClassifier(20 if quick else 500, max_depth=12, random_state=0, n_jobs=1).fit(X, y)
+    nodes = sum(e.tree_.node_count for e in est.estimators_)
+    rows = []
+    for name, fn in (("nnconvert", lambda: nnconvert_model(est)), ("skl2onnx", lambda: skl2onnx_model(est, X))):
+        t0 = time.perf_counter()
+        model = fn()
+        seconds = time.perf_counter() - t0
+        rows.append((name, seconds, len(model.SerializeToString())))
+    lines = [
+        "",
+        f"### Converting RandomForestClassifier({len(est.estimators_)} trees, max_depth=12, 20 features, 10 classes; "
+        f"{nodes} nodes)",
+        "",
+        "| converter | convert + export seconds | ONNX bytes | bytes / skl2onnx |",
+        "|---|---|---|---|",
+    ]
+    base = rows[1][2]
+    lines += [f"| {n} | {s:.2f} | {b:,} | {b / base:.2f} |" for n, s, b in rows]
+    return "\n".join(lines) + "\n"
+
+
 def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float | None, str]]]:
     """Run the specs and the start-up timing, write the markdown table to ``--out``, print it."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="bench_results.md", help="markdown file to write")
     ap.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
-    ap.add_argument("--only", default="", help="run only specs whose name contains this text")
+    ap.add_argument("--only", default="", help="run only specs whose name contains this text ('a|b': either)")
+    ap.add_argument("--conversion", action="store_true", help="also time converting a 500-tree, depth-12 forest")
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
@@ -352,11 +419,13 @@ def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float |
     results: Results = []
     with threadpool_limits(limits=1):
         for spec in specs():
-            if args.only in spec.name:
+            if any(part in spec.name for part in args.only.split("|")):
                 print(f"{spec.name} ...", flush=True)
                 results.append((spec, *bench_spec(spec, budget, args.quick)))
     startup = startup_times(budget.startup_runs)
     text = render(results, startup, budget)
+    if args.conversion:
+        text += conversion_table(args.quick)
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
     return results, startup

@@ -18,13 +18,15 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "convert", "from_json", "load_model", "run", "to_json", "to_onnx"]
 
 
-def convert(estimator: Any, *, simplify: bool = True) -> Any:
-    """Convert a fitted estimator to a :class:`nnconvert.ir.Network`."""
+def convert(estimator: Any, *, simplify: bool = True, tree_form: str = "auto") -> Any:
+    """Convert a fitted estimator to a :class:`nnconvert.ir.Network`; ``tree_form`` (``auto``,
+    ``neuron`` or ``compact``) says how trees become neurons."""
     from nnconvert.converters.registry import convert as _convert
+    from nnconvert.ir.builder import ConversionOptions
     from nnconvert.limits import check_network
     from nnconvert.runtime.simplify import simplify as _simplify
 
-    net = _convert(estimator)
+    net = _convert(estimator, ConversionOptions(tree_form=tree_form))
     check_network(net, "the converted network")  # e.g. a pickled SVC claiming 600 classes
     return _simplify(net) if simplify else net
 

@@ -32,10 +32,19 @@ def test_quick_bench_measures_every_engine(tmp_path: Path) -> None:
         for n, cells in rows:
             for engine in ("sklearn", "nnconvert", "skl2onnx"):
                 cell = cells[engine]
+                if engine == "skl2onnx" and spec.name.startswith("HistGradientBoosting"):
+                    # skl2onnx's HistGradientBoosting converter writes numpy uint32 node ids: onnx refuses them
+                    assert "TreeEnsembleClassifier" in cell.error, cell
+                    continue
                 assert cell.error == "" and cell.seconds is not None and cell.seconds > 0, (spec.name, n, engine, cell)
             for engine in ("nnconvert", "skl2onnx"):
+                if cells[engine].error:
+                    continue
                 agree = cells[engine].agree
-                if spec.classifier:  # labels on these well-separated rows agree exactly, even in float32
+                trees = spec.name.startswith(("RandomForest", "GradientBoosting", "HistGradientBoosting"))
+                if engine == "skl2onnx" and trees:  # its thresholds round to nearest float32: a few rows may flip
+                    assert agree.startswith(("100%", "9")), (spec.name, n, engine, agree)
+                elif spec.classifier:  # labels on these well-separated rows agree exactly, even in float32
                     assert agree.startswith("100%"), (spec.name, n, engine, agree)
                 else:
                     assert agree.startswith("Δ ") and float(agree[2:]) < 1e-3, (spec.name, n, engine, agree)

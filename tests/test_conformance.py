@@ -25,7 +25,7 @@ MAX_BOUNDARY_SHARE = 0.05
 @functools.cache
 def _network(case: Case):
     est, _ = case.build()
-    return nnconvert.convert(case.convert_input(est))
+    return nnconvert.convert(case.convert_input(est), tree_form=case.tree_form)
 
 
 def _runner(net, backend: str, dtype: str):

@@ -168,7 +168,7 @@ def _all_kinds_network() -> ir.Network:
     b = GraphBuilder(3)
     h = b.dense(b.input, np.arange(12.0).reshape(3, 4) / 7 - 0.5, [0.1, -0.2, 0.3, 0.0], hint="hidden")
     acts = [b.act(h, fn) for fn in ("identity", "relu", "sigmoid", "tanh", "abs", "softsign", "softmax", "cos")]
-    acts += [b.act(h, fn) for fn in ("square", "step_gt", "step_ge")]
+    acts += [b.act(h, fn) for fn in ("square", "step_gt", "step_ge", "round_float32")]
     pos = b.scale(b.act(h, "square"), 1.0, 1.0)
     acts += [b.act(pos, fn) for fn in ("log", "sqrt", "reciprocal", "exp")]
     acts += [

@@ -89,7 +89,10 @@ def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:
             continue
         err, mag = np.zeros(len(X)), np.zeros(len(X))
         for name, x64 in zip(node.inputs, ins64, strict=True):
-            e, a = np.abs(t32[name].astype(np.float64) - x64), np.abs(x64)
+            x32 = t32[name].astype(np.float64)
+            with np.errstate(invalid="ignore"):  # NaN in both dtypes (a missing value) is no error
+                e = np.where(np.isnan(x32) & np.isnan(x64), 0.0, np.nan_to_num(np.abs(x32 - x64), nan=np.inf))
+            a = np.where(np.isnan(x64), 0.0, np.abs(x64))
             if x64.ndim == 2:
                 e, a = e.max(axis=1), a.max(axis=1)
             err, mag = np.maximum(err, e), np.maximum(mag, a)

@@ -62,7 +62,9 @@ def check_names(path: str, names: Sequence[str] | None, expected: Sequence[str] 
     raise DataError(f"the columns of {path} are the model's features in another order; expected {', '.join(expected)}")
 
 
-def open_rows(args: DataArgs, *, n_features: int | None, expected_names: Sequence[str] | None) -> DataSource:
+def open_rows(
+    args: DataArgs, *, n_features: int | None, expected_names: Sequence[str] | None, allow_missing: bool = False
+) -> DataSource:
     """The data source (:func:`nnconvert.io.data.open_data`), its names checked against the
     model's; a note on stderr when its first row was taken as a header by the ambiguous rule."""
     source = open_data(
@@ -72,6 +74,7 @@ def open_rows(args: DataArgs, *, n_features: int | None, expected_names: Sequenc
         header=args.header,
         model_names=expected_names,
         max_memory=args.limits.max_memory,
+        allow_missing=allow_missing,
     )
     check_names(args.path, source.names, expected_names)
     header = getattr(source, "header", None)
@@ -80,10 +83,12 @@ def open_rows(args: DataArgs, *, n_features: int | None, expected_names: Sequenc
     return source
 
 
-def read_rows(args: DataArgs, *, n_features: int | None, expected_names: Sequence[str] | None) -> np.ndarray:
+def read_rows(
+    args: DataArgs, *, n_features: int | None, expected_names: Sequence[str] | None, allow_missing: bool = False
+) -> np.ndarray:
     """All rows of ``args.path`` as one float64 array (``convert`` picks its reference rows from
     them), refused once they pass ``--max-memory``."""
-    source = open_rows(args, n_features=n_features, expected_names=expected_names)
+    source = open_rows(args, n_features=n_features, expected_names=expected_names, allow_missing=allow_missing)
     chunks, total = [], 0
     for X in source.chunks(args.limits.chunk_rows):
         total += X.nbytes

@@ -23,6 +23,7 @@ from nnconvert.cli.support import (
     FORCE,
     INTERRUPTED,
     PATH,
+    TREE_FORM,
     TRUST,
     check_output,
     echo_text,
@@ -82,6 +83,7 @@ def cli() -> None:
 @click.option("--data", type=PATH, help="Take the reference rows from this data (CSV, .npy or .npz).")
 @_TARGET
 @HEADER
+@TREE_FORM
 @TRUST
 @limit_options
 @FORCE
@@ -98,6 +100,7 @@ def convert(
     data: str | None,
     target_column: str | None,
     header: bool | None,
+    tree_form: str,
     trust: bool,
     force: bool,
 ) -> None:
@@ -117,7 +120,7 @@ def convert(
             )
     if fmt == "json" and (dtype is not None or opset is not None):
         raise click.UsageError("--dtype and --opset apply to ONNX output; a JSON spec always holds float64 weights")
-    src = open_source(model, trust=trust, simplify=not no_simplify)
+    src = open_source(model, trust=trust, simplify=not no_simplify, tree_form=tree_form)
     path = check_output(out, force=force, inputs=[model, data])
     if src.kind == "onnx":
         raise ModelLoadError(f"{model} is already ONNX; convert reads a model or a JSON network spec")

@@ -74,8 +74,10 @@ def references_for(
     X = None
     if data is not None:
         from nnconvert.cli.data_run import read_rows
+        from nnconvert.cli.verify_run import accepts_missing
 
-        X = read_rows(data, n_features=network.n_features, expected_names=network.meta.feature_names)
+        X = read_rows(data, n_features=network.n_features, expected_names=network.meta.feature_names,
+                      allow_missing=accepts_missing(network))  # fmt: skip
     if src.kind == "json" and X is None:
         carried = embedded_references(src)
         if carried is not None:

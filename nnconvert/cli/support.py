@@ -32,6 +32,14 @@ from nnconvert.text import printable
 PATH = click.Path(dir_okay=False)  # existence is checked by the loaders, with a one-line error
 TRUST = click.option("--trust", is_flag=True, help="Load pickles with any globals (only for files you trust).")
 FORCE = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+TREE_FORM = click.option(
+    "--tree-form",
+    type=click.Choice(["auto", "neuron", "compact"]),
+    default="auto",
+    show_default=True,
+    help="Trees as split/leaf/output neuron layers (neuron), as tree traversal (compact, for big models), "
+    "or by size (auto).",
+)
 
 
 class _Size(click.ParamType):

@@ -146,7 +146,8 @@ def _rows(
     progress bar shows)."""
     checks = [(c.backend, c.dtype) for c in plan.checks]
     if data is not None:
-        source = open_rows(data, n_features=plan.n_features, expected_names=plan.feature_names)
+        source = open_rows(data, n_features=plan.n_features, expected_names=plan.feature_names,
+                           allow_missing=plan.network is not None and accepts_missing(plan.network))  # fmt: skip
         total = progress_total(source)
         return source.chunks(limits.rows(verify_phases(plan.widths, checks, source.row_bytes), total)), total
     if plan.network is None:
@@ -180,6 +181,11 @@ def run_checks(plan: Plan, *, data: DataArgs | None, synthetic: int | None, limi
     return Report(results=list(zip(plan.checks, cmps, strict=True)))
 
 
+def accepts_missing(network: Any) -> bool:
+    """The network's estimator takes NaN as a missing value (recorded in its metadata)."""
+    return bool(network.meta.extra.get("accepts_missing", False))
+
+
 def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | None) -> int:
     """Run ``src``'s network on ``data`` in chunks sized to ``--max-memory``, writing CSV to
     ``stream``; the row count.
@@ -201,6 +207,7 @@ def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | N
         widths, backend = onnx_widths(src.onnx_model), "onnxruntime"
         hint = "convert the model again with --dtype float64"
         columns = (meta.get("extra") or {}).get("columns") if isinstance(meta.get("extra"), dict) else None
+        missing = bool((meta.get("extra") or {}).get("accepts_missing", False))
     else:
         from nnconvert.check.verify import numpy_runner
 
@@ -209,7 +216,8 @@ def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | N
         widths, backend = widths_of(net), "numpy runtime"
         hint = "try --dtype float64" if dtype == "float32" else "the values exceed float64's range"
         columns = net.meta.extra.get("columns")
-    source = open_rows(data, n_features=src.n_features, expected_names=names)
+        missing = accepts_missing(net)
+    source = open_rows(data, n_features=src.n_features, expected_names=names, allow_missing=missing)
     total = progress_total(source)
     phases = predict_phases(widths, backend, dtype, source.row_bytes)
     writer = PredictionWriter(stream, classes, columns if isinstance(columns, dict) else None)

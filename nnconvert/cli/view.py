@@ -13,6 +13,7 @@ import click
 from nnconvert.cli.support import (
     FORCE,
     PATH,
+    TREE_FORM,
     TRUST,
     check_output,
     echo_text,
@@ -25,14 +26,15 @@ from nnconvert.cli.support import (
 @click.command()
 @click.argument("file", type=PATH)
 @click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
+@TREE_FORM
 @TRUST
 @limit_options
 @handle_errors()
-def inspect(file: str, as_json: bool, trust: bool) -> None:
+def inspect(file: str, as_json: bool, tree_form: str, trust: bool) -> None:
     """Describe FILE (model, ONNX file or JSON spec): estimator, layers, parameters, operators, I/O contract."""
     from nnconvert.show.inspection import describe, format_text
 
-    d = describe(open_source(file, trust=trust))
+    d = describe(open_source(file, trust=trust, tree_form=tree_form))
     echo_text(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
 
 
@@ -74,17 +76,18 @@ def list_(as_json: bool) -> None:
     show_default=True,
     help="Neurons shown per layer before collapsing.",
 )
+@TREE_FORM
 @TRUST
 @limit_options
 @FORCE
 @handle_errors()
-def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> None:
+def draw(source: str, out: str, max_neurons: int, tree_form: str, trust: bool, force: bool) -> None:
     """Draw the network of MODEL, a JSON spec or an ONNX file from convert: neurons in columns, one per layer."""
     from nnconvert.show.draw import draw as draw_network
 
     if Path(out).suffix.lower() not in (".svg", ".png", ".dot"):
         raise click.UsageError(f"cannot draw to {out!r}: use a .svg, .png or .dot file")
-    src = open_source(source, trust=trust)
+    src = open_source(source, trust=trust, tree_form=tree_form)
     path = check_output(out, force=force, inputs=[source])
     network = src.view()
     with path.writing() as tmp:
@@ -95,11 +98,12 @@ def draw(source: str, out: str, max_neurons: int, trust: bool, force: bool) -> N
 @click.command()
 @click.argument("source", metavar="MODEL|NETWORK", type=PATH)
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown"]), default="text", show_default=True)
+@TREE_FORM
 @TRUST
 @limit_options
 @handle_errors()
-def explain(source: str, fmt: str, trust: bool) -> None:
+def explain(source: str, fmt: str, tree_form: str, trust: bool) -> None:
     """Explain the network of MODEL, a JSON spec or an ONNX file from convert in words and formulas."""
     from nnconvert.show.explain import explain as explain_network
 
-    echo_text(explain_network(open_source(source, trust=trust).view(), fmt=fmt))
+    echo_text(explain_network(open_source(source, trust=trust, tree_form=tree_form).view(), fmt=fmt))

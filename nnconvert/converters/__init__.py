@@ -5,7 +5,10 @@ the import below. ``_blocks`` and ``kernels`` hold the pieces several families s
 """
 
 from nnconvert.converters import (  # noqa: F401  (each family registers its converters)
+    boosting,
     calibration,
+    ensembles,
+    forests,
     hpelm,
     kernel_approx,
     kernel_ridge,
@@ -15,6 +18,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     preprocessing,
     skelm,
     svm,
+    trees,
 )
 from nnconvert.converters.registry import convert, convert_into, entries, lookup, register, resolve
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from nnconvert import ir
+from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
 
 
@@ -58,3 +60,13 @@ def softmax_proba(g: GraphBuilder, scores: str) -> str:
 def regression_output(g: GraphBuilder, values: str, one_dimensional: bool) -> dict[str, str]:
     """``predict`` of a regressor: 1-D when it was fitted on a 1-D target."""
     return {"predict": g.squeeze(values, hint="prediction") if one_dimensional else values}
+
+
+def column_of(g: GraphBuilder, t: str) -> str:
+    """A 1-D score as its ``[N, 1]`` column (the input of the Squeeze that made it)."""
+    if g.info(t).width is not None:
+        return t
+    node = next((n for n in g.nodes if n.name == t), None)
+    if isinstance(node, ir.Squeeze):
+        return node.input
+    raise UnsupportedModel(f"cannot take the [N, 1] column of tensor {t!r}")

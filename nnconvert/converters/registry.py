@@ -21,7 +21,7 @@ from typing import Any
 
 from nnconvert import ir
 from nnconvert.errors import NotFitted, UnsupportedModel
-from nnconvert.ir.builder import GraphBuilder
+from nnconvert.ir.builder import ConversionOptions, GraphBuilder
 
 Converter = Callable[[Any, GraphBuilder, str], Mapping[str, str]]
 
@@ -189,8 +189,22 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
         classes_dtype=None if classes is None else ir.label_dtype(classes),
         feature_names=None if names is None else tuple(str(n) for n in names),
         description=entry.architecture,
-        extra={**_composition(estimator), **({"summary": builder.summaries} if builder.summaries else {})},
+        extra={
+            **_composition(estimator),
+            **({"summary": builder.summaries} if builder.summaries else {}),
+            **({"accepts_missing": True} if builder.missing_values and _allows_nan(estimator) else {}),
+        },
     )
+
+
+def _allows_nan(estimator: Any) -> bool:
+    """scikit-learn's ``input_tags.allow_nan`` of the estimator converted (NaN is then data)."""
+    try:
+        from sklearn.utils import get_tags
+
+        return bool(get_tags(estimator).input_tags.allow_nan)
+    except Exception:  # not a scikit-learn estimator: no claim
+        return False
 
 
 def _composition(estimator: Any) -> dict[str, Any]:
@@ -224,12 +238,12 @@ def reference_of(obj: Any) -> Any:
     return obj
 
 
-def convert(estimator: Any) -> ir.Network:
+def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Network:
     """Build the (unsimplified) network of a fitted, supported estimator."""
     estimator = as_model(estimator)
     entry = lookup(estimator)
     check_fitted(estimator)
-    builder = GraphBuilder(n_features_of(estimator))
+    builder = GraphBuilder(n_features_of(estimator), options)
     outputs = entry.converter(estimator, builder, builder.input)
     meta = metadata_of(estimator, entry, builder)
     columns = {m: builder.column_names[t] for m, t in outputs.items() if t in builder.column_names}

@@ -127,13 +127,15 @@ class ArraySource:
                 raw = _read(f, n * row_nbytes, self.name)
                 yield start, np.frombuffer(raw, self.dtype).reshape(n, self.n_columns)
 
+    allow_missing = False  # set by open_data: NaN entries are missing values
+
     def chunks(self, chunk_rows: int) -> Iterator[np.ndarray]:
         """Float64 blocks of at most ``chunk_rows`` rows (fewer where ``max_memory`` asks)."""
         rows = max(1, min(chunk_rows, self.max_memory // max(1, self.row_bytes)))
         columns = None if self.target is None else self.keep
         for start, block in self._blocks(rows):
             X = np.array(block if columns is None else block[:, columns], dtype=np.float64)
-            bad = ~np.isfinite(X)
+            bad = ~np.isfinite(X) & ~(np.isnan(X) if self.allow_missing else False)
             if bad.any():
                 r, c = np.argwhere(bad)[0]
                 raise DataError(f"{self.name}, row {start + r}, column {self.keep[c]}: {X[r, c]} is not a number")

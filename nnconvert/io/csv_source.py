@@ -58,6 +58,11 @@ class _Lines:
                 yield line
 
 
+def acceptable(X: np.ndarray, allow_missing: bool) -> bool:
+    """Every value finite, or NaN where missing values are allowed."""
+    return bool((np.isfinite(X) | (np.isnan(X) if allow_missing else False)).all())
+
+
 def _open_text(path: Path) -> IO[str]:
     try:
         return path.open(encoding="utf-8-sig", newline="")
@@ -141,19 +146,23 @@ class CsvSource:
                     return
                 yield self._convert(block, numbers)
 
+    allow_missing = False  # set by open_data: empty cells and 'nan' are missing values (NaN)
+
     def _convert(self, block: list[list[str]], numbers: list[int]) -> np.ndarray:
         cells = [[r[i] for i in self.keep] for r in block]
+        if self.allow_missing:
+            cells = [[c if c.strip() else "nan" for c in r] for r in cells]
         try:
             X = np.array(cells, dtype=np.float64)
         except ValueError:
             X = None
-        if X is not None and np.isfinite(X).all():
+        if X is not None and acceptable(X, self.allow_missing):
             return X
         for r, line in zip(cells, numbers, strict=True):  # find and name the first bad cell
             for j, cell in zip(self.keep, r, strict=True):
                 text = cell.strip()
                 if not text:
                     raise DataError(f"{self.name}, row {line}, column {self._column(j)}: the cell is empty")
-                if not is_number(text) or not np.isfinite(float(text)):
+                if not is_number(text) or not acceptable(np.array([float(text)]), self.allow_missing):
                     raise DataError(f"{self.name}, row {line}, column {self._column(j)}: {text!r} is not a number")
         raise DataError(f"{self.name}: cannot read the numbers")  # pragma: no cover - numpy and float() agree

@@ -5,7 +5,7 @@ time (CSV parsed incrementally, arrays read in row blocks), so memory stays boun
 chunk; :func:`read_data` stacks the chunks. Every size a file claims is checked against
 ``max_memory`` before it is allocated (:mod:`nnconvert.io.csv_source`,
 :mod:`nnconvert.io.array_source`). Whether a text file's first row is a header follows the rule
-in :mod:`nnconvert.io.columns`. Every cell must be a finite number: a dataset with a NaN, an
+in :mod:`nnconvert.io.columns`. Every cell must be a finite number (or, with ``allow_missing``, NaN): a dataset with a NaN, an
 empty cell or text is refused with the file, row and column named. Rows are numbered as an
 editor shows them for CSV (the file's line number, header included) and 0-based for arrays.
 """
@@ -37,6 +37,7 @@ class DataOptions(TypedDict, total=False):
     header: bool | None
     model_names: Sequence[str] | None
     max_memory: int
+    allow_missing: bool
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ def open_data(
     header: bool | None = None,
     model_names: Sequence[str] | None = None,
     max_memory: int = DEFAULT_MAX_MEMORY,
+    allow_missing: bool = False,
 ) -> DataSource:
     """The data file as a source: ``names`` (the header's feature names or None), ``width``,
     ``row_bytes`` (memory per row while reading), ``count_rows()``, ``chunks(rows)``, and for
@@ -62,6 +64,9 @@ def open_data(
 
     ``header``: None detects (see :mod:`nnconvert.io.columns`; ``model_names`` are the model's
     feature names, a first row equal to them is a header), True/False force it.
+    ``allow_missing`` (models that take missing values: trees, HistGradientBoosting; the CLI sets it
+    from the network's ``accepts_missing`` metadata) reads an empty cell, ``nan`` or a NaN array
+    entry as NaN instead of refusing it; infinity and text are still refused.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -83,6 +88,7 @@ def open_data(
         if header is not None:
             raise DataError(f"--header/--no-header apply to text files; {path.name} is an array file")
         source = ArraySource(path, target_column, max_memory=max_memory)
+    source.allow_missing = allow_missing
     if n_features is not None and source.width != n_features:
         dropped = "" if source.target is None else f" besides the target column {source.target_label}"
         raise DataError(f"{source.name} has {source.width} columns{dropped}; the model expects {n_features}")

@@ -33,6 +33,7 @@ class Source:
     network: Any = None
     simplify: bool = True
     display_network: Any = None
+    tree_form: str = "auto"  # how trees become neurons (nnconvert.convert's tree_form)
     _converted: bool = field(default=False, repr=False)
 
     def ir(self) -> Any:
@@ -41,7 +42,7 @@ class Source:
         if self.kind == "model" and not self._converted:
             import nnconvert
 
-            self.network = nnconvert.convert(self.estimator, simplify=self.simplify)
+            self.network = nnconvert.convert(self.estimator, simplify=self.simplify, tree_form=self.tree_form)
             self._converted = True
         if self.network is None:
             raise InvalidNetwork(
@@ -96,7 +97,9 @@ def load_onnx(path: Path) -> Any:
     return model
 
 
-def open_source(path: str | os.PathLike, *, trust: bool = False, simplify: bool = True) -> Source:
+def open_source(
+    path: str | os.PathLike, *, trust: bool = False, simplify: bool = True, tree_form: str = "auto"
+) -> Source:
     """Read ``path`` as a model, an ONNX file or a JSON spec (by suffix)."""
     p = Path(path)
     if not p.exists():
@@ -122,7 +125,7 @@ def open_source(path: str | os.PathLike, *, trust: bool = False, simplify: bool 
             raise InvalidNetwork(text if p.name in text else f"{p.name}: {text}") from None
     from nnconvert.io.loading import load_model
 
-    return Source(p, "model", estimator=load_model(p, trust=trust), simplify=simplify)
+    return Source(p, "model", estimator=load_model(p, trust=trust), simplify=simplify, tree_form=tree_form)
 
 
 def one_line(exc: BaseException) -> str:

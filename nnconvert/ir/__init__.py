@@ -6,7 +6,9 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 
 - ``nodes``: dense, activation, distance (kernel neurons), concat;
 - ``heads``: normalize, squeeze, argmax and threshold labels;
-- ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products.
+- ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products;
+- ``trees``: split neurons and tree traversal; ``columns``: column selection and category
+  codes; ``median``: AdaBoost's weighted median.
 
 ``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
 node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
@@ -14,11 +16,14 @@ node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
 
 from nnconvert.errors import InvalidNetwork
 from nnconvert.ir.base import LABEL_DTYPES, NODE_TYPES, Node, TensorInfo, Work, as_classes, label_dtype, register_node
+from nnconvert.ir.columns import CategoryCodes, SelectColumns
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
+from nnconvert.ir.median import WeightedMedian
 from nnconvert.ir.monomials import Monomials
 from nnconvert.ir.network import INPUT, OUTPUT_METHODS, Metadata, Network
 from nnconvert.ir.nodes import ACTIVATIONS, DISTANCE_METRICS, Activation, Concat, Dense, Distance
+from nnconvert.ir.trees import TreeEnsemble, TreeSplits
 
 __all__ = [
     "ACTIVATIONS",
@@ -29,6 +34,7 @@ __all__ = [
     "OUTPUT_METHODS",
     "Activation",
     "ArgMaxLabel",
+    "CategoryCodes",
     "Concat",
     "Dense",
     "Distance",
@@ -39,9 +45,13 @@ __all__ = [
     "Node",
     "Normalize",
     "PairwiseCoupling",
+    "SelectColumns",
     "Squeeze",
     "TensorInfo",
     "ThresholdLabel",
+    "TreeEnsemble",
+    "TreeSplits",
+    "WeightedMedian",
     "Work",
     "as_classes",
     "label_dtype",

@@ -9,18 +9,37 @@ pieces each family knows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from nnconvert import ir
 
+TREE_FORMS = ("auto", "neuron", "compact")
+
+
+@dataclass(frozen=True)
+class ConversionOptions:
+    """Choices a converter may ask about. ``tree_form``: how trees become neurons: ``neuron``
+    (split, leaf and output layers: the picture), ``compact`` (tree traversal, for big models)
+    or ``auto`` (by size, see ``nnconvert.converters.trees``)."""
+
+    tree_form: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.tree_form not in TREE_FORMS:
+            raise ir.InvalidNetwork(f"tree_form must be one of {', '.join(TREE_FORMS)}, got {self.tree_form!r}")
+
 
 class GraphBuilder:
     """Accumulates nodes; each method returns the name of the tensor it adds."""
 
-    def __init__(self, n_features: int) -> None:
+    def __init__(self, n_features: int, options: ConversionOptions | None = None) -> None:
         self.n_features = int(n_features)
+        self.options = options or ConversionOptions()
+        # Set by converters whose estimator takes NaN as data (scikit-learn's allow_nan tag).
+        self.missing_values = False
         self.nodes: list[ir.Node] = []
         self._infos: dict[str, ir.TensorInfo] = {ir.INPUT: ir.TensorInfo(self.n_features)}
         self._counts: dict[str, int] = {}

@@ -69,6 +69,7 @@ ACTIVATIONS: dict[str, str] = {
     "reciprocal": "y = 1 / x",
     "sqrt": "y = sqrt(x)",
     "cos": "y = cos(x)",
+    "round_float32": "y = float32(x) (scikit-learn's cast of X to float32; identity in a float32 network)",
 }
 
 

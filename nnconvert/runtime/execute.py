@@ -13,8 +13,11 @@ import numpy as np
 
 from nnconvert import ir
 from nnconvert.errors import DataError
+from nnconvert.ir import columns as ir_columns
 from nnconvert.ir import coupling as ir_coupling
+from nnconvert.ir import median as ir_median
 from nnconvert.ir import monomials as ir_monomials
+from nnconvert.ir import trees as ir_trees
 
 Array = np.ndarray
 
@@ -48,6 +51,7 @@ _ACTIVATIONS: dict[str, Callable[[Array, tuple[float, ...]], Array]] = {
     "reciprocal": lambda x, p: 1 / x,
     "sqrt": lambda x, p: np.sqrt(x),
     "cos": lambda x, p: np.cos(x),
+    "round_float32": lambda x, p: x.astype(np.float32).astype(x.dtype),
 }
 
 
@@ -101,6 +105,11 @@ def register_kernel(node_type: type, fn: Callable[[Any, list[Array]], Array]) ->
 
 register_kernel(ir_coupling.PairwiseCoupling, lambda n, xs: ir_coupling.pairwise_coupling(xs[0], n.n_classes))
 register_kernel(ir_monomials.Monomials, lambda n, xs: ir_monomials.monomials(n, xs[0]))
+register_kernel(ir_trees.TreeSplits, lambda n, xs: ir_trees.tree_splits(n, xs[0]))
+register_kernel(ir_trees.TreeEnsemble, lambda n, xs: ir_trees.tree_ensemble(n, xs[0]))
+register_kernel(ir_columns.SelectColumns, lambda n, xs: xs[0][:, n.columns])
+register_kernel(ir_columns.CategoryCodes, lambda n, xs: ir_columns.category_codes(n, xs[0]))
+register_kernel(ir_median.WeightedMedian, lambda n, xs: ir_median.weighted_median(n, xs[0]))
 
 
 def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:

@@ -134,6 +134,10 @@ def _caption(g: _Group) -> str:
             return f"{'>' if base.strict else '>='} {base.threshold:g} -> classes"
         return "argmax -> classes" if isinstance(base, ir.ArgMaxLabel) else f"{base.op} -> classes"
     acts = list(dict.fromkeys(g.acts))
+    if isinstance(base, ir.Dense) and "leaf's path" in base.source.get("weight", ""):
+        return f"leaf AND x {g.width}"
+    if isinstance(base, ir.Dense) and base.source.get("weight", "").startswith("leaf values"):
+        return f"leaf values x {g.width}"
     if isinstance(base, ir.Distance):
         metric = "sqeuclidean" if base.metric == "euclidean" and "square" in acts else base.metric
         if "exp" in acts:  # exp(-d) (written as a negative scale or a reciprocal): a radial basis neuron
@@ -146,6 +150,10 @@ def _caption(g: _Group) -> str:
         acts = ["shift" if base.is_translation else "scale", *acts]  # a per-feature scaler, possibly clipped
     if acts:
         return f"{'+'.join(acts)} x {g.width}"
+    if isinstance(base, ir.TreeSplits):
+        return f"splits x {g.width}"
+    if isinstance(base, ir.TreeEnsemble):
+        return f"{len(base.roots)} trees (traversal)"
     if isinstance(base, ir.Dense):
         if g.input_acts and all(a == "step" for a in g.input_acts):
             return f"vote x {g.width}"
@@ -220,6 +228,8 @@ def _edges(node: ir.Node, in_refs: list, gi: int, visible: list[set[int]]) -> li
         pairs = [(k, j, node.weight[k, j] / scale) for k, _ in ins for j in outs if node.weight[k, j] != 0]
     elif isinstance(node, ir.ArgMaxLabel) or (isinstance(node, _MERGE) and len(in_refs) == len(outs)):
         pairs = [(k, k, None) for k, _ in ins if k in visible[gi]]
+    elif isinstance(node, ir.TreeSplits):  # a split neuron reads one feature
+        pairs = [(k, j, None) for k, _ in ins for j in outs if node.feature[j] == k]
     elif isinstance(node, ir_monomials.Monomials):  # a product neuron reads only its factors
         pairs = [(k, j, None) for k, _ in ins for j in outs if node.powers[j, k] > 0]
     else:  # distances, thresholds, unknown kinds: every shown input to every shown neuron

@@ -63,9 +63,39 @@ FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
         "logistic or identity as scikit-learn's out_activation_.",
     ),
     (
-        ("DecisionTreeClassifier", "DecisionTreeRegressor"),
-        "A decision tree is a network of step neurons, one per split (x_f > threshold), and "
-        "one AND-neuron per leaf; nnconvert does not convert trees yet.",
+        ("DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier", "ExtraTreeRegressor"),
+        "A decision tree is a three-layer network (Sethi's entropy nets, 1990): one step neuron per "
+        "split, firing when x[feature] <= threshold (X rounded to float32, as scikit-learn does); one "
+        "AND neuron per leaf, step(C h - D + 1/2), whose +1/-1 weights follow the leaf's path so it "
+        "fires only when every split on the path agrees; and an output layer holding the leaf values "
+        "(class fractions or regression values).",
+    ),
+    (
+        (
+            "RandomForestClassifier",
+            "RandomForestRegressor",
+            "ExtraTreesClassifier",
+            "ExtraTreesRegressor",
+            "IsolationForest",
+            "BaggingClassifier",
+            "BaggingRegressor",
+        ),
+        "A forest is many tree networks side by side: each tree's split neurons, leaf AND neurons and "
+        "leaf values; the output layer sums the trees' leaf values and divides by their number "
+        "(IsolationForest sums path lengths and maps them to an anomaly score).",
+    ),
+    (
+        (
+            "GradientBoostingClassifier",
+            "GradientBoostingRegressor",
+            "HistGradientBoostingClassifier",
+            "HistGradientBoostingRegressor",
+            "AdaBoostClassifier",
+            "AdaBoostRegressor",
+        ),
+        "A boosted ensemble is a sum of tree networks: every tree adds its leaf value (already scaled "
+        "by the learning rate) to a starting score, and the loss's link (sigmoid, softmax, exp) turns "
+        "the raw score into probabilities or predictions.",
     ),
     (
         ("Pipeline",),
@@ -162,6 +192,8 @@ def _describe(node: ir.Node, net: ir.Network) -> tuple[str, str]:
     if isinstance(node, ir.Normalize):
         extra = "; all-zero rows become 1/width" if node.zero_to_uniform else ""
         return f"y = x / sum_j x_j (per row){extra}", "normalise rows"
+    if isinstance(node, (ir.TreeSplits, ir.TreeEnsemble)):
+        return _tree_words(node, net)
     if isinstance(node, ir.Concat):
         widths = " + ".join(str(net.info(s).width) for s in node.sources)
         return f"y = [{' | '.join(node.sources)}] ({widths} columns)", "concatenate"
@@ -175,6 +207,28 @@ def _reads(tensor: str, net: ir.Network) -> str:
     SVC with probabilities votes; it does not take the argmax of ``predict_proba``)."""
     methods = [m for m, t in net.outputs.items() if t == tensor and m != "predict"]
     return methods[0] if methods else tensor
+
+
+def split_text(net: ir.Network, feature: int, threshold: float, category: int = -1) -> str:
+    """``x[petal length (cm)] <= 2.45`` (the network's feature names where it has them)."""
+    names = net.meta.feature_names
+    name = names[feature] if names is not None and feature < len(names) else str(feature)
+    if category >= 0:
+        return f"x[{name}] in category set {category}"
+    return f"x[{name}] <= {threshold:.6g}"
+
+
+def _tree_words(node: ir.TreeSplits | ir.TreeEnsemble, net: ir.Network) -> tuple[str, str]:
+    inner = np.arange(len(node.feature)) if isinstance(node, ir.TreeSplits) else np.flatnonzero(node.left >= 0)
+    cats = node.category if node.category is not None else np.full(len(node.feature), -1)
+    tests = [split_text(net, int(node.feature[i]), float(node.threshold[i]), int(cats[i])) for i in inner]
+    shown = "; ".join(f"neuron {k}: {t}" for k, t in enumerate(tests[:8])) + ("; ..." if len(tests) > 8 else "")
+    cast = "X rounded to float32 first" if node.cast_float32 else "float64 X"
+    if isinstance(node, ir.TreeSplits):
+        return (f"{len(tests)} split neurons, y_s = 1 if the split sends the row left ({cast}; NaN by "
+                f"missing_left): {shown}", f"{len(tests)} split neurons")  # fmt: skip
+    return (f"{len(node.roots)} trees walked root to leaf in {node.depth} steps ({cast}), leaf values "
+            f"summed: {shown}", f"{len(node.roots)} trees (traversal, depth {node.depth})")  # fmt: skip
 
 
 def _source(node: ir.Node) -> str:

@@ -23,6 +23,8 @@ class Case:
     # What to hand to nnconvert.convert when it is not the reference estimator itself
     # (e.g. the dict an hpelm ``save()`` file holds, while the live hpelm model is the reference).
     to_convert: Callable[[Any], Any] | None = None
+    # How trees become neurons (nnconvert.convert's tree_form): cases run both forms where both apply.
+    tree_form: str = "auto"
 
     def convert_input(self, estimator: Any) -> Any:
         return estimator if self.to_convert is None else self.to_convert(estimator)
@@ -43,7 +45,7 @@ def all_cases() -> list[Case]:
     from tests.cases import linear  # one line per family module
 
     modules = [linear]
-    for name in ("svm", "elm", "mlp", "calibration", "kernel_approx", "labels"):
+    for name in ("svm", "elm", "mlp", "calibration", "kernel_approx", "labels", "trees", "boosting", "ensembles"):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))
         except ModuleNotFoundError as exc:

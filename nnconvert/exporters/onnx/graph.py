@@ -107,6 +107,11 @@ def _activation(g: OnnxGraph, n: ir.Activation) -> None:
     elif fn in ("step_gt", "step_ge"):
         cmp = g.op("Greater" if fn == "step_gt" else "GreaterOrEqual", [x, g.scalar(f"{y}.zero", 0.0)], name=y)
         g.op("Cast", [cmp], y, name=y, to=g.elem_type)
+    elif fn == "round_float32":  # scikit-learn's cast of X to float32 (a no-op in a float32 graph)
+        if g.elem_type == TensorProto.FLOAT:
+            g.op("Identity", [x], y, name=y)
+        else:
+            g.op("Cast", [g.op("Cast", [x], name=y, to=TensorProto.FLOAT)], y, name=y, to=g.elem_type)
     elif fn == "clip":
         g.op("Clip", [x, g.scalar(f"{y}.min", n.param[0]), g.scalar(f"{y}.max", n.param[1])], y, name=y)
     else:

@@ -1,0 +1,39 @@
+"""ONNX emitters of the column nodes: SelectColumns is one Gather on axis 1; CategoryCodes
+compares each categorical column with its known values (Equal), takes the first match's index
+(ArgMax) and writes NaN where none matches, as ``nnconvert.ir.columns.category_codes``.
+Default-domain operators only."""
+
+from __future__ import annotations
+
+import numpy as np
+from onnx import TensorProto
+
+from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
+from nnconvert.ir.columns import CategoryCodes, SelectColumns
+
+
+def _select(g: OnnxGraph, n: SelectColumns) -> None:
+    g.op("Gather", [n.input, g.const(f"{n.name}.columns", n.columns, np.int64)], n.name, name=n.name, axis=1)
+
+
+def _codes(g: OnnxGraph, n: CategoryCodes) -> None:
+    y, width = n.name, g.network.info(n.input).width
+    cols: list[str] = []
+    coded = dict(zip(n.columns.tolist(), range(len(n.columns)), strict=True))
+    for j in range(width):  # type: ignore[arg-type]
+        col = g.op("Gather", [n.input, g.const(f"{y}.col{j}", np.array([j]), np.int64)], name=y, axis=1)  # [N, 1]
+        if j in coded:
+            k = coded[j]
+            known = g.const(f"{y}.known{j}", n.categories[k, : n.counts[k]][None, :])
+            eq = g.op("Cast", [g.op("Equal", [col, known], name=y)], name=y, to=TensorProto.INT32)
+            found = g.reduce("ReduceMax", eq, 1, 1, name=y)
+            code = g.op("Cast", [g.op("ArgMax", [eq], name=y, axis=1, keepdims=1, select_last_index=0)], name=y,
+                        to=g.elem_type)  # fmt: skip
+            is_found = g.op("Cast", [found], name=y, to=TensorProto.BOOL)
+            col = g.op("Where", [is_found, code, g.scalar(f"{y}.nan", np.nan)], name=y)
+        cols.append(col)
+    g.op("Concat", cols, y, name=y, axis=1)
+
+
+register_emitter(SelectColumns, _select)
+register_emitter(CategoryCodes, _codes)

@@ -1,0 +1,90 @@
+"""Column nodes: picking input columns, and replacing categorical values by their codes.
+
+Both keep NaN and infinity where they are, which a dense layer cannot (``0 * NaN`` is NaN): a
+bagged estimator's feature subset (``sklearn/ensemble/_bagging.py``: ``X[:, features]``) is a
+:class:`SelectColumns`, and HistGradientBoosting's ``OrdinalEncoder(handle_unknown=
+'use_encoded_value', unknown_value=nan)`` in front of its trees (``gradient_boosting.py``,
+``_preprocess_X``) is a :class:`CategoryCodes`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from nnconvert.errors import InvalidNetwork
+from nnconvert.ir.base import Node, TensorInfo, register_node
+
+
+def _index_array(a: object, what: str) -> np.ndarray:
+    arr = np.asarray(a)
+    if arr.ndim != 1 or arr.size == 0 or arr.dtype.kind not in "iu" or (arr < 0).any():
+        raise InvalidNetwork(f"{what} must be a non-empty 1-D array of column indices")
+    arr = arr.astype(np.int64)
+    arr.setflags(write=False)
+    return arr
+
+
+@register_node
+@dataclass(frozen=True, eq=False)
+class SelectColumns(Node):
+    """``y = x[:, columns]`` (columns may repeat); values pass unchanged, NaN included."""
+
+    op: ClassVar[str] = "select_columns"
+    input: str
+    columns: np.ndarray
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", _index_array(self.columns, f"select_columns {self.name!r} columns"))
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        width = self._float2d(ins[0])
+        if self.columns.max() >= width:
+            raise InvalidNetwork(f"select_columns {self.name!r}: column {self.columns.max()} of {width}")
+        return TensorInfo(len(self.columns))
+
+
+@register_node
+@dataclass(frozen=True, eq=False)
+class CategoryCodes(Node):
+    """``y = x`` except in ``columns``: there ``y_j = c`` where ``x_j == categories[k, c]`` (the
+    ``k``-th listed column's known values, ``counts[k]`` of them, the rest of the row padding),
+    and NaN for a value that is not a known category (NaN included)."""
+
+    op: ClassVar[str] = "category_codes"
+    input: str
+    columns: np.ndarray
+    categories: np.ndarray
+    counts: np.ndarray
+
+    def __post_init__(self) -> None:
+        what = f"category_codes {self.name!r}"
+        object.__setattr__(self, "columns", _index_array(self.columns, f"{what} columns"))
+        object.__setattr__(self, "counts", _index_array(self.counts, f"{what} counts"))
+        cats = np.array(self.categories, dtype=np.float64)
+        if cats.ndim != 2 or len(cats) != len(self.columns) or len(self.counts) != len(self.columns):
+            raise InvalidNetwork(f"{what}: one categories row and count per column")
+        if (self.counts > cats.shape[1]).any() or (self.counts < 1).any():
+            raise InvalidNetwork(f"{what}: counts must be between 1 and the row length")
+        if not np.isfinite(cats).all():
+            raise InvalidNetwork(f"{what}: categories must be finite (NaN is never a known category here)")
+        cats.setflags(write=False)
+        object.__setattr__(self, "categories", cats)
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        width = self._float2d(ins[0])
+        if self.columns.max() >= width:
+            raise InvalidNetwork(f"category_codes {self.name!r}: column {self.columns.max()} of {width}")
+        return TensorInfo(width)
+
+
+def category_codes(node: CategoryCodes, x: np.ndarray) -> np.ndarray:
+    """Runtime kernel: exact equality with each known category, the first match's index."""
+    y = x.copy()
+    for k, col in enumerate(node.columns):
+        known = node.categories[k, : node.counts[k]].astype(x.dtype)
+        eq = x[:, col, None] == known[None, :]
+        y[:, col] = np.where(eq.any(axis=1), eq.argmax(axis=1).astype(x.dtype), np.nan)
+    return y
