@@ -135,7 +135,9 @@ class ArraySource:
         columns = None if self.target is None else self.keep
         for start, block in self._blocks(rows):
             X = np.array(block if columns is None else block[:, columns], dtype=np.float64)
-            bad = ~np.isfinite(X) & ~(np.isnan(X) if self.allow_missing else False)
+            bad = ~np.isfinite(X)
+            if self.allow_missing:
+                bad &= ~np.isnan(X)
             if bad.any():
                 r, c = np.argwhere(bad)[0]
                 raise DataError(f"{self.name}, row {start + r}, column {self.keep[c]}: {X[r, c]} is not a number")

@@ -64,6 +64,13 @@ class OnnxGraph:
         self.initializers.append(tensor)
         return name
 
+    def rank0(self, hint: str, value: Any, dtype: Any) -> str:
+        """A true 0-d initializer (``const`` stores scalars as ``[1]``, which broadcasting accepts
+        but an operator that wants a rank-0 tensor, such as CumSum's axis, does not)."""
+        name = self.fresh(hint)
+        self.initializers.append(numpy_helper.from_array(np.array(value, dtype=dtype).reshape(()), name))
+        return name
+
     def scalar(self, hint: str, value: float) -> str:
         """A 0-d float constant in the graph dtype (rounded from float64 like the runtime)."""
         return self.const(hint, np.asarray(value, dtype=np.float64).astype(self.dtype))

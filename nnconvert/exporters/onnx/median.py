@@ -23,7 +23,7 @@ def _median(g: OnnxGraph, n: WeightedMedian) -> None:
         )
     )  # fmt: skip
     w = g.op("Gather", [g.const(f"{y}.weights", n.weights, np.float64), order], name=y, axis=0)  # [N, k] double
-    cdf = g.op("CumSum", [w, g.const(f"{y}.axis", np.array(1), np.int64)], name=y)
+    cdf = g.op("CumSum", [w, g.rank0(f"{y}.axis", 1, np.int64)], name=y)
     total = g.op("Gather", [cdf, g.const(f"{y}.last", np.array([k - 1]), np.int64)], name=y, axis=1)
     half = g.op("Mul", [total, g.const(f"{y}.half", np.array(0.5), np.float64)], name=y)
     reached = g.op("Cast", [g.op("GreaterOrEqual", [cdf, half], name=y)], name=y, to=TensorProto.INT32)
