@@ -11,6 +11,8 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     kernel_ridge,
     linear,
     mlp,
+    nearest_centroid,
+    neighbors,
     pipeline,
     preprocessing,
     skelm,

@@ -6,7 +6,9 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 
 - ``nodes``: dense, activation, distance (kernel neurons), concat;
 - ``heads``: normalize, squeeze, argmax and threshold labels;
-- ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products.
+- ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products;
+- ``combine``: elementwise sums and products of tensors (kernel sums and products);
+- ``neighbours``: k-nearest / radius neighbour selection and weighted vote.
 
 ``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
 node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
@@ -14,9 +16,11 @@ node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
 
 from nnconvert.errors import InvalidNetwork
 from nnconvert.ir.base import NODE_TYPES, Node, TensorInfo, as_classes, register_node
+from nnconvert.ir.combine import Combine
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
 from nnconvert.ir.monomials import Monomials
+from nnconvert.ir.neighbours import NeighbourVote
 from nnconvert.ir.network import INPUT, OUTPUT_METHODS, Metadata, Network
 from nnconvert.ir.nodes import ACTIVATIONS, DISTANCE_METRICS, Activation, Concat, Dense, Distance
 
@@ -28,12 +32,14 @@ __all__ = [
     "OUTPUT_METHODS",
     "Activation",
     "ArgMaxLabel",
+    "Combine",
     "Concat",
     "Dense",
     "Distance",
     "InvalidNetwork",
     "Metadata",
     "Monomials",
+    "NeighbourVote",
     "Network",
     "Node",
     "Normalize",

@@ -13,8 +13,10 @@ import numpy as np
 
 from nnconvert import ir
 from nnconvert.errors import DataError
+from nnconvert.ir import combine as ir_combine
 from nnconvert.ir import coupling as ir_coupling
 from nnconvert.ir import monomials as ir_monomials
+from nnconvert.ir import neighbours as ir_neighbours
 
 Array = np.ndarray
 
@@ -48,7 +50,18 @@ _ACTIVATIONS: dict[str, Callable[[Array, tuple[float, ...]], Array]] = {
     "reciprocal": lambda x, p: 1 / x,
     "sqrt": lambda x, p: np.sqrt(x),
     "cos": lambda x, p: np.cos(x),
+    "erf": lambda x, p: _erf(x),
 }
+
+
+def _erf(x: Array) -> Array:
+    from scipy.special import erf
+
+    return erf(x)
+
+
+# Rows per block of the [rows, centres, features] differences of the elementwise metrics.
+_BLOCK_ELEMENTS = 2**22
 
 
 def _distance(node: ir.Distance, x: Array) -> Array:
@@ -58,7 +71,24 @@ def _distance(node: ir.Distance, x: Array) -> Array:
         d2 = (x * x).sum(axis=1, keepdims=True) - 2 * (x @ c.T) + (c * c).sum(axis=1)[None, :]
         d2 = np.maximum(d2, 0)
         return d2 if node.metric == "sqeuclidean" else np.sqrt(d2)
+    if node.metric == "cosine":
+        # sklearn.metrics.pairwise.cosine_distances: normalised rows (norm 0 -> 1), 1 - x.c, clipped.
+        def unit(a: Array) -> Array:
+            norm = np.sqrt((a * a).sum(axis=1, keepdims=True))
+            return a / np.where(norm == 0, 1, norm)
+
+        return np.clip(1 - unit(x) @ unit(c).T, 0, 2)
+    step = max(1, _BLOCK_ELEMENTS // max(1, c.size))
+    return np.concatenate([_elementwise_distance(node, x[i : i + step], c) for i in range(0, len(x), step)] or [
+        np.zeros((0, len(c)), x.dtype)
+    ])
+
+
+def _elementwise_distance(node: ir.Distance, x: Array, c: Array) -> Array:
     diff = np.abs(x[:, None, :] - c[None, :, :])
+    if node.metric == "minkowski":
+        p = x.dtype.type(node.p)
+        return np.power(np.power(diff, p).sum(axis=2), 1 / p)
     return diff.sum(axis=2) if node.metric == "manhattan" else diff.max(axis=2)
 
 
@@ -101,6 +131,8 @@ def register_kernel(node_type: type, fn: Callable[[Any, list[Array]], Array]) ->
 
 register_kernel(ir_coupling.PairwiseCoupling, lambda n, xs: ir_coupling.pairwise_coupling(xs[0], n.n_classes))
 register_kernel(ir_monomials.Monomials, lambda n, xs: ir_monomials.monomials(n, xs[0]))
+register_kernel(ir_combine.Combine, ir_combine.combine)
+register_kernel(ir_neighbours.NeighbourVote, lambda n, xs: ir_neighbours.neighbour_vote(n, xs[0]))
 
 
 def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:
