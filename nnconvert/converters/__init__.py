@@ -6,6 +6,7 @@ the import below. ``_blocks`` and ``kernels`` hold the pieces several families s
 
 from nnconvert.converters import (  # noqa: F401  (each family registers its converters)
     calibration,
+    gaussian_process,
     hpelm,
     kernel_approx,
     kernel_ridge,

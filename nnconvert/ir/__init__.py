@@ -8,7 +8,8 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 - ``heads``: normalize, squeeze, argmax and threshold labels;
 - ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products;
 - ``combine``: elementwise sums and products of tensors (kernel sums and products);
-- ``neighbours``: k-nearest / radius neighbour selection and weighted vote.
+- ``neighbours``: k-nearest / radius neighbour selection and weighted vote;
+- ``erf_mixture``: the Gaussian-process classifier's erf approximation (in float64).
 
 ``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
 node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
@@ -18,6 +19,7 @@ from nnconvert.errors import InvalidNetwork
 from nnconvert.ir.base import NODE_TYPES, Node, TensorInfo, as_classes, register_node
 from nnconvert.ir.combine import Combine
 from nnconvert.ir.coupling import PairwiseCoupling
+from nnconvert.ir.erf_mixture import ErfMixture
 from nnconvert.ir.heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
 from nnconvert.ir.monomials import Monomials
 from nnconvert.ir.neighbours import NeighbourVote
@@ -36,6 +38,7 @@ __all__ = [
     "Concat",
     "Dense",
     "Distance",
+    "ErfMixture",
     "InvalidNetwork",
     "Metadata",
     "Monomials",

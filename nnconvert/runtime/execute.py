@@ -15,6 +15,7 @@ from nnconvert import ir
 from nnconvert.errors import DataError
 from nnconvert.ir import combine as ir_combine
 from nnconvert.ir import coupling as ir_coupling
+from nnconvert.ir import erf_mixture as ir_erf_mixture
 from nnconvert.ir import monomials as ir_monomials
 from nnconvert.ir import neighbours as ir_neighbours
 
@@ -132,6 +133,7 @@ def register_kernel(node_type: type, fn: Callable[[Any, list[Array]], Array]) ->
 register_kernel(ir_coupling.PairwiseCoupling, lambda n, xs: ir_coupling.pairwise_coupling(xs[0], n.n_classes))
 register_kernel(ir_monomials.Monomials, lambda n, xs: ir_monomials.monomials(n, xs[0]))
 register_kernel(ir_combine.Combine, ir_combine.combine)
+register_kernel(ir_erf_mixture.ErfMixture, lambda n, xs: ir_erf_mixture.erf_mixture(n, xs[0], xs[1]))
 register_kernel(ir_neighbours.NeighbourVote, lambda n, xs: ir_neighbours.neighbour_vote(n, xs[0]))
 
 

@@ -2,10 +2,11 @@
 
 ``export`` builds the model (metadata, opset probe, onnxruntime runner), ``graph`` holds
 :class:`OnnxGraph` and one emitter per basic node kind; node kinds with more to say have their
-own emitter module (``coupling``, ``monomials``, ``combine``, ``neighbours``), registered here by importing it.
+own emitter module (``coupling``, ``monomials``, ``combine``, ``neighbours``, ``erf_mixture``), registered here by importing it.
 """
 
 from nnconvert.exporters.onnx import combine as _combine  # noqa: F401  (registers the combine emitter)
+from nnconvert.exporters.onnx import erf_mixture as _erf_mixture  # noqa: F401  (registers the erf_mixture emitter)
 from nnconvert.exporters.onnx import coupling as _coupling  # noqa: F401  (registers the pairwise_coupling emitter)
 from nnconvert.exporters.onnx import monomials as _monomials  # noqa: F401  (registers the monomials emitter)
 from nnconvert.exporters.onnx import neighbours as _neighbours  # noqa: F401  (registers the neighbour_vote emitter)

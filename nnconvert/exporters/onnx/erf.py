@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 if TYPE_CHECKING:
     from nnconvert.exporters.onnx.graph import OnnxGraph
 
@@ -35,6 +37,19 @@ _S = (2.26052863220117276590e0, 9.39603524938001434673e0, 1.20489539808096656605
 _CLAMP = 27.0
 
 
+class _Double:
+    """The graph seen with float64 constants (for double values inside a float32 graph)."""
+
+    def __init__(self, g: OnnxGraph) -> None:
+        self._g = g
+
+    def op(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return self._g.op(*args, **kwargs)
+
+    def scalar(self, hint: str, value: float) -> str:
+        return self._g.const(hint, np.asarray(value, dtype=np.float64), np.float64)
+
+
 def _poly(g: OnnxGraph, x: str, coefs: tuple[float, ...], monic: bool, name: str) -> str:
     """Horner's rule as Cephes' ``polevl`` (``monic``: ``p1evl``, leading coefficient 1)."""
     acc = g.op("Add", [x, g.scalar(f"{name}.c0", coefs[0])], name=name) if monic else g.scalar(f"{name}.c0", coefs[0])
@@ -43,11 +58,12 @@ def _poly(g: OnnxGraph, x: str, coefs: tuple[float, ...], monic: bool, name: str
     return acc
 
 
-def erf(g: OnnxGraph, x: str, y: str) -> None:
-    """Write ``y = erf(x)``."""
-    if g.dtype.name == "float32":
+def erf(g: OnnxGraph, x: str, y: str, *, double: bool | None = None) -> None:
+    """Write ``y = erf(x)``; ``double``: the value is a double tensor (default: the graph dtype is)."""
+    if not (g.dtype.name == "float64" if double is None else double):
         g.op("Erf", [x], y, name=y)
         return
+    g = _Double(g)
     z = g.op("Mul", [x, x], name=y)
     small = g.op("Div", [g.op("Mul", [x, _poly(g, z, _T, False, y)], name=y), _poly(g, z, _U, True, y)], name=y)
     a = g.op("Min", [g.op("Abs", [x], name=y), g.scalar(f"{y}.clamp", _CLAMP)], name=y)
