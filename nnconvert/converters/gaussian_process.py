@@ -53,7 +53,14 @@ def _variance(g: GraphBuilder, x: str, K: Term, diag: Term, weight: np.ndarray, 
     return g.add(Combine, hint, sources=(diag.tensor, vv), fn="add", coeffs=(diag.scale, 1.0), bias=diag.offset)
 
 
-@register("sklearn.gaussian_process.GaussianProcessRegressor", _GPR)
+_KERNELS = tuple(
+    f"sklearn.gaussian_process.kernels.{k}"
+    for k in ("Sum", "Product", "ConstantKernel", "WhiteKernel", "RBF", "Matern", "RationalQuadratic",
+              "ExpSineSquared", "DotProduct")
+)  # fmt: skip
+
+
+@register("sklearn.gaussian_process.GaussianProcessRegressor", _GPR, pickle_support=_KERNELS)
 def gaussian_process_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     X_train = _train(est)
     K = cross_kernel(est.kernel_, g, x, X_train)
@@ -66,7 +73,9 @@ def gaussian_process_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, s
     mean = dense_of(g, x, K, alpha2 * std, mean_y, src, "mean")
     diag = diag_kernel(est.kernel_, g, x)
     var = _variance(g, x, K, diag, _inverse_cholesky(est.L_).T, "variance")
-    var_y = g.dense(g.act(var, "relu", hint="variance_clamped"), (std**2)[None, :], np.zeros(len(std)), hint="variance_y")
+    var_y = g.dense(
+        g.act(var, "relu", hint="variance_clamped"), (std**2)[None, :], np.zeros(len(std)), hint="variance_y"
+    )
     sd = g.act(var_y, "sqrt", hint="std")
     text = f"GaussianProcessRegressor: {len(X_train)} kernel neurons over X_train_ for {describe(est.kernel_)} -> mean and std"
     g.summarize("GaussianProcessRegressor", text, kernel=describe(est.kernel_), training_rows=len(X_train))
@@ -89,7 +98,15 @@ def _binary_positive(e: Any, g: GraphBuilder, x: str) -> tuple[str, str]:
     return f, pi
 
 
-@register("sklearn.gaussian_process.GaussianProcessClassifier", _GPC)
+@register(
+    "sklearn.gaussian_process.GaussianProcessClassifier",
+    _GPC,
+    pickle_support=(
+        *_KERNELS,
+        "sklearn.gaussian_process._gpc._BinaryGaussianProcessClassifierLaplace",
+        "sklearn.multiclass.OneVsRestClassifier",
+    ),
+)
 def gaussian_process_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     base = est.base_estimator_
     classes = est.classes_
@@ -99,7 +116,9 @@ def gaussian_process_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, 
         g.summarize("GaussianProcessClassifier", f"GaussianProcessClassifier binary, {describe(base.kernel_)}")
         return {"predict_proba": g.binary_proba(pi), "predict": label}
     if est.multi_class != "one_vs_rest":
-        raise UnsupportedModel("GaussianProcessClassifier multi_class='one_vs_one' has no predict_proba; refit with one_vs_rest")
+        raise UnsupportedModel(
+            "GaussianProcessClassifier multi_class='one_vs_one' has no predict_proba; refit with one_vs_rest"
+        )
     scores = g.concat([_binary_positive(e, g, x)[1] for e in base.estimators_], hint="one_vs_rest")
     text = f"GaussianProcessClassifier one-vs-rest, {len(classes)} binary Laplace GPs -> normalised pi*"
     g.summarize("GaussianProcessClassifier", text, classes=len(classes))

@@ -116,7 +116,9 @@ def cross_kernel(kernel: Any, g: GraphBuilder, x: str, X_train: np.ndarray) -> T
         return Term(_matern(g, x, X_train, kernel.length_scale, float(kernel.nu)))
     if kind is K.RationalQuadratic:
         a, ls = float(kernel.alpha), float(kernel.length_scale)
-        d2 = _scaled_distance(g, x, X_train, 1 / (ls * np.sqrt(2 * a)), "sqeuclidean", "1 / (length_scale sqrt(2 alpha))")
+        d2 = _scaled_distance(
+            g, x, X_train, 1 / (ls * np.sqrt(2 * a)), "sqeuclidean", "1 / (length_scale sqrt(2 alpha))"
+        )
         base = g.add(Combine, "rq_base", sources=(d2,), fn="add", coeffs=(1.0,), bias=1.0)
         power = g.add(Combine, "rq_power", sources=(g.act(base, "log"),), fn="add", coeffs=(-a,))
         return Term(g.act(power, "exp", hint="kernel_rq"))
@@ -127,7 +129,9 @@ def cross_kernel(kernel: Any, g: GraphBuilder, x: str, X_train: np.ndarray) -> T
         return Term(g.act(u, "exp", hint="kernel_exp_sine"))
     if kind is K.DotProduct:
         s0 = float(kernel.sigma_0) ** 2
-        return Term(g.dense(x, X_train.T, np.full(len(X_train), s0), source={"weight": "X_train_.T", "bias": "sigma_0^2"}))
+        return Term(
+            g.dense(x, X_train.T, np.full(len(X_train), s0), source={"weight": "X_train_.T", "bias": "sigma_0^2"})
+        )
     raise UnsupportedModel(
         f"Gaussian-process kernel {kind.__name__} is not supported; supported: sums and products of RBF, Matern, "
         "RationalQuadratic, ExpSineSquared, DotProduct, WhiteKernel, ConstantKernel"
@@ -156,7 +160,9 @@ def diag_kernel(kernel: Any, g: GraphBuilder, x: str) -> Term:
     raise UnsupportedModel(f"Gaussian-process kernel {kind.__name__} is not supported")
 
 
-def dense_of(g: GraphBuilder, x: str, term: Term, weight: np.ndarray, bias: np.ndarray, source: dict[str, str], hint: str) -> str:
+def dense_of(
+    g: GraphBuilder, x: str, term: Term, weight: np.ndarray, bias: np.ndarray, source: dict[str, str], hint: str
+) -> str:
     """``(scale T + offset) @ weight + bias`` as one dense layer (a constant term reads ``x`` with zero weights)."""
     weight = np.asarray(weight, dtype=np.float64)
     bias = np.asarray(bias, dtype=np.float64) + term.offset * weight.sum(axis=0)

@@ -65,7 +65,9 @@ def nearest_centroid(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
         )
         outputs["predict_proba"] = g.act(scores, "softmax", hint="proba")
     if uniform:
-        d = g.distance(x, est.centroids_, "sqeuclidean" if metric == "euclidean" else metric, source={"centres": "centroids_"})
+        d = g.distance(
+            x, est.centroids_, "sqeuclidean" if metric == "euclidean" else metric, source={"centres": "centroids_"}
+        )
         scores = g.dense(d, -np.eye(n), np.zeros(n), hint="negative_distances")
     outputs["predict"] = g.argmax_label(scores, classes)
     rule = "nearest centroid" if uniform else "largest discriminant"

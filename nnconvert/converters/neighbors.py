@@ -37,9 +37,15 @@ _METRIC_ALIASES = {
     "cosine": "cosine",
 }  # fmt: skip
 _MINKOWSKI_NAMED = {1.0: "manhattan", 2.0: "euclidean", float("inf"): "chebyshev"}
-# A fitted neighbours model pickles its search structure; the converters read only _fit_X, _y,
-# classes_ and the effective metric.
-_TREES = ("sklearn.neighbors._kd_tree.KDTree", "sklearn.neighbors._ball_tree.BallTree")
+# A kd_tree / ball_tree model pickles its search tree (KDTree/BallTree, rebuilt by the Cython
+# function newObj(cls) + __setstate__, holding a DistanceMetric64 the same way); the converters
+# read only _fit_X, _y, classes_ and effective_metric_. newObj is a function, which the
+# allow-list never admits from sklearn: such pickles load once the loader rebuilds the trees.
+_TREES = (
+    "sklearn.neighbors._kd_tree.KDTree",
+    "sklearn.neighbors._ball_tree.BallTree",
+    *(f"sklearn.metrics._dist_metrics.{m}Distance64" for m in ("Euclidean", "Manhattan", "Chebyshev", "Minkowski")),
+)
 _K = "distance neurons (1 per training row of _fit_X) -> TopK k nearest (lower index on ties) -> gather -> {vote}"
 _R = "distance neurons (1 per training row of _fit_X) -> radius mask d <= radius -> {vote}"
 
@@ -58,7 +64,9 @@ def resolve_metric(est: Any) -> tuple[str, float]:
             f"{name} metric {metric!r} is not supported; supported: euclidean, manhattan, chebyshev, minkowski, cosine"
         )
     if set(params) - {"p"}:
-        raise UnsupportedModel(f"{name}: metric_params {sorted(set(params) - {'p'})} (e.g. weighted Minkowski) are not supported")
+        raise UnsupportedModel(
+            f"{name}: metric_params {sorted(set(params) - {'p'})} (e.g. weighted Minkowski) are not supported"
+        )
     metric = _METRIC_ALIASES[metric]
     p = float(params.get("p", getattr(est, "p", 2) or 2))
     if metric == "minkowski":
@@ -113,7 +121,14 @@ def _vote(est: Any, g: GraphBuilder, x: str, values: np.ndarray, *, k: int = 0, 
     params = {"k": k} if k else {"radius": float(est.radius)}
     tol = zero_tolerance(resolve_metric(est)[0], _samples(est))
     return g.add(
-        NeighbourVote, "vote", input=d, values=values, weighting=_weighting(est), outlier=outlier, zero_tol=tol, **params
+        NeighbourVote,
+        "vote",
+        input=d,
+        values=values,
+        weighting=_weighting(est),
+        outlier=outlier,
+        zero_tol=tol,
+        **params,
     )
 
 

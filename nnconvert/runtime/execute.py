@@ -80,9 +80,10 @@ def _distance(node: ir.Distance, x: Array) -> Array:
 
         return np.clip(1 - unit(x) @ unit(c).T, 0, 2)
     step = max(1, _BLOCK_ELEMENTS // max(1, c.size))
-    return np.concatenate([_elementwise_distance(node, x[i : i + step], c) for i in range(0, len(x), step)] or [
-        np.zeros((0, len(c)), x.dtype)
-    ])
+    return np.concatenate(
+        [_elementwise_distance(node, x[i : i + step], c) for i in range(0, len(x), step)]
+        or [np.zeros((0, len(c)), x.dtype)]
+    )
 
 
 def _elementwise_distance(node: ir.Distance, x: Array, c: Array) -> Array:

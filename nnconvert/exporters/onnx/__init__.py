@@ -6,8 +6,8 @@ own emitter module (``coupling``, ``monomials``, ``combine``, ``neighbours``, ``
 """
 
 from nnconvert.exporters.onnx import combine as _combine  # noqa: F401  (registers the combine emitter)
-from nnconvert.exporters.onnx import erf_mixture as _erf_mixture  # noqa: F401  (registers the erf_mixture emitter)
 from nnconvert.exporters.onnx import coupling as _coupling  # noqa: F401  (registers the pairwise_coupling emitter)
+from nnconvert.exporters.onnx import erf_mixture as _erf_mixture  # noqa: F401  (registers the erf_mixture emitter)
 from nnconvert.exporters.onnx import monomials as _monomials  # noqa: F401  (registers the monomials emitter)
 from nnconvert.exporters.onnx import neighbours as _neighbours  # noqa: F401  (registers the neighbour_vote emitter)
 from nnconvert.exporters.onnx.export import MIN_OPSET, default_opset, read_metadata, run_onnx, to_onnx

@@ -13,7 +13,10 @@ def _emit(g: OnnxGraph, n: Combine) -> None:
         for i, x in enumerate(xs[1:], 1):
             acc = g.op("Mul", [acc, x], y if i == len(xs) - 1 else None, name=y)
         return
-    terms = [g.op("Mul", [x, g.scalar(f"{y}.coeff{i}", c)], name=y) for i, (x, c) in enumerate(zip(xs, n.coeffs))]
+    terms = [
+        g.op("Mul", [x, g.scalar(f"{y}.coeff{i}", c)], name=y)
+        for i, (x, c) in enumerate(zip(xs, n.coeffs, strict=True))
+    ]
     acc = terms[0]
     for t in terms[1:]:
         acc = g.op("Add", [acc, t], name=y)

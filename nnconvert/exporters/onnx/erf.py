@@ -38,7 +38,8 @@ _CLAMP = 27.0
 
 
 class _Double:
-    """The graph seen with float64 constants (for double values inside a float32 graph)."""
+    """The graph seen with float64 constants (for double values inside a float32 graph; their
+    names end in ``.f64``, the mark of a constant kept double on purpose)."""
 
     def __init__(self, g: OnnxGraph) -> None:
         self._g = g
@@ -47,7 +48,7 @@ class _Double:
         return self._g.op(*args, **kwargs)
 
     def scalar(self, hint: str, value: float) -> str:
-        return self._g.const(hint, np.asarray(value, dtype=np.float64), np.float64)
+        return self._g.const(f"{hint}.f64", np.asarray(value, dtype=np.float64), np.float64)
 
 
 def _poly(g: OnnxGraph, x: str, coefs: tuple[float, ...], monic: bool, name: str) -> str:

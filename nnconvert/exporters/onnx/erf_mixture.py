@@ -14,7 +14,7 @@ def _emit(g: OnnxGraph, n: ErfMixture) -> None:
     y = n.name
 
     def const(hint: str, value: np.ndarray) -> str:
-        return g.const(f"{y}.{hint}", np.asarray(value, dtype=np.float64), np.float64)
+        return g.const(f"{y}.{hint}.f64", np.asarray(value, dtype=np.float64), np.float64)  # double on purpose
 
     f = g.op("Cast", [n.mean], name=y, to=TensorProto.DOUBLE)
     v = g.op("Cast", [n.variance], name=y, to=TensorProto.DOUBLE)

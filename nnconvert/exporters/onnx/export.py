@@ -106,7 +106,14 @@ def _probe_network() -> ir.Network:
         b.act(b.act(h, "exp"), "log"),
         b.act(b.act(h, "exp"), "sqrt"),
     ]
-    dists = [b.distance(h, [[0.0, 1.0]], m) for m in ir.DISTANCE_METRICS]
+    acts.append(b.act(h, "erf"))
+    dists = [b.distance(h, [[0.0, 1.0], [1.0, 0.0]], m) for m in ir.DISTANCE_METRICS]
+    values = np.eye(2)
+    dists.append(b.add(ir.NeighbourVote, "knn", input=dists[0], values=values, k=1, weighting="distance"))
+    dists.append(b.add(ir.NeighbourVote, "radius", input=dists[0], values=values, radius=1.0))
+    dists.append(b.add(ir.Combine, "product", sources=(dists[-1], dists[-2]), fn="mul"))
+    col = b.dense(h, [[1.0], [0.0]])
+    dists.append(b.add(ir.ErfMixture, "mixture", mean=col, variance=b.act(col, "square"), lambdas=[0.4], coefs=[1.0]))
     cat = b.concat([b.normalize(b.act(h, "reciprocal"), zero_to_uniform=True), *acts, *dists])
     s = b.squeeze(b.dense(cat, np.ones((b.width(cat), 1))))
     outputs = {"predict": b.argmax_label(h, ["a", "b"]), "decision_function": s, "transform": b.act(h, "abs")}

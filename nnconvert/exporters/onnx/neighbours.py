@@ -16,9 +16,9 @@ from nnconvert.ir.neighbours import NeighbourVote, zero_threshold
 def _weights(g: OnnxGraph, n: NeighbourVote, dist: str, inside: str | None) -> str:
     """``_get_weights``: ``1 / d``, or ``d == 0`` on rows holding a zero; 0 outside ``inside``."""
     name = n.name
-    zero_f = g.scalar(f"{name}.zero", 0.0)
     if n.weighting == "uniform":
         return g.op("Cast", [inside], name=name, to=g.elem_type)  # radius mode only
+    zero_f = g.scalar(f"{name}.zero", 0.0)
     tol = g.scalar(f"{name}.zero_threshold", zero_threshold(n.zero_tol, g.dtype.type))
     zero = g.op("LessOrEqual", [dist, tol], name=name)
     if inside is not None:
