@@ -142,3 +142,16 @@ def test_white_kernel_adds_to_the_std_but_not_to_the_mean() -> None:
     out2 = run(nnconvert.convert(base), Q)
     np.testing.assert_array_equal(out2["predict"], out["predict"])
     assert np.all(out2["predict_std"] < out["predict_std"])
+
+
+def test_explain_tells_the_neighbour_and_gp_stories_with_the_models_numbers() -> None:
+    from nnconvert.show.explain import explain
+
+    X, y, _ = grid()
+    text = explain(nnconvert.convert(KNeighborsClassifier(7, weights="distance").fit(X, y)))
+    assert "one distance neuron per stored sample" in text
+    assert f"This model: KNeighborsClassifier: {len(X)} stored samples x 2 features" in text
+    assert "the 7 nearest -> distance vote over 3 classes" in text
+    gp = GaussianProcessRegressor(K.ConstantKernel(2.0) * K.RBF(0.5), optimizer=None).fit(X + 0.01 * y[:, None], y)
+    text = explain(nnconvert.convert(gp), fmt="markdown")
+    assert "## This model" in text and "1.41**2 * RBF(length_scale=0.5)" in text
