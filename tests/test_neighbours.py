@@ -31,10 +31,7 @@ def _heap_select(d: np.ndarray, k: int) -> set[int]:
             left, right = 2 * i + 1, 2 * i + 2
             if left >= k:
                 break
-            if right >= k or vals[left] >= vals[right]:
-                child = left
-            else:
-                child = right
+            child = left if right >= k or vals[left] >= vals[right] else right
             if v >= vals[child]:
                 break
             vals[i], inds[i] = vals[child], inds[child]
