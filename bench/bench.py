@@ -140,6 +140,20 @@ def tree_spec(name: str, kind: str) -> Spec:
     return Spec(name, "predict_proba", True, make)
 
 
+def knn_spec(n_features: int, k: int) -> Spec:
+    """KNeighborsClassifier on 10 000 training rows (500 in quick mode); 20 features is brute force
+    in scikit-learn (``algorithm='auto'`` picks brute above 15 features)."""
+
+    def make(quick: bool) -> tuple[Any, np.ndarray, str]:
+        from sklearn.neighbors import KNeighborsClassifier
+
+        X, y, pool = _classification(n_features, 3, 500 if quick else 10_000, quick)
+        est = KNeighborsClassifier(n_neighbors=k).fit(X, y)
+        return est, pool, f"{len(X)} samples, {est._fit_method}"
+
+    return Spec(f"KNeighborsClassifier {n_features}f k={k}", "predict_proba", True, make)
+
+
 def specs() -> list[Spec]:
     """Every benchmarked model, in table order."""
     return [
@@ -152,6 +166,7 @@ def specs() -> list[Spec]:
         linear_spec("LinearSVC 20f 2c", "linear_svc", 20, 2),
         linear_spec("Ridge 20f", "ridge", 20, 0),
         *(svc_spec(f, c, p) for p in (False, True) for f in (20, 100) for c in (2, 10)),
+        knn_spec(20, 5),
     ]
 
 

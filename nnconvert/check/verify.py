@@ -42,13 +42,28 @@ TOLERANCES: dict[str, Tolerance] = {
 Runner = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
 
+# Outputs that are not a method of their own: name -> (estimator classes offering it, call).
+DERIVED_OUTPUTS: dict[str, tuple[tuple[str, ...], Callable[[Any, np.ndarray], Any]]] = {
+    "predict_std": (("GaussianProcessRegressor",), lambda est, X: est.predict(X, return_std=True)[1]),
+}
+
+
 def reference_outputs(estimator: Any, X: np.ndarray) -> dict[str, np.ndarray]:
-    """Call each of the estimator's methods among :data:`OUTPUT_METHODS` on float64 ``X``."""
+    """Call each of the estimator's methods among :data:`OUTPUT_METHODS` on float64 ``X``
+    (``predict_std`` as :data:`DERIVED_OUTPUTS` says)."""
     X = np.asarray(X, dtype=np.float64)
     from nnconvert.converters.registry import reference_of
 
     estimator = reference_of(estimator)  # e.g. an hpelm save() dict -> a live hpelm model
-    return {m: np.asarray(getattr(estimator, m)(X)) for m in OUTPUT_METHODS if hasattr(estimator, m)}
+    out = {}
+    for m in OUTPUT_METHODS:
+        if m in DERIVED_OUTPUTS:
+            classes, call = DERIVED_OUTPUTS[m]
+            if type(estimator).__name__ in classes:
+                out[m] = np.asarray(call(estimator, X))
+        elif hasattr(estimator, m):
+            out[m] = np.asarray(getattr(estimator, m)(X))
+    return out
 
 
 def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:

@@ -9,6 +9,9 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 - ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products;
 - ``trees``: split neurons and tree traversal; ``columns``: column selection and category
   codes; ``median``: AdaBoost's weighted median.
+- ``combine``: elementwise sums and products of tensors (kernel sums and products);
+- ``neighbours``: k-nearest / radius neighbour selection and weighted vote;
+- ``erf_mixture``: the Gaussian-process classifier's erf approximation (in float64).
 
 ``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
 node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
@@ -17,10 +20,13 @@ node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
 from nnconvert.errors import InvalidNetwork
 from nnconvert.ir.base import LABEL_DTYPES, NODE_TYPES, Node, TensorInfo, Work, as_classes, label_dtype, register_node
 from nnconvert.ir.columns import CategoryCodes, SelectColumns
+from nnconvert.ir.combine import Combine
 from nnconvert.ir.coupling import PairwiseCoupling
+from nnconvert.ir.erf_mixture import ErfMixture
 from nnconvert.ir.heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
 from nnconvert.ir.median import WeightedMedian
 from nnconvert.ir.monomials import Monomials
+from nnconvert.ir.neighbours import NeighbourVote
 from nnconvert.ir.network import INPUT, OUTPUT_METHODS, Metadata, Network
 from nnconvert.ir.nodes import ACTIVATIONS, DISTANCE_METRICS, Activation, Concat, Dense, Distance
 from nnconvert.ir.trees import TreeEnsemble, TreeSplits
@@ -35,12 +41,15 @@ __all__ = [
     "Activation",
     "ArgMaxLabel",
     "CategoryCodes",
+    "Combine",
     "Concat",
     "Dense",
     "Distance",
+    "ErfMixture",
     "InvalidNetwork",
     "Metadata",
     "Monomials",
+    "NeighbourVote",
     "Network",
     "Node",
     "Normalize",

@@ -121,8 +121,9 @@ class GraphBuilder:
         *,
         source: Mapping[str, str] | None = None,
         hint: str = "distance",
+        p: float = 2.0,
     ) -> str:
-        return self.add(ir.Distance, hint, input=x, centres=centres, metric=metric, source=source or {})
+        return self.add(ir.Distance, hint, input=x, centres=centres, metric=metric, source=source or {}, p=p)
 
     def concat(self, xs: Sequence[str], *, hint: str = "concat") -> str:
         return xs[0] if len(xs) == 1 else self.add(ir.Concat, hint, sources=tuple(xs))

@@ -20,7 +20,8 @@ from nnconvert.ir.base import LABEL_DTYPES, Node, TensorInfo, Work, as_classes, 
 from nnconvert.ir.nodes import Dense
 
 INPUT = "X"
-OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "score_samples", "transform")
+# Estimator methods, plus ``predict_std``: ``predict(X, return_std=True)[1]`` of Gaussian processes.
+OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "score_samples", "transform", "predict_std")
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ ACTIVATIONS: dict[str, str] = {
     "sqrt": "y = sqrt(x)",
     "cos": "y = cos(x)",
     "round_float32": "y = float32(x) (scikit-learn's cast of X to float32; identity in a float32 network)",
+    "erf": "y = erf(x) = 2 / sqrt(pi) * integral_0^x exp(-t^2) dt",
 }
 
 
@@ -111,25 +112,32 @@ DISTANCE_METRICS: dict[str, str] = {
     "euclidean": "y_j = sqrt(sum_i (x_i - c_ji)^2)",
     "manhattan": "y_j = sum_i |x_i - c_ji|",
     "chebyshev": "y_j = max_i |x_i - c_ji|",
+    "minkowski": "y_j = (sum_i |x_i - c_ji|^p)^(1/p)",
+    "cosine": "y_j = clip(1 - x.c_j / (|x| |c_j|), 0, 2)  (a zero-norm row counts as norm 1)",
 }
 
 
 @register_node
 @dataclass(frozen=True, eq=False)
 class Distance(Node):
-    """Kernel neurons: the distance from ``x`` to each centre (a row of ``centres``)."""
+    """Kernel neurons: the distance from ``x`` to each centre (a row of ``centres``); ``p`` is
+    the Minkowski power (used by ``metric="minkowski"`` only)."""
 
     op: ClassVar[str] = "distance"
     input: str
     centres: np.ndarray
     metric: str = "sqeuclidean"
     source: Mapping[str, str] = field(default_factory=dict)
+    p: float = 2.0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "centres", f64_array(self.centres, 2, f"distance {self.name!r} centres"))
         if self.metric not in DISTANCE_METRICS:
             raise InvalidNetwork(f"unknown distance metric {self.metric!r}")
         object.__setattr__(self, "source", dict(self.source))
+        object.__setattr__(self, "p", float(self.p))
+        if not (np.isfinite(self.p) and self.p > 0):
+            raise InvalidNetwork(f"distance {self.name!r}: Minkowski p must be a positive number, got {self.p}")
 
     def infer(self, ins: list[TensorInfo]) -> TensorInfo:
         width = self._float2d(ins[0])

@@ -14,9 +14,12 @@ import numpy as np
 from nnconvert import ir
 from nnconvert.errors import DataError
 from nnconvert.ir import columns as ir_columns
+from nnconvert.ir import combine as ir_combine
 from nnconvert.ir import coupling as ir_coupling
+from nnconvert.ir import erf_mixture as ir_erf_mixture
 from nnconvert.ir import median as ir_median
 from nnconvert.ir import monomials as ir_monomials
+from nnconvert.ir import neighbours as ir_neighbours
 from nnconvert.ir import trees as ir_trees
 
 Array = np.ndarray
@@ -52,7 +55,18 @@ _ACTIVATIONS: dict[str, Callable[[Array, tuple[float, ...]], Array]] = {
     "sqrt": lambda x, p: np.sqrt(x),
     "cos": lambda x, p: np.cos(x),
     "round_float32": lambda x, p: x.astype(np.float32).astype(x.dtype),
+    "erf": lambda x, p: _erf(x),
 }
+
+
+def _erf(x: Array) -> Array:
+    from scipy.special import erf
+
+    return erf(x)
+
+
+# Rows per block of the [rows, centres, features] differences of the elementwise metrics.
+_BLOCK_ELEMENTS = 2**22
 
 
 def _distance(node: ir.Distance, x: Array) -> Array:
@@ -62,7 +76,25 @@ def _distance(node: ir.Distance, x: Array) -> Array:
         d2 = (x * x).sum(axis=1, keepdims=True) - 2 * (x @ c.T) + (c * c).sum(axis=1)[None, :]
         d2 = np.maximum(d2, 0)
         return d2 if node.metric == "sqeuclidean" else np.sqrt(d2)
+    if node.metric == "cosine":
+        # sklearn.metrics.pairwise.cosine_distances: normalised rows (norm 0 -> 1), 1 - x.c, clipped.
+        def unit(a: Array) -> Array:
+            norm = np.sqrt((a * a).sum(axis=1, keepdims=True))
+            return a / np.where(norm == 0, 1, norm)
+
+        return np.clip(1 - unit(x) @ unit(c).T, 0, 2)
+    step = max(1, _BLOCK_ELEMENTS // max(1, c.size))
+    return np.concatenate(
+        [_elementwise_distance(node, x[i : i + step], c) for i in range(0, len(x), step)]
+        or [np.zeros((0, len(c)), x.dtype)]
+    )
+
+
+def _elementwise_distance(node: ir.Distance, x: Array, c: Array) -> Array:
     diff = np.abs(x[:, None, :] - c[None, :, :])
+    if node.metric == "minkowski":
+        p = x.dtype.type(node.p)
+        return np.power(np.power(diff, p).sum(axis=2), 1 / p)
     return diff.sum(axis=2) if node.metric == "manhattan" else diff.max(axis=2)
 
 
@@ -110,6 +142,9 @@ register_kernel(ir_trees.TreeEnsemble, lambda n, xs: ir_trees.tree_ensemble(n, x
 register_kernel(ir_columns.SelectColumns, lambda n, xs: xs[0][:, n.columns])
 register_kernel(ir_columns.CategoryCodes, lambda n, xs: ir_columns.category_codes(n, xs[0]))
 register_kernel(ir_median.WeightedMedian, lambda n, xs: ir_median.weighted_median(n, xs[0]))
+register_kernel(ir_combine.Combine, ir_combine.combine)
+register_kernel(ir_erf_mixture.ErfMixture, lambda n, xs: ir_erf_mixture.erf_mixture(n, xs[0], xs[1]))
+register_kernel(ir_neighbours.NeighbourVote, lambda n, xs: ir_neighbours.neighbour_vote(n, xs[0]))
 
 
 def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:

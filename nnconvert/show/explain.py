@@ -98,6 +98,31 @@ FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
         "the raw score into probabilities or predictions.",
     ),
     (
+        ("KNeighborsClassifier", "KNeighborsRegressor", "RadiusNeighborsClassifier", "RadiusNeighborsRegressor"),
+        "A nearest-neighbours model is a network whose weights are its training rows: one distance "
+        "neuron per stored sample (_fit_X) measures the input against it; a selection layer keeps "
+        "the k smallest distances (TopK, equal distances to the lower sample index) or every "
+        "sample within the radius; the kept neurons gather their one-hot labels (classifier) or "
+        "targets (regressor), weighted 1 or 1/distance (a zero distance takes all the weight), and "
+        "the weighted average is predict_proba or predict; the label is the argmax.",
+    ),
+    (
+        ("NearestCentroid",),
+        "A nearest-centroid classifier is one distance neuron per class centroid: predict is the "
+        "class of the nearest centroid (uniform priors); the discriminant -|x/s - c/s|^2 + 2 log "
+        "prior (s the within-class standard deviations) is its decision function and its softmax "
+        "predict_proba.",
+    ),
+    (
+        ("GaussianProcessRegressor", "GaussianProcessClassifier"),
+        "A Gaussian process is a kernel network over its training rows: one kernel neuron per row "
+        "of X_train_ computes k(x, x_i) for the fitted kernel (sums and products of kernels are "
+        "sums and products of kernel layers). The regressor's mean is a dense layer weighted by "
+        "alpha_; its standard deviation is sqrt(k(x, x) - |K inv(L_)^T|^2). The classifier's "
+        "latent mean and variance are the same two layers (Laplace approximation), and its "
+        "probability is scikit-learn's five-erf approximation of the logistic-Gaussian integral.",
+    ),
+    (
         ("Pipeline",),
         "A pipeline is its steps' networks in sequence; per-feature scalers are diagonal "
         "affine layers, which fold into the next dense layer when the network is simplified.",
@@ -194,6 +219,14 @@ def _describe(node: ir.Node, net: ir.Network) -> tuple[str, str]:
         return f"y = x / sum_j x_j (per row){extra}", "normalise rows"
     if isinstance(node, (ir.TreeSplits, ir.TreeEnsemble)):
         return _tree_words(node, net)
+    if isinstance(node, ir.NeighbourVote):
+        n, m = node.values.shape
+        pick = f"the {node.k} nearest of {n}" if node.k else f"all of {n} within radius {node.radius:g}"
+        weight = "1/d" if node.weighting == "distance" else "1"
+        return (
+            f"y = sum_i w_i v_i / sum_i w_i over {pick} (w = {weight}; {m} values per sample)",
+            f"{'TopK' if node.k else 'radius'} vote over {pick}",
+        )
     if isinstance(node, ir.Concat):
         widths = " + ".join(str(net.info(s).width) for s in node.sources)
         return f"y = [{' | '.join(node.sources)}] ({widths} columns)", "concatenate"
@@ -317,10 +350,13 @@ def explain(network: ir.Network, *, fmt: str = "text") -> str:
     if meta.description:
         facts.append(f"Converter: {meta.description}")
     outputs = [f"{m} = {' -> '.join(_ancestry(network, t))}" for m, t in network.outputs.items()]
+    this_model = [str(e.get("text")) for e in meta.extra.get("summary") or [] if isinstance(e, dict) and e.get("text")]
     if fmt == "text":
         lines = [_headline(network, steps), ""]
         if family:
             lines += [family, ""]
+        if this_model:
+            lines += [f"This model: {t}" for t in this_model] + [""]
         lines += [*facts, "", "Layers (in execution order):"]
         for i, s in enumerate(steps, 1):
             lines.append(f"  {i}. {s.name} [{s.op}] {s.shape_in} -> {s.shape_out}: {s.math}")
@@ -337,6 +373,8 @@ def explain(network: ir.Network, *, fmt: str = "text") -> str:
     md = [f"# {meta.estimator_name} as a neural network", "", _headline(network, steps), ""]
     if family:
         md += ["## Family", "", family, ""]
+    if this_model:
+        md += ["## This model", ""] + [f"- {cell(t)}" for t in this_model] + [""]
     md += ["## Model", ""] + [f"- {cell(f)}" for f in facts] + ["", "## Layers", ""]
     md += ["| # | tensor | operation | shape | math | weights from | output |", "|---|---|---|---|---|---|---|"]
     for i, s in enumerate(steps, 1):

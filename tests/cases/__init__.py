@@ -45,7 +45,19 @@ def all_cases() -> list[Case]:
     from tests.cases import linear  # one line per family module
 
     modules = [linear]
-    for name in ("svm", "elm", "mlp", "calibration", "kernel_approx", "labels", "trees", "boosting", "ensembles"):
+    for name in (
+        "svm",
+        "elm",
+        "mlp",
+        "calibration",
+        "kernel_approx",
+        "labels",
+        "trees",
+        "boosting",
+        "ensembles",
+        "neighbors",
+        "gaussian_process",
+    ):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))
         except ModuleNotFoundError as exc:

@@ -16,6 +16,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from nnconvert import ir
 from nnconvert.errors import InvalidNetwork
+from nnconvert.exporters.onnx.erf import erf
 
 FLOAT_TYPES = {"float32": TensorProto.FLOAT, "float64": TensorProto.DOUBLE}
 
@@ -119,6 +120,8 @@ def _activation(g: OnnxGraph, n: ir.Activation) -> None:
             g.op("Identity", [x], y, name=y)
         else:
             g.op("Cast", [g.op("Cast", [x], name=y, to=TensorProto.FLOAT)], y, name=y, to=g.elem_type)
+    elif fn == "erf":
+        erf(g, x, y)
     elif fn == "clip":
         g.op("Clip", [x, g.scalar(f"{y}.min", n.param[0]), g.scalar(f"{y}.max", n.param[1])], y, name=y)
     else:
@@ -139,8 +142,24 @@ def _distance(g: OnnxGraph, n: ir.Distance) -> None:
         if out is None:
             g.op("Sqrt", [d2], y, name=y)
         return
+    if n.metric == "cosine":  # cosine_distances: unit rows (norm 0 -> 1), clip(1 - x.c, 0, 2)
+        norm = g.op("Sqrt", [g.reduce("ReduceSum", g.op("Mul", [x, x], name=y), 1, 1, name=y)], name=y)
+        zero = g.op("Equal", [norm, g.scalar(f"{y}.zero", 0.0)], name=y)
+        unit = g.op("Div", [x, g.op("Where", [zero, g.scalar(f"{y}.one", 1.0), norm], name=y)], name=y)
+        cn = np.sqrt((c * c).sum(axis=1, keepdims=True))
+        cu = c / np.where(cn == 0, 1, cn)
+        sim = g.op("MatMul", [unit, g.const(f"{y}.unit_centres_T", cu.T)], name=y)
+        cos = g.op("Sub", [g.scalar(f"{y}.one_", 1.0), sim], name=y)
+        g.op("Clip", [cos, g.scalar(f"{y}.min", 0.0), g.scalar(f"{y}.max", 2.0)], y, name=y)
+        return
     x3 = g.op("Unsqueeze", [x, g.axes(f"{y}.axes1", [1])], name=y)  # [N, 1, d]
     diff = g.op("Abs", [g.op("Sub", [x3, g.const(f"{y}.centres", c)], name=y)], name=y)  # [N, k, d]
+    if n.metric == "minkowski":  # (sum |x - c|^p)^(1/p), as runtime._distance
+        powered = g.op("Pow", [diff, g.scalar(f"{y}.p", n.p)], name=y)
+        total = g.reduce("ReduceSum", powered, 2, 0, name=y)
+        inv_p = np.asarray(1, g.dtype) / np.asarray(n.p, g.dtype)
+        g.op("Pow", [total, g.const(f"{y}.inv_p", inv_p)], y, name=y)
+        return
     g.reduce("ReduceSum" if n.metric == "manhattan" else "ReduceMax", diff, 2, 0, y, name=y)
 
 
