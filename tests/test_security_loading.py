@@ -310,9 +310,9 @@ def test_skops_callables_and_untrusted_types_are_refused(tmp_path, node, match):
 
 def test_skops_default_trusted_estimators_are_not_trusted_here(tmp_path):
     """skops trusts every scikit-learn estimator; nnconvert only its list (by name)."""
-    path = _skops_with(tmp_path, lambda s: s.update(__module__="sklearn.neighbors._classification",
-                                                      __class__="KNeighborsClassifier"))  # fmt: skip
-    _refused(path, UnsupportedModel, match="KNeighborsClassifier is not supported; supported families: ")
+    path = _skops_with(tmp_path, lambda s: s.update(__module__="sklearn.semi_supervised._label_propagation",
+                                                      __class__="LabelSpreading"))  # fmt: skip
+    _refused(path, UnsupportedModel, match="LabelSpreading is not supported; supported families: ")
 
 
 def test_skops_forged_npy_header_is_refused(tmp_path):
@@ -370,7 +370,7 @@ def test_known_but_unsupported_classes_are_told_by_name_only(tmp_path):
         "import sys\nfrom nnconvert.io.loading import load_model\nfrom nnconvert.errors import UnsupportedModel\n"
         f"p = {str(tmp_path / 'm.pkl')!r}\n"
         "for module, name in [('xgboost.sklearn', 'XGBClassifier'), ('lightgbm.sklearn', 'LGBMClassifier'),\n"
-        "                     ('catboost.core', 'CatBoostClassifier'), ('sklearn.neighbors', 'KNeighborsClassifier')]:\n"
+        "                     ('catboost.core', 'CatBoostClassifier'), ('sklearn.semi_supervised', 'LabelSpreading')]:\n"
         "    open(p, 'wb').write(b'\\x80\\x02c' + f'{module}\\n{name}\\n'.encode() + b')\\x81.')\n"
         "    try: load_model(p)\n"
         "    except UnsupportedModel as e: print(e.exit_code, str(e).split(';')[0])\n"
@@ -382,7 +382,7 @@ def test_known_but_unsupported_classes_are_told_by_name_only(tmp_path):
         "1 m.pkl: XGBClassifier is not supported",
         "1 m.pkl: LGBMClassifier is not supported",
         "1 m.pkl: CatBoostClassifier is not supported",
-        "1 m.pkl: KNeighborsClassifier is not supported",
+        "1 m.pkl: LabelSpreading is not supported",
     ], out.stdout + out.stderr
     assert lines[4] == "[]"
 
