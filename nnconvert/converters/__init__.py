@@ -6,11 +6,16 @@ the import below. ``_blocks`` and ``kernels`` hold the pieces several families s
 
 from nnconvert.converters import (  # noqa: F401  (each family registers its converters)
     calibration,
+    cluster,
+    decomposition,
+    discriminant,
     hpelm,
     kernel_approx,
     kernel_ridge,
     linear,
+    mixture,
     mlp,
+    naive_bayes,
     pipeline,
     preprocessing,
     skelm,

@@ -5,7 +5,7 @@ are deliberately few: a kind earns its place only where dense-plus-activation ca
 the math exactly. Each kind lives in one module and registers itself (``base.register_node``):
 
 - ``nodes``: dense, activation, distance (kernel neurons), concat;
-- ``heads``: normalize, squeeze, argmax and threshold labels;
+- ``heads``: normalize, squeeze, logsumexp, argmax and threshold labels;
 - ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products.
 
 ``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
@@ -15,7 +15,7 @@ node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
 from nnconvert.errors import InvalidNetwork
 from nnconvert.ir.base import NODE_TYPES, Node, TensorInfo, as_classes, register_node
 from nnconvert.ir.coupling import PairwiseCoupling
-from nnconvert.ir.heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
+from nnconvert.ir.heads import ArgMaxLabel, LogSumExp, Normalize, Squeeze, ThresholdLabel
 from nnconvert.ir.monomials import Monomials
 from nnconvert.ir.network import INPUT, OUTPUT_METHODS, Metadata, Network
 from nnconvert.ir.nodes import ACTIVATIONS, DISTANCE_METRICS, Activation, Concat, Dense, Distance
@@ -32,6 +32,7 @@ __all__ = [
     "Dense",
     "Distance",
     "InvalidNetwork",
+    "LogSumExp",
     "Metadata",
     "Monomials",
     "Network",
