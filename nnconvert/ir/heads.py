@@ -12,9 +12,10 @@ from typing import ClassVar
 import numpy as np
 
 from nnconvert.errors import InvalidNetwork
-from nnconvert.ir_base import Node, TensorInfo, as_classes, row_min
+from nnconvert.ir.base import Node, TensorInfo, as_classes, register_node, row_min
 
 
+@register_node
 @dataclass(frozen=True, eq=False)
 class Normalize(Node):
     """Rows divided by their sum: ``y = x / sum(x)``; rows summing to 0 become ``1/width``
@@ -28,6 +29,7 @@ class Normalize(Node):
         return TensorInfo(self._float2d(ins[0]))
 
 
+@register_node
 @dataclass(frozen=True, eq=False)
 class Squeeze(Node):
     """``[N, 1] -> [N]``: scikit-learn returns 1-D binary scores and single-target predictions."""
@@ -41,6 +43,7 @@ class Squeeze(Node):
         return TensorInfo(None)
 
 
+@register_node
 @dataclass(frozen=True, eq=False)
 class ArgMaxLabel(Node):
     """``y = classes[argmax_j x_j]``; ties go to the first (lowest) index, as numpy's argmax."""
@@ -67,6 +70,7 @@ class ArgMaxLabel(Node):
         return top2[:, 1] - top2[:, 0]
 
 
+@register_node
 @dataclass(frozen=True, eq=False)
 class ThresholdLabel(Node):
     """Elementwise ``y = classes[1] if x > threshold else classes[0]`` (``>=`` when not
