@@ -35,7 +35,13 @@ _KMEANS = "dense (2 x.c - |c|^2, 1 neuron per centre) -> argmax = predict; eucli
 def _negated_kmeans_distance(g: GraphBuilder, x: str, centres: np.ndarray, *, hint: str) -> str:
     """``2 x . c_j - |c_j|^2 = -D_j`` for every centre (``[N, n_centres]``)."""
     norms = (centres * centres).sum(axis=1)
-    return g.dense(x, 2.0 * centres.T, -norms, source={"weight": "2 cluster_centers_.T", "bias": "-|cluster_centers_|^2"}, hint=hint)
+    return g.dense(
+        x,
+        2.0 * centres.T,
+        -norms,
+        source={"weight": "2 cluster_centers_.T", "bias": "-|cluster_centers_|^2"},
+        hint=hint,
+    )
 
 
 def _transform(g: GraphBuilder, x: str, centres: np.ndarray) -> str:

@@ -2,8 +2,9 @@
 
 Mirrors ``sklearn/decomposition`` and ``sklearn/random_projection.py`` (scikit-learn 1.9.1):
 
-- ``PCA`` / ``IncrementalPCA``: ``transform = x @ components_.T - mean_ @ components_.T`` (``_BasePCA._transform``:
-  the centring is applied after the projection), divided by ``sqrt(explained_variance_)`` (clipped at
+- ``PCA`` / ``IncrementalPCA``: ``transform = (x - mean_) @ components_.T`` (``_BasePCA._transform``
+  applies the centring after the projection, ``x @ C.T - mean_ @ C.T``: equal within float64 rounding,
+  and centring first keeps float32 exact far from the origin), divided by ``sqrt(explained_variance_)`` (clipped at
   eps) when ``whiten``; ``PCA.score_samples = -1/2 (x - mean_) P (x - mean_) - 1/2 (d log 2 pi - log det P)``
   with ``P = get_precision()``, written as ``-1/2 |(x - mean_) V sqrt(lambda)|^2`` (``P = V diag(lambda) V^T``);
 - ``TruncatedSVD``: ``x @ components_.T``; ``FastICA``: ``(x - mean_) @ components_.T`` (``x`` itself
@@ -50,32 +51,49 @@ def _gaussian_log_likelihood(g: GraphBuilder, centred: str, precision: np.ndarra
     lam, V = np.linalg.eigh((precision + precision.T) / 2)
     d = len(lam)
     _, logdet = np.linalg.slogdet(precision)
-    root = g.dense(centred, V * np.sqrt(np.maximum(lam, 0.0)), source={"weight": "eigh(get_precision())"}, hint="whitened")
+    root = g.dense(
+        centred, V * np.sqrt(np.maximum(lam, 0.0)), source={"weight": "eigh(get_precision())"}, hint="whitened"
+    )
     sq = g.act(root, "square", hint="whitened_sq")
     const = -0.5 * (d * np.log(2.0 * np.pi) - logdet)
-    ll = g.dense(sq, np.full((d, 1), -0.5), [const], source={"bias": "-(d log 2 pi - log det precision) / 2"}, hint="ll")
+    ll = g.dense(
+        sq, np.full((d, 1), -0.5), [const], source={"bias": "-(d log 2 pi - log det precision) / 2"}, hint="ll"
+    )
     return g.squeeze(ll, hint="log_likelihood")
 
 
 def _summary(g: GraphBuilder, est: Any, out: str, what: str, **facts: Any) -> None:
     name = type(est).__name__
-    g.summarize(name, f"{name}: {g.width(out)} component neurons ({what}) = transform", components=g.width(out), **facts)
+    g.summarize(
+        name, f"{name}: {g.width(out)} component neurons ({what}) = transform", components=g.width(out), **facts
+    )
 
 
-@register("sklearn.decomposition.PCA", "dense (components_.T, -mean_ @ components_.T) [/ sqrt(explained_variance_)] = transform; quadratic neuron = score_samples")
-@register("sklearn.decomposition.IncrementalPCA", "dense (components_.T, -mean_ @ components_.T) [/ sqrt(explained_variance_)] = transform")
+@register(
+    "sklearn.decomposition.PCA",
+    "x - mean_ -> dense (components_.T) [/ sqrt(explained_variance_)] = transform; quadratic neuron = score_samples",
+)
+@register(
+    "sklearn.decomposition.IncrementalPCA",
+    "x - mean_ -> dense (components_.T) [/ sqrt(explained_variance_)] = transform",
+)
 def pca(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``_BasePCA._transform``; and ``PCA.score_samples`` (module docstring)."""
     C = _f64(est.components_)
     mean = _f64(est.mean_)
-    out = g.dense(x, C.T, -(mean @ C.T), source={"weight": "components_.T", "bias": "-mean_ @ components_.T"}, hint="components")
+    # (x - mean_) @ C.T: equal to scikit-learn's x @ C.T - mean_ @ C.T within float64 rounding, and it
+    # keeps float32 networks exact on data far from the origin (no cancellation of two large terms).
+    centred = _shift(g, x, mean)
+    out = g.dense(centred, C.T, source={"weight": "components_.T"}, hint="components")
     if est.whiten:
         scale = np.sqrt(_f64(est.explained_variance_))
         scale[scale < np.finfo(scale.dtype).eps] = np.finfo(scale.dtype).eps
-        out = g.scale(out, 1.0 / scale, 0.0, source={"weight": "1 / sqrt(explained_variance_)"}, hint="whitened_components")
+        out = g.scale(
+            out, 1.0 / scale, 0.0, source={"weight": "1 / sqrt(explained_variance_)"}, hint="whitened_components"
+        )
     result = {"transform": out}
     if hasattr(est, "score_samples"):
-        result["score_samples"] = _gaussian_log_likelihood(g, _shift(g, x, mean), _f64(est.get_precision()))
+        result["score_samples"] = _gaussian_log_likelihood(g, centred, _f64(est.get_precision()))
     _summary(g, est, out, "components_" + (", whitened" if est.whiten else ""), whiten=bool(est.whiten))
     return result
 
@@ -130,7 +148,15 @@ def kernel_pca(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     X_fit = _f64(est.X_fit_)
     n = len(X_fit)
     K = kernel_layer(
-        g, x, X_fit, kernel, gamma=est.gamma_, degree=est.degree, coef0=est.coef0, centres_name="X_fit_", owner="KernelPCA"
+        g,
+        x,
+        X_fit,
+        kernel,
+        gamma=est.gamma_,
+        degree=est.degree,
+        coef0=est.coef0,
+        centres_name="X_fit_",
+        owner="KernelPCA",
     )
     c = est._centerer
     row_mean = g.dense(K, np.full((n, 1), 1.0 / n), hint="kernel_row_mean")

@@ -99,7 +99,9 @@ def bernoulli_nb(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     return _outputs(g, est, jll, f"{what}{flp.shape[0]} linear neurons (log-odds of each feature)")
 
 
-@register("sklearn.naive_bayes.CategoricalNB", "one-hot step neurons (per category) -> dense (feature_log_prob_)" + _TAIL)
+@register(
+    "sklearn.naive_bayes.CategoricalNB", "one-hot step neurons (per category) -> dense (feature_log_prob_)" + _TAIL
+)
 def categorical_nb(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``onehot_ic = [x_i >= c] - [x_i >= c + 1]``; ``jll = onehot @ feature_log_prob_ + class_log_prior_``."""
     n_cat = [int(n) for n in np.asarray(est.n_categories_)]
@@ -121,7 +123,11 @@ def categorical_nb(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     onehot = g.dense(steps, diff, hint="onehot")
     flp = np.vstack([np.asarray(f, dtype=np.float64).T for f in est.feature_log_prob_])  # [sum n_i, k]
     jll = _linear_jll(
-        g, onehot, flp, np.asarray(est.class_log_prior_), {"weight": "feature_log_prob_[i].T", "bias": "class_log_prior_"}
+        g,
+        onehot,
+        flp,
+        np.asarray(est.class_log_prior_),
+        {"weight": "feature_log_prob_[i].T", "bias": "class_log_prior_"},
     )
     text = f"one-hot of {d} categorical features ({sum(n_cat)} category neurons), then {flp.shape[1]} linear neurons"
     return _outputs(g, est, jll, text, categories=n_cat)

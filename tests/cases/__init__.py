@@ -43,7 +43,7 @@ def all_cases() -> list[Case]:
     from tests.cases import linear  # one line per family module
 
     modules = [linear]
-    for name in ("svm", "elm", "mlp", "calibration", "kernel_approx"):
+    for name in ("svm", "elm", "mlp", "calibration", "kernel_approx", "bayes", "clustering", "decomposition"):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))
         except ModuleNotFoundError as exc:
