@@ -154,6 +154,37 @@ def knn_spec(n_features: int, k: int) -> Spec:
     return Spec(f"KNeighborsClassifier {n_features}f k={k}", "predict_proba", True, make)
 
 
+def fitted_spec(name: str, method: str, build: Callable[[], Any], n_features: int, n_classes: int) -> Spec:
+    """Any classifier ``build()`` returns, fitted on 2000 synthetic rows (the naive Bayes,
+    discriminant and projection families of the table)."""
+
+    def make(quick: bool) -> tuple[Any, np.ndarray, str]:
+        X, y, pool = _classification(n_features, n_classes, 2000, quick)
+        return build().fit(X, y), pool, ""
+
+    return Spec(name, method, True, make)
+
+
+def _gaussian_nb() -> Any:
+    from sklearn.naive_bayes import GaussianNB
+
+    return GaussianNB()
+
+
+def _lda() -> Any:
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    return LinearDiscriminantAnalysis()
+
+
+def _pca_logreg() -> Any:
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(PCA(n_components=10), LogisticRegression(max_iter=2000))
+
+
 def specs() -> list[Spec]:
     """Every benchmarked model, in table order."""
     return [
@@ -167,6 +198,9 @@ def specs() -> list[Spec]:
         linear_spec("Ridge 20f", "ridge", 20, 0),
         *(svc_spec(f, c, p) for p in (False, True) for f in (20, 100) for c in (2, 10)),
         knn_spec(20, 5),
+        fitted_spec("GaussianNB 20f 5c proba", "predict_proba", _gaussian_nb, 20, 5),
+        fitted_spec("LDA 20f 5c proba", "predict_proba", _lda, 20, 5),
+        fitted_spec("PCA(10) -> LogisticRegression 50f 5c proba", "predict_proba", _pca_logreg, 50, 5),
     ]
 
 

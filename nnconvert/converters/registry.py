@@ -37,6 +37,7 @@ class Entry:
 
 _ENTRIES: dict[str, Entry] = {}
 _BY_CLASS: dict[type, Entry] | None = None
+_REFUSED: dict[str, str] = {}  # public dotted path -> why it has no exact network
 
 
 def register(path: str, architecture: str, *, pickle_support: tuple[str, ...] = ()) -> Callable[[Converter], Converter]:
@@ -57,6 +58,24 @@ def register(path: str, architecture: str, *, pickle_support: tuple[str, ...] = 
         return fn
 
     return deco
+
+
+def refuse(path: str, reason: str) -> None:
+    """Declare that the estimator at ``path`` has no exact network, and why (one sentence):
+    converting one raises UnsupportedModel with ``reason`` instead of the generic message."""
+    if path in _ENTRIES or path in _REFUSED:
+        raise ValueError(f"{path} is already registered or refused")
+    _REFUSED[path] = reason
+
+
+def refusal(cls: type) -> str | None:
+    """The declared reason why ``cls`` cannot be converted, if any (matched by public path or
+    by the class's own module path, without importing anything)."""
+    for path, reason in _REFUSED.items():
+        module, _, name = path.rpartition(".")
+        if cls.__name__ == name and (cls.__module__ == module or cls.__module__.startswith(module + ".")):
+            return reason
+    return None
 
 
 def resolve(path: str) -> type | None:
@@ -105,6 +124,9 @@ def _by_class(cls: type) -> Entry | None:
 def lookup(estimator: Any) -> Entry:
     entry = _by_class(type(estimator))
     if entry is None:
+        reason = refusal(type(estimator))
+        if reason is not None:
+            raise UnsupportedModel(f"{type(estimator).__name__} is not supported: {reason}")
         names = ", ".join(sorted(e.path.rsplit(".", 1)[-1] for e in _ENTRIES.values()))
         cls = type(estimator)
         raise UnsupportedModel(f"{cls.__module__}.{cls.__qualname__} is not supported; supported: {names}")

@@ -5,7 +5,7 @@ are deliberately few: a kind earns its place only where dense-plus-activation ca
 the math exactly. Each kind lives in one module and registers itself (``base.register_node``):
 
 - ``nodes``: dense, activation, distance (kernel neurons), concat;
-- ``heads``: normalize, squeeze, argmax and threshold labels;
+- ``heads``: normalize, squeeze, logsumexp, argmax and threshold labels;
 - ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products;
 - ``trees``: split neurons and tree traversal; ``columns``: column selection and category
   codes; ``median``: AdaBoost's weighted median.
@@ -23,7 +23,7 @@ from nnconvert.ir.columns import CategoryCodes, SelectColumns
 from nnconvert.ir.combine import Combine
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.erf_mixture import ErfMixture
-from nnconvert.ir.heads import ArgMaxLabel, Normalize, Squeeze, ThresholdLabel
+from nnconvert.ir.heads import ArgMaxLabel, LogSumExp, Normalize, Squeeze, ThresholdLabel
 from nnconvert.ir.median import WeightedMedian
 from nnconvert.ir.monomials import Monomials
 from nnconvert.ir.neighbours import NeighbourVote
@@ -47,6 +47,7 @@ __all__ = [
     "Distance",
     "ErfMixture",
     "InvalidNetwork",
+    "LogSumExp",
     "Metadata",
     "Monomials",
     "NeighbourVote",

@@ -45,6 +45,20 @@ class Squeeze(Node):
 
 @register_node
 @dataclass(frozen=True, eq=False)
+class LogSumExp(Node):
+    """``[N, k] -> [N]``: ``y = log sum_j exp(x_j)``, computed as ``m + log(sum_j exp(x_j - m))``
+    with ``m`` the row max (a mixture's ``score_samples`` from its weighted log-probabilities)."""
+
+    op: ClassVar[str] = "logsumexp"
+    input: str
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        self._float2d(ins[0])
+        return TensorInfo(None)
+
+
+@register_node
+@dataclass(frozen=True, eq=False)
 class ArgMaxLabel(Node):
     """``y = classes[argmax_j x_j]``; ties go to the first (lowest) index, as numpy's argmax."""
 

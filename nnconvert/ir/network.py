@@ -123,8 +123,8 @@ class Network:
         """Number of stored weights (dense weights and biases, kernel centres)."""
         total = 0
         for n in self.nodes:
-            if isinstance(n, Dense) and n.is_translation:
-                total += n.bias.size  # the identity weight is never stored or multiplied
+            if isinstance(n, Dense) and n.selection is not None:
+                total += n.bias.size  # a selection's unit weights are never stored or multiplied
                 continue
             for value in n.params().values():
                 if isinstance(value, np.ndarray) and value.dtype == np.float64:

@@ -44,10 +44,29 @@ class Dense(Node):
         return TensorInfo(self.weight.shape[1])
 
     @functools.cached_property
-    def is_translation(self) -> bool:
-        """``weight`` is the identity: ``y = x + bias`` (runtimes skip the product; exact)."""
+    def selection(self) -> np.ndarray | None:
+        """Where every column of ``weight`` is a unit vector (one 1, zeros elsewhere), the input
+        column each output copies: ``y = x[:, selection] + bias`` exactly (runtimes gather
+        instead of multiplying; a NaN or infinity in another column stays out). None otherwise."""
         w = self.weight
-        return w.shape[0] == w.shape[1] and bool(np.array_equal(w, np.eye(w.shape[0])))
+        if not np.all((w == 0) | (w == 1)) or not np.all(w.sum(axis=0) == 1):
+            return None
+        sel = np.argmax(w, axis=0)
+        sel.setflags(write=False)
+        return sel
+
+    @functools.cached_property
+    def is_translation(self) -> bool:
+        """``weight`` is the identity: ``y = x + bias`` (a selection of every column in order)."""
+        sel, w = self.selection, self.weight
+        return sel is not None and w.shape[0] == w.shape[1] and bool(np.array_equal(sel, np.arange(w.shape[0])))
+
+    @property
+    def is_shift(self) -> bool:
+        """A selection with a non-zero bias: ``y = x[:, sel] - c``. Kept apart by the simplifier:
+        folded into the next layer, ``(x - c) W`` would become ``x W - c W``, which cancels when
+        ``|c|`` is large against the spread of ``x`` (scikit-learn subtracts first)."""
+        return self.selection is not None and bool(self.bias.any())
 
 
 # name -> (does it take a parameter, math)

@@ -69,6 +69,22 @@ def _erf(x: Array) -> Array:
 _BLOCK_ELEMENTS = 2**22
 
 
+def _dense(node: ir.Dense, x: Array) -> Array:
+    """``x @ weight + bias``; a selection layer gathers its columns (exact, see Dense.selection)."""
+    sel = node.selection
+    if sel is None:
+        return x @ node.weight.astype(x.dtype) + node.bias.astype(x.dtype)
+    return (x if node.is_translation else x[:, sel]) + node.bias.astype(x.dtype)
+
+
+def _logsumexp(x: Array) -> Array:
+    """``m + log(sum_j exp(x_j - m))`` per row, ``m`` the row max (0 where it is not finite)."""
+    m = x.max(axis=1)
+    m = np.where(np.isfinite(m), m, 0).astype(x.dtype)
+    with np.errstate(divide="ignore"):
+        return np.log(np.exp(x - m[:, None]).sum(axis=1)) + m
+
+
 def _distance(node: ir.Distance, x: Array) -> Array:
     c = node.centres.astype(x.dtype)
     if node.metric in ("sqeuclidean", "euclidean"):
@@ -115,14 +131,13 @@ def _threshold(node: ir.ThresholdLabel, x: Array) -> Array:
 
 
 _KERNELS: dict[type, Callable[[Any, list[Array]], Array]] = {
-    ir.Dense: lambda n, xs: (
-        (xs[0] if n.is_translation else xs[0] @ n.weight.astype(xs[0].dtype)) + n.bias.astype(xs[0].dtype)
-    ),
+    ir.Dense: lambda n, xs: _dense(n, xs[0]),
     ir.Activation: lambda n, xs: _ACTIVATIONS[n.fn](xs[0], n.param),
     ir.Distance: lambda n, xs: _distance(n, xs[0]),
     ir.Concat: lambda n, xs: np.concatenate(xs, axis=1),
     ir.Normalize: lambda n, xs: _normalize(n, xs[0]),
     ir.Squeeze: lambda n, xs: xs[0][:, 0],
+    ir.LogSumExp: lambda n, xs: _logsumexp(xs[0]),
     ir.ArgMaxLabel: lambda n, xs: n.classes[np.argmax(xs[0], axis=1)],
     ir.ThresholdLabel: lambda n, xs: _threshold(n, xs[0]),
 }

@@ -86,10 +86,8 @@ def _foldable(net: ir.Network) -> tuple[ir.Dense, ir.Dense] | None:
             continue
         if len(net.consumers(first.name)) != 1 or first.name in net.outputs.values():
             continue
-        if first.is_translation and first.bias.any():
-            # x - m stays its own step: folded, (x - m) W becomes x W - m W, which cancels
-            # catastrophically when |m| is large against the spread of x (scikit-learn centres first).
-            continue
+        if first.is_shift:
+            continue  # x - m stays its own step (see Dense.is_shift)
         return first, second
     return None
 

@@ -123,6 +123,61 @@ FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
         "probability is scikit-learn's five-erf approximation of the logistic-Gaussian integral.",
     ),
     (
+        ("GaussianNB",),
+        "Gaussian naive Bayes is one quadratic neuron per class: the joint log-likelihood log prior - 1/2 sum "
+        "log(2 pi var) - 1/2 sum (x - theta)^2 / var, computed as a layer of centred copies of x, a square "
+        "activation and a dense layer weighted by -1/(2 var); softmax gives predict_proba and argmax predict.",
+    ),
+    (
+        ("MultinomialNB", "ComplementNB", "BernoulliNB", "CategoricalNB"),
+        "Discrete naive Bayes is one linear layer: the joint log-likelihood x . feature_log_prob_ + "
+        "class_log_prior_ (BernoulliNB binarises x with step neurons first, CategoricalNB one-hot encodes each "
+        "category with step neurons); softmax gives predict_proba and argmax predict.",
+    ),
+    (
+        ("LinearDiscriminantAnalysis",),
+        "Linear discriminant analysis is one affine neuron per class (one if binary), z = x . coef_ + "
+        "intercept_, with a sigmoid or softmax for predict_proba and argmax for predict; its transform is "
+        "one more linear layer, the projection onto the discriminant directions scalings_.",
+    ),
+    (
+        ("QuadraticDiscriminantAnalysis",),
+        "Quadratic discriminant analysis is one quadratic neuron per class: -1/2 |(x - mean) R S^-1/2|^2 "
+        "- 1/2 sum log S + log prior (centred copies of x, a whitening layer, a square activation and a "
+        "summing layer); softmax gives predict_proba and argmax predict.",
+    ),
+    (
+        ("KMeans", "MiniBatchKMeans", "BisectingKMeans"),
+        "Centroid clustering is one distance neuron per cluster centre: predict takes the nearest centre "
+        "(argmax of 2 x.c - |c|^2; BisectingKMeans walks its tree of two-centre splits with step and AND "
+        "neurons) and transform gives the euclidean distances to all centres.",
+    ),
+    (
+        ("GaussianMixture", "BayesianGaussianMixture"),
+        "A Gaussian mixture is one quadratic neuron per component: its weighted log-probability -1/2 "
+        "|x - mean|^2 in the component's precision plus its log-normaliser and log weight; softmax gives "
+        "predict_proba, argmax predict and logsumexp score_samples.",
+    ),
+    (
+        (
+            "PCA",
+            "IncrementalPCA",
+            "TruncatedSVD",
+            "FastICA",
+            "FactorAnalysis",
+            "GaussianRandomProjection",
+            "SparseRandomProjection",
+        ),
+        "A linear projection is one layer of linear neurons, one per component (after centring where the "
+        "model centres); PCA and FactorAnalysis score_samples add one quadratic neuron, the Gaussian "
+        "log-likelihood.",
+    ),
+    (
+        ("KernelPCA",),
+        "Kernel PCA is a kernel network: one kernel neuron per training row, a centring layer (the "
+        "KernelCenterer), then one linear neuron per component weighted by eigenvectors / sqrt(eigenvalues).",
+    ),
+    (
         ("Pipeline",),
         "A pipeline is its steps' networks in sequence; per-feature scalers are diagonal "
         "affine layers, which fold into the next dense layer when the network is simplified.",

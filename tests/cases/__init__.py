@@ -57,6 +57,9 @@ def all_cases() -> list[Case]:
         "ensembles",
         "neighbors",
         "gaussian_process",
+        "bayes",
+        "clustering",
+        "decomposition",
     ):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))

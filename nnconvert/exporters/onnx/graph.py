@@ -187,23 +187,34 @@ def _argmax_label(g: OnnxGraph, n: ir.ArgMaxLabel) -> None:
     g.op("Gather", [g.const(f"{n.name}.classes", n.classes, n.classes.dtype), idx], n.name, name=n.name, axis=0)
 
 
+def _dense(g: OnnxGraph, n: ir.Dense) -> None:
+    """``x @ weight + bias``; a selection layer is a Gather of columns (exact) plus the bias."""
+    x = n.input
+    if n.selection is None:
+        x = g.op("MatMul", [x, g.const(f"{n.name}.weight", n.weight)], name=n.name)
+    elif not n.is_translation:
+        x = g.op("Gather", [x, g.const(f"{n.name}.columns", n.selection, np.int64)], name=n.name, axis=1)
+    g.op("Add", [x, g.const(f"{n.name}.bias", n.bias)], n.name, name=n.name)
+
+
+def _logsumexp(g: OnnxGraph, n: ir.LogSumExp) -> None:
+    """``m + log(sum exp(x - m))`` with ``m`` the row max (0 where not finite), as the runtime."""
+    x, y = n.input, n.name
+    m = g.reduce("ReduceMax", x, 1, 1, name=y)
+    m = g.op("Where", [g.op("IsInf", [m], name=y), g.scalar(f"{y}.zero", 0.0), m], name=y)
+    s = g.reduce("ReduceSum", g.op("Exp", [g.op("Sub", [x, m], name=y)], name=y), 1, 1, name=y)
+    out = g.op("Add", [g.op("Log", [s], name=y), m], name=y)
+    g.op("Squeeze", [out, g.axes(f"{y}.axes", [1])], y, name=y)
+
+
 _EMITTERS: dict[type, Emitter] = {
-    ir.Dense: lambda g, n: g.op(
-        "Add",
-        [
-            n.input
-            if n.is_translation
-            else g.op("MatMul", [n.input, g.const(f"{n.name}.weight", n.weight)], name=n.name),
-            g.const(f"{n.name}.bias", n.bias),
-        ],
-        n.name,
-        name=n.name,
-    ),
+    ir.Dense: _dense,
     ir.Activation: _activation,
     ir.Distance: _distance,
     ir.Concat: lambda g, n: g.op("Concat", list(n.sources), n.name, name=n.name, axis=1),
     ir.Normalize: _normalize,
     ir.Squeeze: lambda g, n: g.op("Squeeze", [n.input, g.axes(f"{n.name}.axes", [1])], n.name, name=n.name),
+    ir.LogSumExp: _logsumexp,
     ir.ArgMaxLabel: _argmax_label,
     ir.ThresholdLabel: _threshold_label,
 }
