@@ -98,6 +98,7 @@ def _tree_splits(est: Any) -> tuple[list[np.ndarray], list[tuple[int, list[tuple
     "sklearn.cluster.BisectingKMeans",
     "bisecting tree: dense (|c|^2 - 2 x.c per split centre) -> step per split (left iff D_left <= D_right) "
     "-> AND per leaf -> cluster label = predict; euclidean distance neurons = transform",
+    pickle_support=("sklearn.cluster._bisect_k_means._BisectingTree",),
 )
 def bisecting_kmeans(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``_predict_recursive`` as a tree network (see the module docstring)."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.linalg import solve_triangular
 
 from nnconvert.converters.gp_kernels import Term, cross_kernel, dense_of, describe, diag_kernel
 from nnconvert.converters.registry import register
@@ -41,6 +40,8 @@ def _train(est: Any) -> np.ndarray:
 
 
 def _inverse_cholesky(L: np.ndarray) -> np.ndarray:
+    from scipy.linalg import solve_triangular  # here, not at import: `nnconvert list` imports every family
+
     return solve_triangular(L, np.eye(len(L)), lower=True, check_finite=False)
 
 

@@ -13,7 +13,8 @@ There are three kinds of admitted names, and nothing else:
 - **values** (:attr:`AllowList.values`): type objects (numpy scalar types such as
   ``numpy.float64`` stored as a ``dtype=`` parameter, ``builtins.int``) and the three
   functions that scikit-elm keeps as its hidden-layer activation (``ufunc_``:
-  ``numpy.tanh``, ``scipy.special.expit``, ``skelm.utils.dummy``). The loader never calls a
+  ``numpy.tanh``, ``scipy.special.expit``, ``skelm.utils.dummy``), KMeans' algorithm function and
+  the univariate selectors' score functions (:data:`VALUE_FUNCTIONS`). The loader never calls a
   value; it is only stored where the file puts it (the model calls its own ``ufunc_`` when it
   predicts, which is what such a model is);
 - **constructors**: nnconvert's own functions keyed by the names numpy, copyreg and pickle
@@ -79,6 +80,12 @@ SUPPORT_CLASSES: tuple[str, ...] = (
 # scipy's ufuncs carry no __module__: expit is listed under the module pickle finds it in.
 VALUE_FUNCTIONS: tuple[str, ...] = (
     "numpy.tanh", "scipy.special.expit", "scipy.special._special_ufuncs.expit", "skelm.utils.dummy",
+    # KMeans keeps its algorithm as a function reference (``_kmeans_single_lloyd`` / ``_elkan``); the
+    # univariate selectors keep their score function: stored, never called at predict time.
+    "sklearn.cluster._kmeans._kmeans_single_lloyd", "sklearn.cluster._kmeans._kmeans_single_elkan",
+    *(f"sklearn.feature_selection._univariate_selection.{n}" for n in (
+        "f_classif", "f_regression", "chi2", "r_regression", "mutual_info_classif", "mutual_info_regression",
+    )),
 )
 _BUILTIN_TYPES = ("int", "float", "str", "bool", "complex", "bytes", "tuple", "list", "dict", "object")
 # Libraries whose classes are well known: a class of theirs without a converter is "not
