@@ -6,7 +6,9 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 
 - ``nodes``: dense, activation, distance (kernel neurons), concat;
 - ``heads``: normalize, squeeze, logsumexp, argmax and threshold labels;
-- ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products.
+- ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products;
+- ``columns``: missing values (is_missing, impute), row norms, per-column interpolation;
+- ``labels``: labels as one-hot floats, label columns side by side.
 
 ``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
 node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
@@ -14,8 +16,10 @@ node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
 
 from nnconvert.errors import InvalidNetwork
 from nnconvert.ir.base import NODE_TYPES, Node, TensorInfo, as_classes, register_node
+from nnconvert.ir.columns import Impute, Interp, IsMissing, RowNorm
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.heads import ArgMaxLabel, LogSumExp, Normalize, Squeeze, ThresholdLabel
+from nnconvert.ir.labels import LabelIndicator, StackLabels
 from nnconvert.ir.monomials import Monomials
 from nnconvert.ir.network import INPUT, OUTPUT_METHODS, Metadata, Network
 from nnconvert.ir.nodes import ACTIVATIONS, DISTANCE_METRICS, Activation, Concat, Dense, Distance
@@ -31,7 +35,11 @@ __all__ = [
     "Concat",
     "Dense",
     "Distance",
+    "Impute",
+    "Interp",
     "InvalidNetwork",
+    "IsMissing",
+    "LabelIndicator",
     "LogSumExp",
     "Metadata",
     "Monomials",
@@ -39,7 +47,9 @@ __all__ = [
     "Node",
     "Normalize",
     "PairwiseCoupling",
+    "RowNorm",
     "Squeeze",
+    "StackLabels",
     "TensorInfo",
     "ThresholdLabel",
     "as_classes",

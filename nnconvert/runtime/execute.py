@@ -13,7 +13,9 @@ import numpy as np
 
 from nnconvert import ir
 from nnconvert.errors import DataError
+from nnconvert.ir import columns as ir_columns
 from nnconvert.ir import coupling as ir_coupling
+from nnconvert.ir import labels as ir_labels
 from nnconvert.ir import monomials as ir_monomials
 
 Array = np.ndarray
@@ -54,9 +56,12 @@ _ACTIVATIONS: dict[str, Callable[[Array, tuple[float, ...]], Array]] = {
 def _dense(node: ir.Dense, x: Array) -> Array:
     """``x @ weight + bias``; a selection layer gathers its columns (exact, see Dense.selection)."""
     sel = node.selection
-    if sel is None:
-        return x @ node.weight.astype(x.dtype) + node.bias.astype(x.dtype)
-    return (x if node.is_translation else x[:, sel]) + node.bias.astype(x.dtype)
+    if sel is not None:
+        return (x if node.is_translation else x[:, sel]) + node.bias.astype(x.dtype)
+    scale = node.column_scale
+    if scale is not None:  # column by column (see Dense.column_scale)
+        return x[:, scale[0]] * scale[1].astype(x.dtype) + node.bias.astype(x.dtype)
+    return x @ node.weight.astype(x.dtype) + node.bias.astype(x.dtype)
 
 
 def _logsumexp(x: Array) -> Array:
@@ -116,6 +121,12 @@ def register_kernel(node_type: type, fn: Callable[[Any, list[Array]], Array]) ->
 
 register_kernel(ir_coupling.PairwiseCoupling, lambda n, xs: ir_coupling.pairwise_coupling(xs[0], n.n_classes))
 register_kernel(ir_monomials.Monomials, lambda n, xs: ir_monomials.monomials(n, xs[0]))
+register_kernel(ir_columns.IsMissing, lambda n, xs: ir_columns.missing_mask(xs[0], n.value).astype(xs[0].dtype))
+register_kernel(ir_columns.Impute, lambda n, xs: ir_columns.impute(n, xs[0]))
+register_kernel(ir_columns.RowNorm, lambda n, xs: ir_columns.row_norm(n, xs[0]))
+register_kernel(ir_columns.Interp, lambda n, xs: ir_columns.interp(n, xs[0]))
+register_kernel(ir_labels.LabelIndicator, lambda n, xs: ir_labels.label_indicator(n, xs[0]))
+register_kernel(ir_labels.StackLabels, lambda n, xs: np.stack(xs, axis=1))
 
 
 def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:
@@ -137,7 +148,9 @@ def run(network: ir.Network, X: Any, dtype: Any = np.float64, *, trace: bool = F
     values: dict[str, Array] = {ir.INPUT: check_input(network, X, dtype)}
     with np.errstate(over="ignore", under="ignore"):
         for node in network.nodes:
-            values[node.name] = _KERNELS[type(node)](node, [values[i] for i in node.inputs])
+            out = _KERNELS[type(node)](node, [values[i] for i in node.inputs])
+            # float tensors computed from labels only (label_indicator) take the network's dtype
+            values[node.name] = out.astype(dtype, copy=False) if out.dtype.kind == "f" else out
     outputs = {method: values[tensor] for method, tensor in network.outputs.items()}
     if trace:
         return {**values, **outputs}

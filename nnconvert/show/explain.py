@@ -102,8 +102,15 @@ FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
         "predict_proba, argmax predict and logsumexp score_samples.",
     ),
     (
-        ("PCA", "IncrementalPCA", "TruncatedSVD", "FastICA", "FactorAnalysis", "GaussianRandomProjection",
-         "SparseRandomProjection"),
+        (
+            "PCA",
+            "IncrementalPCA",
+            "TruncatedSVD",
+            "FastICA",
+            "FactorAnalysis",
+            "GaussianRandomProjection",
+            "SparseRandomProjection",
+        ),
         "A linear projection is one layer of linear neurons, one per component (after centring where the "
         "model centres); PCA and FactorAnalysis score_samples add one quadratic neuron, the Gaussian "
         "log-likelihood.",
@@ -259,7 +266,9 @@ def _family(meta: ir.Metadata) -> str:
 
 def _summaries(meta: ir.Metadata) -> list[str]:
     """The converters' architecture summaries, in words with the model's numbers."""
-    return [str(item["text"]) for item in meta.extra.get("summary") or () if isinstance(item, dict) and item.get("text")]
+    return [
+        str(item["text"]) for item in meta.extra.get("summary") or () if isinstance(item, dict) and item.get("text")
+    ]
 
 
 def _ancestry(net: ir.Network, tensor: str) -> list[str]:
