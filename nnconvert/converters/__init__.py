@@ -10,6 +10,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     decomposition,
     discriminant,
     hpelm,
+    impute,
     kernel_approx,
     kernel_ridge,
     linear,
@@ -20,6 +21,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     preprocessing,
     skelm,
     svm,
+    transformers,
 )
 from nnconvert.converters.registry import convert, convert_into, entries, lookup, register, resolve
 

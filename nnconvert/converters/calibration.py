@@ -15,20 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert import ir
+from nnconvert.converters._blocks import as_column, select_columns
 from nnconvert.converters.registry import convert_into, register
 from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
-
-
-def _two_d(g: GraphBuilder, t: str) -> str:
-    """A 1-D score as its ``[N, 1]`` column (the input of the Squeeze that made it)."""
-    if g.info(t).width is not None:
-        return t
-    node = next((n for n in g.nodes if n.name == t), None)
-    if isinstance(node, ir.Squeeze):
-        return node.input
-    raise UnsupportedModel(f"cannot take the [N, 1] column of tensor {t!r}")
 
 
 def _response(base: Any, g: GraphBuilder, x: str) -> str:
@@ -37,9 +27,9 @@ def _response(base: Any, g: GraphBuilder, x: str) -> str:
     method = "decision_function" if hasattr(base, "decision_function") else "predict_proba"
     if method not in out:
         raise UnsupportedModel(f"the network of {type(base).__name__} has no {method}, which calibration reads")
-    pred = _two_d(g, out[method])
+    pred = as_column(g, out[method])
     if method == "predict_proba" and len(base.classes_) == 2:
-        pred = g.dense(pred, [[0.0], [1.0]], [0.0], hint="positive_proba")  # column of classes_[1]
+        pred = select_columns(g, pred, [1], what="predict_proba[:, 1]", hint="positive_proba")
     return pred
 
 
