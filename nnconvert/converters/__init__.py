@@ -17,6 +17,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     linear,
     mixture,
     mlp,
+    multiclass,
     naive_bayes,
     pipeline,
     preprocessing,
