@@ -10,6 +10,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     column_transformer,
     decomposition,
     discriminant,
+    feature_selection,
     hpelm,
     impute,
     kernel_approx,
@@ -17,12 +18,15 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     linear,
     mixture,
     mlp,
+    model_selection,
     multiclass,
+    multioutput,
     naive_bayes,
     pipeline,
     preprocessing,
     skelm,
     svm,
+    target,
     transformers,
 )
 from nnconvert.converters.registry import convert, convert_into, entries, lookup, register, resolve

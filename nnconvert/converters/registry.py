@@ -186,8 +186,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
     import sklearn
 
     classes = getattr(estimator, "classes_", None)
-    if classes is not None and getattr(classes, "ndim", 1) != 1:
-        classes = None  # multi-label: classes_ is per output
+    if classes is not None and (isinstance(classes, list) or getattr(classes, "ndim", 1) != 1):
+        classes = None  # multi-label / multi-output: classes_ is per output
     names = getattr(estimator, "feature_names_in_", None)
     if names is None and hasattr(estimator, "steps"):
         names = getattr(_first_step(estimator), "feature_names_in_", None)
