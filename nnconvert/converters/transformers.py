@@ -7,7 +7,7 @@
   of inner edges ``e <= x_j``: one ``step_ge(x_j - e)`` neuron per edge, summed (ordinal) or
   differenced into one-hot columns (``[x >= e_b] - [x >= e_{b+1}]``), integers, so exact.
 - QuantileTransformer (uniform): ``0.5 (interp(x, q, r) - interp(-x, -q[::-1], -r[::-1]))``
-  per column, as ``_transform_col`` (two interp tables over ``[x | -x]``).
+  per column, as ``_transform_col``: one interp table with doubled knots (:func:`_quantile_table`).
 - PowerTransformer: Yeo-Johnson and Box-Cox with log, exp and per-column scales (below).
 - FunctionTransformer: a named numpy ufunc from :data:`UFUNCS` as activations.
 """
@@ -90,28 +90,46 @@ def kbins_discretizer(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     return {"transform": out}
 
 
+def _quantile_table(q: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One column of ``_transform_col`` as one interp table. Between two distinct quantiles
+    ``u_a < u_b`` both directions interpolate from ``r[last index of u_a]`` to ``r[first index of
+    u_b]``; on a quantile repeated from index ``i`` to ``m`` the forward interp gives ``r[m]``, the
+    backward ``r[i]``, the transform their mean; on the lowest and highest it is 0 and 1 (the
+    bounds). So every distinct quantile is a doubled knot ``(r[i], r[m])`` with the mean on it."""
+    u, first = np.unique(q, return_index=True)
+    last = np.append(first[1:] - 1, len(q) - 1)
+    xp = np.repeat(u, 2)
+    fp = np.column_stack([r[first], r[last]]).ravel()
+    on_knot = np.repeat(0.5 * (r[last] + r[first]), 2)
+    on_knot[:2], on_knot[-2:] = 0.0, 1.0
+    return xp, fp, on_knot
+
+
+def _padded(rows: list[np.ndarray]) -> np.ndarray:
+    """Tables of different lengths as one ``[d, K]`` array, each padded with its last entry."""
+    k = max(len(row) for row in rows)
+    return np.vstack([np.pad(row, (0, k - len(row)), mode="edge") for row in rows])
+
+
 @register(
     "sklearn.preprocessing.QuantileTransformer",
-    "[x | -x] -> interp (quantiles_ -> references_, both directions) -> dense 0.5 (a - b) = transform",
+    "interp per column (quantiles_ -> references_, repeated quantiles averaged as both directions) = transform",
 )
 def quantile_transformer(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
-    """``transform_j = 0.5 (interp(x_j, q_j, r) - interp(-x_j, -q_j[::-1], -r[::-1]))``: equal
-    except on repeated quantiles, where it averages the two sides (``_transform_col``)."""
+    """``transform_j = 0.5 (interp(x_j, q_j, r) - interp(-x_j, -q_j[::-1], -r[::-1]))``, 0 on
+    ``q_j[0]`` and 1 on ``q_j[-1]`` (``_transform_col``), as one table per column."""
     if est.output_distribution != "uniform":
         raise UnsupportedModel(
             "QuantileTransformer(output_distribution='normal') needs the inverse error function, which no "
             "default-domain ONNX operator computes exactly"
         )
     q = np.asarray(est.quantiles_, dtype=np.float64).T  # [d, n_quantiles]
-    r = np.broadcast_to(np.asarray(est.references_, dtype=np.float64), q.shape)
-    d = q.shape[0]
-    both = g.concat([x, g.scale(x, -1.0, 0.0, hint="negated")])
-    xp, fp = np.vstack([q, -q[:, ::-1]]), np.vstack([r, -r[:, ::-1]])
-    ramps = g.add(ir.Interp, "quantile_interp", input=both, xp=xp, fp=fp)
-    out = g.dense(ramps, np.vstack([0.5 * np.eye(d), -0.5 * np.eye(d)]), source={"weight": "0.5 (a - b)"}, hint="quantile")  # fmt: skip
+    r = np.asarray(est.references_, dtype=np.float64)
+    xp, fp, on_knot = (_padded(list(t)) for t in zip(*(_quantile_table(col, r) for col in q), strict=True))
+    out = g.add(ir.Interp, "quantile", input=x, xp=xp, fp=fp, on_knot=on_knot)
     g.summarize(
         "QuantileTransformer",
-        f"QuantileTransformer (uniform): {d} features x {q.shape[1]} quantiles, interpolated both ways",
+        f"QuantileTransformer (uniform): {q.shape[0]} features, {q.shape[1]} quantiles each, interpolated",
         quantiles=int(q.shape[1]),
     )
     return {"transform": out}

@@ -103,25 +103,37 @@ class RowNorm(Node):
 @dataclass(frozen=True, eq=False)
 class Interp(Node):
     """Per column ``j``, ``y_j = np.interp(x_j, xp[j], fp[j])``: with ``i`` the last knot where
-    ``xp[j, i] <= x_j``, ``fp[j, 0]`` left of the table, ``fp[j, -1]`` from its last knot on,
-    ``fp[j, i]`` on a knot, else ``slope_i (x_j - xp[j, i]) + fp[j, i]`` with
-    ``slope_i = (fp[j, i+1] - fp[j, i]) / (xp[j, i+1] - xp[j, i])`` (numpy's ``arr_interp``);
-    NaN stays NaN. ``xp`` rows are non-decreasing, at least 2 knots each."""
+    ``xp[j, i] <= x_j``, ``fp[j, 0]`` left of the table, ``on_knot[j, i]`` (default ``fp[j, i]``)
+    when ``x_j == xp[j, i]``, ``fp[j, -1]`` right of it, else ``slope_i (x_j - xp[j, i]) + fp[j, i]``
+    with ``slope_i = (fp[j, i+1] - fp[j, i]) / (xp[j, i+1] - xp[j, i])`` (numpy's ``arr_interp``);
+    NaN stays NaN. ``xp`` rows are non-decreasing, at least 2 knots each. A repeated knot gives a
+    jump; ``on_knot`` a value at the knot itself that neither side has."""
 
     op: ClassVar[str] = "interp"
     input: str
     xp: np.ndarray
     fp: np.ndarray
+    on_knot: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         xp = f64_array(self.xp, 2, f"interp {self.name!r} xp")
         fp = f64_array(self.fp, 2, f"interp {self.name!r} fp")
         if xp.shape != fp.shape or xp.shape[1] < 2:
             raise InvalidNetwork(f"interp {self.name!r}: xp {xp.shape} and fp {fp.shape} must match, >= 2 knots")
+        if self.on_knot is not None:
+            on_knot = f64_array(self.on_knot, 2, f"interp {self.name!r} on_knot")
+            if on_knot.shape != xp.shape:
+                raise InvalidNetwork(f"interp {self.name!r}: on_knot {on_knot.shape} must match xp {xp.shape}")
+            object.__setattr__(self, "on_knot", on_knot)
         if np.any(np.diff(xp, axis=1) < 0):
             raise InvalidNetwork(f"interp {self.name!r}: each row of xp must be non-decreasing")
         object.__setattr__(self, "xp", xp)
         object.__setattr__(self, "fp", fp)
+
+    @property
+    def knot_values(self) -> np.ndarray:
+        """The value on each knot: ``on_knot``, or ``fp``."""
+        return self.fp if self.on_knot is None else self.on_knot
 
     @property
     def slopes(self) -> np.ndarray:
@@ -129,6 +141,25 @@ class Interp(Node):
         dx, dy = np.diff(self.xp, axis=1), np.diff(self.fp, axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(dx > 0, dy / np.where(dx > 0, dx, 1.0), 0.0)
+
+    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
+        """Distance of ``x`` to the knots where float32 can jump: knots closer to the next one
+        than float32 resolves (they merge), and repeated knots (a jump) unless ``x`` is on it
+        exactly (then float32 is on it too)."""
+        x = inputs64[0]
+        margin = np.full(x.shape, np.inf)
+        for j in range(x.shape[1]):
+            u = np.unique(self.xp[j])
+            close = np.diff(u) < 2.0**-20 * np.maximum(np.abs(u[:-1]), 1.0)
+            merging = np.unique(np.concatenate([u[:-1][close], u[1:][close]]))
+            jumps = np.unique(self.xp[j][:-1][np.diff(self.xp[j]) == 0])
+            for knots, exact_ok in ((merging, False), (jumps, True)):
+                if knots.size:
+                    gap = np.abs(x[:, j][:, None] - knots[None, :])
+                    if exact_ok:
+                        gap = np.where(gap == 0, np.inf, gap)
+                    margin[:, j] = np.minimum(margin[:, j], gap.min(axis=1))
+        return margin.min(axis=1)
 
     def infer(self, ins: list[TensorInfo]) -> TensorInfo:
         width = self._float2d(ins[0])
@@ -154,14 +185,13 @@ def row_norm(node: RowNorm, x: np.ndarray) -> np.ndarray:
 
 def interp(node: Interp, x: np.ndarray) -> np.ndarray:
     """The formula of :class:`Interp`, in ``x``'s dtype (the ONNX emitter does the same steps)."""
-    xp, fp, slopes = (a.astype(x.dtype) for a in (node.xp, node.fp, node.slopes))
+    xp, fp, at, slopes = (a.astype(x.dtype) for a in (node.xp, node.fp, node.knot_values, node.slopes))
     k = xp.shape[1]
     # knots at or left of x, per column (searchsorted 'right' counts the xp <= x)
     count = np.stack([np.searchsorted(xp[j], x[:, j], side="right") for j in range(xp.shape[0])], axis=1)
-    i = np.clip(count - 1, 0, k - 2)
     cols = np.arange(xp.shape[0])[None, :]
-    x_i, f_i = xp[cols, i], fp[cols, i]
-    y = slopes[cols, i] * (x - x_i) + f_i
-    y = np.where(x == x_i, f_i, y)
+    i, j = np.clip(count - 1, 0, k - 2), np.clip(count - 1, 0, k - 1)  # segment, last knot
+    y = slopes[cols, i] * (x - xp[cols, i]) + fp[cols, i]
     y = np.where(x >= xp[:, -1], fp[:, -1], y)
+    y = np.where(x == xp[cols, j], at[cols, j], y)
     return np.where(x < xp[:, 0], fp[:, 0], y)

@@ -43,7 +43,18 @@ def all_cases() -> list[Case]:
     from tests.cases import linear  # one line per family module
 
     modules = [linear]
-    for name in ("svm", "elm", "mlp", "calibration", "kernel_approx", "bayes", "clustering", "decomposition"):
+    for name in (
+        "svm",
+        "elm",
+        "mlp",
+        "calibration",
+        "kernel_approx",
+        "bayes",
+        "clustering",
+        "decomposition",
+        "preprocess",
+        "wrappers",
+    ):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))
         except ModuleNotFoundError as exc:

@@ -52,17 +52,24 @@ def _interp(g: OnnxGraph, n: Interp) -> None:
     x3 = g.op("Unsqueeze", [x, g.axes(f"{y}.axes2", [2])], name=y)  # [N, d, 1]
     at_or_left = g.op("LessOrEqual", [g.const(f"{y}.xp", n.xp[None, :, :]), x3], name=y)
     count = g.reduce("ReduceSum", g.op("Cast", [at_or_left], name=y, to=TensorProto.INT64), 2, 0, name=y)
-    lo, hi = g.const(f"{y}.lo", np.asarray(0, np.int64)), g.const(f"{y}.hi", np.asarray(k - 2, np.int64))
-    seg = g.op("Max", [g.op("Min", [g.op("Sub", [count, g.const(f"{y}.one_i", np.asarray(1, np.int64))], name=y), hi], name=y), lo], name=y)  # fmt: skip
-    flat = g.op("Add", [seg, g.const(f"{y}.row_offsets", (np.arange(d) * k)[None, :], np.int64)], name=y)
-    flat_slope = g.op("Add", [seg, g.const(f"{y}.slope_offsets", (np.arange(d) * (k - 1))[None, :], np.int64)], name=y)  # fmt: skip
-    x_i = g.op("Gather", [g.const(f"{y}.xp_flat", n.xp.ravel()), flat], name=y, axis=0)
-    f_i = g.op("Gather", [g.const(f"{y}.fp_flat", n.fp.ravel()), flat], name=y, axis=0)
-    slope = g.op("Gather", [g.const(f"{y}.slopes_flat", n.slopes.ravel()), flat_slope], name=y, axis=0)
+    one = g.const(f"{y}.one_i", np.asarray(1, np.int64))
+    last_knot = g.op("Sub", [count, one], name=y)
+    lo = g.const(f"{y}.lo", np.asarray(0, np.int64))
+    seg = g.op("Max", [g.op("Min", [last_knot, g.const(f"{y}.hi", np.asarray(k - 2, np.int64))], name=y), lo], name=y)
+    knot = g.op("Max", [g.op("Min", [last_knot, g.const(f"{y}.top", np.asarray(k - 1, np.int64))], name=y), lo], name=y)
+
+    def gather(table: np.ndarray, index: str, hint: str) -> str:
+        """``table[j, index[:, j]]`` through the flattened table (Gather on axis 0)."""
+        offsets = g.const(f"{y}.{hint}_offsets", (np.arange(d) * table.shape[1])[None, :], np.int64)
+        flat = g.op("Add", [index, offsets], name=y)
+        return g.op("Gather", [g.const(f"{y}.{hint}", table.ravel()), flat], name=y, axis=0)
+
+    x_i, f_i, slope = gather(n.xp, seg, "xp"), gather(n.fp, seg, "fp"), gather(n.slopes, seg, "slopes")
     out = g.op("Add", [g.op("Mul", [slope, g.op("Sub", [x, x_i], name=y)], name=y), f_i], name=y)
-    out = g.op("Where", [g.op("Equal", [x, x_i], name=y), f_i, out], name=y)
     last, first = g.const(f"{y}.xp_last", n.xp[None, :, -1]), g.const(f"{y}.xp_first", n.xp[None, :, 0])
     out = g.op("Where", [g.op("GreaterOrEqual", [x, last], name=y), g.const(f"{y}.fp_last", n.fp[None, :, -1]), out], name=y)  # fmt: skip
+    on = g.op("Equal", [x, gather(n.xp, knot, "knots")], name=y)
+    out = g.op("Where", [on, gather(n.knot_values, knot, "knot_values"), out], name=y)
     g.op("Where", [g.op("Less", [x, first], name=y), g.const(f"{y}.fp_first", n.fp[None, :, 0]), out], y, name=y)
 
 
