@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from nnconvert import ir
-from nnconvert.converters.registry import convert_into, register
+from nnconvert.converters.registry import convert_into, refuse, register
 from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
 
@@ -244,3 +244,9 @@ def function_transformer(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     if out == x:  # the identity: a node of its own, so the output is not the input tensor
         out = g.act(x, "identity")
     return {"transform": out}
+
+
+refuse(
+    "sklearn.preprocessing.SplineTransformer",
+    "its B-spline bases are not converted yet (each is a piecewise polynomial: interval steps times local powers)",
+)
