@@ -15,6 +15,11 @@ from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
 
 _ARCH = "gather the columns of get_support() = transform"
+# The univariate selectors pickle their score_func (these are scikit-learn's own).
+_SCORES = tuple(
+    f"sklearn.feature_selection._univariate_selection.{f}"
+    for f in ("f_classif", "f_regression", "chi2", "r_regression")
+)
 
 
 def _selected(est: Any, g: GraphBuilder, x: str) -> str:
@@ -31,12 +36,12 @@ def _selected(est: Any, g: GraphBuilder, x: str) -> str:
 
 
 @register("sklearn.feature_selection.VarianceThreshold", _ARCH)
-@register("sklearn.feature_selection.SelectKBest", _ARCH)
-@register("sklearn.feature_selection.SelectPercentile", _ARCH)
-@register("sklearn.feature_selection.SelectFpr", _ARCH)
-@register("sklearn.feature_selection.SelectFdr", _ARCH)
-@register("sklearn.feature_selection.SelectFwe", _ARCH)
-@register("sklearn.feature_selection.GenericUnivariateSelect", _ARCH)
+@register("sklearn.feature_selection.SelectKBest", _ARCH, pickle_support=_SCORES)
+@register("sklearn.feature_selection.SelectPercentile", _ARCH, pickle_support=_SCORES)
+@register("sklearn.feature_selection.SelectFpr", _ARCH, pickle_support=_SCORES)
+@register("sklearn.feature_selection.SelectFdr", _ARCH, pickle_support=_SCORES)
+@register("sklearn.feature_selection.SelectFwe", _ARCH, pickle_support=_SCORES)
+@register("sklearn.feature_selection.GenericUnivariateSelect", _ARCH, pickle_support=_SCORES)
 @register("sklearn.feature_selection.SelectFromModel", _ARCH)
 @register("sklearn.feature_selection.SequentialFeatureSelector", _ARCH)
 def selector(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:

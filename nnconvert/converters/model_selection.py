@@ -11,12 +11,18 @@ from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
 
 _ARCH = "the network of best_estimator_ (the best candidate refitted on all data)"
+# What a fitted search pickles besides estimators: its default scorer and the CV splitter.
+_SUPPORT = (
+    "sklearn.metrics._scorer._PassthroughScorer",
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
+)
 
 
-@register("sklearn.model_selection.GridSearchCV", _ARCH)
-@register("sklearn.model_selection.RandomizedSearchCV", _ARCH)
-@register("sklearn.model_selection._search_successive_halving.HalvingGridSearchCV", _ARCH)
-@register("sklearn.model_selection._search_successive_halving.HalvingRandomSearchCV", _ARCH)
+@register("sklearn.model_selection.GridSearchCV", _ARCH, pickle_support=_SUPPORT)
+@register("sklearn.model_selection.RandomizedSearchCV", _ARCH, pickle_support=_SUPPORT)
+@register("sklearn.model_selection._search_successive_halving.HalvingGridSearchCV", _ARCH, pickle_support=_SUPPORT)
+@register("sklearn.model_selection._search_successive_halving.HalvingRandomSearchCV", _ARCH, pickle_support=_SUPPORT)
 def search_cv(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """Every method of the search is ``best_estimator_``'s (those the search exposes)."""
     name = type(est).__name__

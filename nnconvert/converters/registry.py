@@ -163,6 +163,8 @@ def n_features_of(estimator: Any) -> int:
         n = getattr(estimator, "nnconvert_n_features", None)
     if n is None:
         n = getattr(estimator, "n_features_", None)  # scikit-elm's name for it
+    if n is None and hasattr(estimator, "cv_results_") and not hasattr(estimator, "best_estimator_"):
+        raise UnsupportedModel(f"{type(estimator).__name__}(refit=False) keeps no fitted model (no best_estimator_) to convert")  # fmt: skip
     if n is None:
         raise UnsupportedModel(f"cannot tell how many features {type(estimator).__name__} takes")
     return int(n)

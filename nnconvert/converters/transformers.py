@@ -58,6 +58,7 @@ def _edge_steps(est: Any, g: GraphBuilder, x: str) -> tuple[str, list[int]]:
 @register(
     "sklearn.preprocessing.KBinsDiscretizer",
     "x_j - inner bin edges -> step_ge (1 neuron per edge) -> dense: bin index (ordinal) or one-hot = transform",
+    pickle_support=("sklearn.preprocessing._encoders.OneHotEncoder",),
 )
 def kbins_discretizer(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``ordinal_j = sum_e [x_j >= e]``; one-hot ``[bin_j == b] = [x_j >= e_b] - [x_j >= e_{b+1}]``
@@ -207,10 +208,12 @@ def _ufunc_name(func: Callable[..., Any] | None) -> str:
     if func is None:
         return "identity"
     name = getattr(func, "__name__", None)
-    module = getattr(func, "__module__", None) or ""
-    is_numpy = isinstance(func, np.ufunc) and getattr(np, str(name), None) is func
-    is_scipy = name == "expit" and module.startswith("scipy")
-    if (is_numpy or is_scipy) and name in UFUNCS:
+    known = isinstance(func, np.ufunc) and getattr(np, str(name), None) is func
+    if name == "expit":
+        from scipy import special
+
+        known = func is special.expit
+    if known and name in UFUNCS:
         return str(name)
     raise UnsupportedModel(
         f"FunctionTransformer(func={getattr(func, '__qualname__', func)!r}): only None or one of the numpy "
@@ -235,6 +238,7 @@ def apply_ufunc(g: GraphBuilder, x: str, func: Callable[..., Any] | None) -> str
 @register(
     "sklearn.preprocessing.FunctionTransformer",
     "a named numpy ufunc as activations (log, log1p, exp, sqrt, abs, tanh, ...) = transform",
+    pickle_support=(*(f"numpy.{name}" for name in UFUNCS if name != "expit"), "scipy.special._ufuncs.expit"),
 )
 def function_transformer(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``transform = func(x)`` for ``func`` in :data:`UFUNCS` (no ``kw_args``)."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy import special
 from sklearn import feature_selection as fs
 from sklearn import impute, svm
 from sklearn import linear_model as lm
@@ -168,7 +169,7 @@ CASES: list[Case] = [
             f"FunctionTransformer-{f.__name__}",
             lambda f=f: make_pipeline(pp.FunctionTransformer(np.abs), pp.FunctionTransformer(f)),
         )
-        for f in (np.log1p, np.sqrt, np.exp, np.tanh, np.expm1, np.log10)
+        for f in (np.log1p, np.sqrt, np.exp, np.tanh, np.expm1, np.log10, special.expit)
     ],
     _case("FunctionTransformer-identity", pp.FunctionTransformer),
     _column_transformer(
