@@ -63,10 +63,21 @@ def reference_outputs(estimator: Any, X: np.ndarray) -> dict[str, np.ndarray]:
                 out[m] = np.asarray(call(estimator, X))
         elif hasattr(estimator, m):
             try:
-                out[m] = np.asarray(getattr(estimator, m)(X))
+                out[m] = _as_array(getattr(estimator, m)(X))
             except NotImplementedError:  # scikit-learn's "not in this configuration" (LDA's lsqr transform)
                 continue
     return out
+
+
+def _as_array(value: Any) -> np.ndarray:
+    """A method's result as one array: a sparse matrix densified (one-hot bins), a list of 2-D
+    arrays (``MultiOutputClassifier.predict_proba``, one per output) side by side, which is how
+    the network returns them."""
+    if hasattr(value, "toarray"):
+        return np.asarray(value.toarray())
+    if isinstance(value, list) and value and all(np.ndim(v) == 2 for v in value):
+        return np.concatenate([np.asarray(v) for v in value], axis=1)
+    return np.asarray(value)
 
 
 def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.converters._blocks import column_of
+from nnconvert.converters._blocks import as_column, select_columns
 from nnconvert.converters.registry import convert_into, register
 from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
@@ -27,9 +27,9 @@ def _response(base: Any, g: GraphBuilder, x: str) -> str:
     method = "decision_function" if hasattr(base, "decision_function") else "predict_proba"
     if method not in out:
         raise UnsupportedModel(f"the network of {type(base).__name__} has no {method}, which calibration reads")
-    pred = column_of(g, out[method])
+    pred = as_column(g, out[method])
     if method == "predict_proba" and len(base.classes_) == 2:
-        pred = g.dense(pred, [[0.0], [1.0]], [0.0], hint="positive_proba")  # column of classes_[1]
+        pred = select_columns(g, pred, [1], what="predict_proba[:, 1]", hint="positive_proba")
     return pred
 
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.converters._blocks import column_of, regression_output
+from nnconvert.converters._blocks import as_column, regression_output
 from nnconvert.converters.registry import convert_into, register
 from nnconvert.converters.trees import TREE_PICKLE, accepts_missing, from_sklearn, summarize_trees, tree_block
 from nnconvert.errors import UnsupportedModel
@@ -117,7 +117,7 @@ def bagging_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
         place[np.arange(len(cols)), cols] = 1.0
         probas.append(g.dense(out["predict_proba"], place, np.zeros(k), hint="member_proba"))
         if "decision_function" in out and hasattr(est, "decision_function"):
-            decisions.append(column_of(g, out["decision_function"]))
+            decisions.append(as_column(g, out["decision_function"]))
     g.missing_values = accepts_missing(est)
     m = len(probas)
     proba = _mean(g, probas, np.full(m, 1.0 / m), k, hint="proba")
@@ -136,7 +136,7 @@ def bagging_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
 def bagging_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict = sum_m predict_m(X[:, features_m]) / M``."""
     n = est.n_features_in_
-    preds = [column_of(g, convert_into(m, g, _member_input(g, x, f, n))["predict"])
+    preds = [as_column(g, convert_into(m, g, _member_input(g, x, f, n))["predict"])
              for m, f in zip(est.estimators_, est.estimators_features_, strict=True)]  # fmt: skip
     g.missing_values = accepts_missing(est)
     mean = _mean(g, preds, np.full(len(preds), 1.0 / len(preds)), 1, hint="prediction")
@@ -172,7 +172,7 @@ def voting_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
           pickle_support=_ENSEMBLE_PICKLE)  # fmt: skip
 def voting_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict = sum_m w_m predict_m / sum(w)``; ``transform`` the predictions side by side."""
-    preds = [column_of(g, convert_into(m, g, x)["predict"]) for m in est.estimators_]
+    preds = [as_column(g, convert_into(m, g, x)["predict"]) for m in est.estimators_]
     g.summarize("VotingRegressor", f"VotingRegressor: {len(preds)} member networks -> weighted mean = predict",
                 members=len(preds))  # fmt: skip
     out = regression_output(g, _mean(g, preds, _weights(est, len(preds)), 1, hint="prediction"), True)
@@ -187,7 +187,7 @@ def _stack_features(est: Any, g: GraphBuilder, x: str) -> str:
         out = convert_into(member, g, x)
         if method not in out or g.info(out[method]).kind != "float":
             raise UnsupportedModel(f"stacking on {type(member).__name__}.{method}: not a float output of its network")
-        t = column_of(g, out[method])
+        t = as_column(g, out[method])
         if method == "predict_proba" and binary:
             t = g.dense(t, [[0.0], [1.0]], [0.0], hint="positive_proba")
         parts.append(t)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nnconvert.converters._blocks import transform_of
 from nnconvert.converters.registry import active_steps, convert_into, register
 from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
@@ -17,8 +18,5 @@ def pipeline(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     if not steps:
         raise UnsupportedModel("the pipeline has no steps to convert")
     for name, step in steps[:-1]:
-        out = convert_into(step, g, x)
-        if "transform" not in out:
-            raise UnsupportedModel(f"pipeline step {name!r} ({type(step).__name__}) has no transform to chain")
-        x = out["transform"]
+        x = transform_of(g, convert_into(step, g, x), f"pipeline step {name!r} ({type(step).__name__})")
     return convert_into(steps[-1][1], g, x)

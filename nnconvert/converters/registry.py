@@ -174,6 +174,8 @@ def n_features_of(estimator: Any) -> int:
         n = getattr(estimator, "nnconvert_n_features", None)
     if n is None:
         n = getattr(estimator, "n_features_", None)  # scikit-elm's name for it
+    if n is None and hasattr(estimator, "cv_results_") and not hasattr(estimator, "best_estimator_"):
+        raise UnsupportedModel(f"{type(estimator).__name__}(refit=False) keeps no fitted model (no best_estimator_) to convert")  # fmt: skip
     if n is None:
         raise UnsupportedModel(f"cannot tell how many features {type(estimator).__name__} takes")
     return int(n)
@@ -197,8 +199,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
     import sklearn
 
     classes = getattr(estimator, "classes_", None)
-    if classes is not None and getattr(classes, "ndim", 1) != 1:
-        classes = None  # multi-label: classes_ is per output
+    if classes is not None and (isinstance(classes, list) or getattr(classes, "ndim", 1) != 1):
+        classes = None  # multi-label / multi-output: classes_ is per output
     names = getattr(estimator, "feature_names_in_", None)
     if names is None and hasattr(estimator, "steps"):
         names = getattr(_first_step(estimator), "feature_names_in_", None)

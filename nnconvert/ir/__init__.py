@@ -12,6 +12,8 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 - ``combine``: elementwise sums and products of tensors (kernel sums and products);
 - ``neighbours``: k-nearest / radius neighbour selection and weighted vote;
 - ``erf_mixture``: the Gaussian-process classifier's erf approximation (in float64).
+- ``preprocess``: missing values (is_missing, impute), row norms, per-column interpolation;
+- ``labels``: labels as one-hot floats, label columns side by side.
 
 ``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
 node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
@@ -24,11 +26,13 @@ from nnconvert.ir.combine import Combine
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.erf_mixture import ErfMixture
 from nnconvert.ir.heads import ArgMaxLabel, LogSumExp, Normalize, Squeeze, ThresholdLabel
+from nnconvert.ir.labels import LabelIndicator, StackLabels
 from nnconvert.ir.median import WeightedMedian
 from nnconvert.ir.monomials import Monomials
 from nnconvert.ir.neighbours import NeighbourVote
 from nnconvert.ir.network import INPUT, OUTPUT_METHODS, Metadata, Network
 from nnconvert.ir.nodes import ACTIVATIONS, DISTANCE_METRICS, Activation, Concat, Dense, Distance
+from nnconvert.ir.preprocess import Impute, Interp, IsMissing, RowNorm
 from nnconvert.ir.trees import TreeEnsemble, TreeSplits
 
 __all__ = [
@@ -46,7 +50,11 @@ __all__ = [
     "Dense",
     "Distance",
     "ErfMixture",
+    "Impute",
+    "Interp",
     "InvalidNetwork",
+    "IsMissing",
+    "LabelIndicator",
     "LogSumExp",
     "Metadata",
     "Monomials",
@@ -55,8 +63,10 @@ __all__ = [
     "Node",
     "Normalize",
     "PairwiseCoupling",
+    "RowNorm",
     "SelectColumns",
     "Squeeze",
+    "StackLabels",
     "TensorInfo",
     "ThresholdLabel",
     "TreeEnsemble",

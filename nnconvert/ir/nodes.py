@@ -56,6 +56,28 @@ class Dense(Node):
         return sel
 
     @functools.cached_property
+    def column_scale(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Where every column of ``weight`` has exactly one non-zero entry, ``(sel, mul)`` with
+        ``y = x[:, sel] * mul + bias``: runtimes gather and multiply column by column, which is
+        bit-identical to the matrix product on finite inputs and keeps a NaN in its column (a
+        diagonal scaler after an imputer). None otherwise (a selection has ``mul`` all ones)."""
+        w = self.weight
+        nonzero = w != 0
+        if not np.all(nonzero.sum(axis=0) == 1):
+            return None
+        sel = np.argmax(nonzero, axis=0)
+        mul = w[sel, np.arange(w.shape[1])]
+        sel.setflags(write=False)
+        mul.setflags(write=False)
+        return sel, mul
+
+    @property
+    def is_surjective(self) -> bool:
+        """Every input column reaches some output (a column scale that drops no column)."""
+        cs = self.column_scale
+        return cs is not None and len(np.unique(cs[0])) == self.weight.shape[0]
+
+    @functools.cached_property
     def is_translation(self) -> bool:
         """``weight`` is the identity: ``y = x + bias`` (a selection of every column in order)."""
         sel, w = self.selection, self.weight

@@ -17,9 +17,11 @@ from nnconvert.ir import columns as ir_columns
 from nnconvert.ir import combine as ir_combine
 from nnconvert.ir import coupling as ir_coupling
 from nnconvert.ir import erf_mixture as ir_erf_mixture
+from nnconvert.ir import labels as ir_labels
 from nnconvert.ir import median as ir_median
 from nnconvert.ir import monomials as ir_monomials
 from nnconvert.ir import neighbours as ir_neighbours
+from nnconvert.ir import preprocess as ir_preprocess
 from nnconvert.ir import trees as ir_trees
 
 Array = np.ndarray
@@ -72,9 +74,12 @@ _BLOCK_ELEMENTS = 2**22
 def _dense(node: ir.Dense, x: Array) -> Array:
     """``x @ weight + bias``; a selection layer gathers its columns (exact, see Dense.selection)."""
     sel = node.selection
-    if sel is None:
-        return x @ node.weight.astype(x.dtype) + node.bias.astype(x.dtype)
-    return (x if node.is_translation else x[:, sel]) + node.bias.astype(x.dtype)
+    if sel is not None:
+        return (x if node.is_translation else x[:, sel]) + node.bias.astype(x.dtype)
+    scale = node.column_scale
+    if scale is not None:  # column by column (see Dense.column_scale)
+        return x[:, scale[0]] * scale[1].astype(x.dtype) + node.bias.astype(x.dtype)
+    return x @ node.weight.astype(x.dtype) + node.bias.astype(x.dtype)
 
 
 def _logsumexp(x: Array) -> Array:
@@ -160,6 +165,12 @@ register_kernel(ir_median.WeightedMedian, lambda n, xs: ir_median.weighted_media
 register_kernel(ir_combine.Combine, ir_combine.combine)
 register_kernel(ir_erf_mixture.ErfMixture, lambda n, xs: ir_erf_mixture.erf_mixture(n, xs[0], xs[1]))
 register_kernel(ir_neighbours.NeighbourVote, lambda n, xs: ir_neighbours.neighbour_vote(n, xs[0]))
+register_kernel(ir_preprocess.IsMissing, lambda n, xs: ir_preprocess.missing_mask(xs[0], n.value).astype(xs[0].dtype))
+register_kernel(ir_preprocess.Impute, lambda n, xs: ir_preprocess.impute(n, xs[0]))
+register_kernel(ir_preprocess.RowNorm, lambda n, xs: ir_preprocess.row_norm(n, xs[0]))
+register_kernel(ir_preprocess.Interp, lambda n, xs: ir_preprocess.interp(n, xs[0]))
+register_kernel(ir_labels.LabelIndicator, lambda n, xs: ir_labels.label_indicator(n, xs[0]))
+register_kernel(ir_labels.StackLabels, lambda n, xs: np.stack(xs, axis=1))
 
 
 def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:
@@ -181,7 +192,9 @@ def run(network: ir.Network, X: Any, dtype: Any = np.float64, *, trace: bool = F
     values: dict[str, Array] = {ir.INPUT: check_input(network, X, dtype)}
     with np.errstate(over="ignore", under="ignore"):
         for node in network.nodes:
-            values[node.name] = _KERNELS[type(node)](node, [values[i] for i in node.inputs])
+            out = _KERNELS[type(node)](node, [values[i] for i in node.inputs])
+            # float tensors computed from labels only (label_indicator) take the network's dtype
+            values[node.name] = out.astype(dtype, copy=False) if out.dtype.kind == "f" else out
     outputs = {method: values[tensor] for method, tensor in network.outputs.items()}
     if trace:
         return {**values, **outputs}

@@ -3,6 +3,8 @@
 - ``fold_dense``: two affine layers in a row are one, ``(x W1 + b1) W2 + b2 = x (W1 W2) + (b1 W2 + b2)``,
   when the first layer's output feeds nothing else (a StandardScaler before a
   LogisticRegression becomes part of the same neurons).
+  A gather that drops columns (a ColumnTransformer's selection) is not folded into a full
+  matrix product: ``0 * NaN`` would carry a dropped column's NaN into every neuron.
 - ``drop_identity``: an identity activation is a no-op.
 - ``prune_dead``: a node whose tensor no output depends on computes nothing anyone reads (a
   calibrated classifier's base estimators keep their unused ``predict`` neurons, for example).
@@ -11,6 +13,8 @@
 from __future__ import annotations
 
 import dataclasses
+
+import numpy as np
 
 from nnconvert import ir
 
@@ -88,8 +92,15 @@ def _foldable(net: ir.Network) -> tuple[ir.Dense, ir.Dense] | None:
             continue
         if first.is_shift:
             continue  # x - m stays its own step (see Dense.is_shift)
+        if first.column_scale is not None and not first.is_surjective and not _column_wise(first, second):
+            continue  # a gather that drops columns keeps their NaNs out of the next matrix product
         return first, second
     return None
+
+
+def _column_wise(first: ir.Dense, second: ir.Dense) -> bool:
+    """Whether the fold of ``first`` into ``second`` still reads one column per neuron."""
+    return bool(np.all(((first.weight @ second.weight) != 0).sum(axis=0) == 1))
 
 
 def fold_dense(net: ir.Network) -> ir.Network:

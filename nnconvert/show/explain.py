@@ -186,6 +186,71 @@ FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
         ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler"),
         "A scaler is a diagonal affine layer: one neuron per feature computing x * w + b.",
     ),
+    (
+        ("SimpleImputer", "MissingIndicator"),
+        "Missing values are routed, never multiplied: an is_missing node tests isnan(x) (or x == "
+        "missing_values) and an impute node puts statistics_ where it is true (ONNX IsNaN/Where); "
+        "the indicator columns are those 0/1 tests.",
+    ),
+    (
+        (
+            "Normalizer",
+            "Binarizer",
+            "KBinsDiscretizer",
+            "QuantileTransformer",
+            "PowerTransformer",
+            "FunctionTransformer",
+        ),
+        "A feature transformer is a layer of per-column neurons: row norms (Normalizer), step "
+        "neurons at the threshold or bin edges (Binarizer, KBinsDiscretizer), a piecewise-linear "
+        "interpolation through quantiles_ (QuantileTransformer), log/exp neurons with per-column "
+        "lambdas (PowerTransformer) or the named ufunc as an activation (FunctionTransformer).",
+    ),
+    (
+        ("ColumnTransformer", "FeatureUnion"),
+        "Column plumbing: each branch gathers its columns (an exact Gather, no multiplication), "
+        "runs its own network, and the branches' outputs are concatenated side by side.",
+    ),
+    (
+        (
+            "VarianceThreshold",
+            "SelectKBest",
+            "SelectPercentile",
+            "SelectFpr",
+            "SelectFdr",
+            "SelectFwe",
+            "GenericUnivariateSelect",
+            "SelectFromModel",
+            "SequentialFeatureSelector",
+            "RFE",
+            "RFECV",
+        ),
+        "A feature selector is a Gather of the columns of get_support(); RFE/RFECV then run their "
+        "estimator_'s network on those columns.",
+    ),
+    (
+        ("GridSearchCV", "RandomizedSearchCV", "HalvingGridSearchCV", "HalvingRandomSearchCV"),
+        "A hyper-parameter search is converted as its best_estimator_ (the best candidate refitted on "
+        "all data), which its predict and other methods delegate to.",
+    ),
+    (
+        ("OneVsRestClassifier", "OneVsOneClassifier", "OutputCodeClassifier"),
+        "A multiclass wrapper runs one binary network per class, pair or code bit on the same "
+        "input, then combines their scores: argmax (one-vs-rest), votes plus squashed confidences "
+        "(one-vs-one) or the nearest code word (output codes).",
+    ),
+    (
+        (
+            "MultiOutputClassifier",
+            "MultiOutputRegressor",
+            "ClassifierChain",
+            "RegressorChain",
+            "TransformedTargetRegressor",
+        ),
+        "Output wrappers: one network per output side by side (multi-output), each link reading the "
+        "inputs and the earlier links' predictions (chains), or the regressor's network followed by "
+        "the target transformer's inverse (TransformedTargetRegressor).",
+    ),
 )
 _LINEAR = (
     "A linear model is one layer of affine neurons, y = x . coef_ + intercept_ (one neuron per "

@@ -60,6 +60,8 @@ def all_cases() -> list[Case]:
         "bayes",
         "clustering",
         "decomposition",
+        "preprocess",
+        "wrappers",
     ):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))

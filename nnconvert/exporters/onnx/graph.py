@@ -188,12 +188,17 @@ def _argmax_label(g: OnnxGraph, n: ir.ArgMaxLabel) -> None:
 
 
 def _dense(g: OnnxGraph, n: ir.Dense) -> None:
-    """``x @ weight + bias``; a selection layer is a Gather of columns (exact) plus the bias."""
-    x = n.input
-    if n.selection is None:
+    """``x @ weight + bias``; a selection layer is a Gather of columns (exact) plus the bias, a
+    column scale a Gather times a vector plus the bias."""
+    x, scale = n.input, n.column_scale
+    if scale is None:
         x = g.op("MatMul", [x, g.const(f"{n.name}.weight", n.weight)], name=n.name)
-    elif not n.is_translation:
-        x = g.op("Gather", [x, g.const(f"{n.name}.columns", n.selection, np.int64)], name=n.name, axis=1)
+    else:  # column by column (see Dense.column_scale): Gather unless in order, Mul unless all ones
+        sel, mul = scale
+        if not np.array_equal(sel, np.arange(n.weight.shape[0])):
+            x = g.op("Gather", [x, g.const(f"{n.name}.columns", sel, np.int64)], name=n.name, axis=1)
+        if n.selection is None:
+            x = g.op("Mul", [x, g.const(f"{n.name}.mul", mul)], name=n.name)
     g.op("Add", [x, g.const(f"{n.name}.bias", n.bias)], n.name, name=n.name)
 
 
