@@ -194,7 +194,8 @@ def run(network: ir.Network, X: Any, dtype: Any = np.float64, *, trace: bool = F
         for node in network.nodes:
             out = _KERNELS[type(node)](node, [values[i] for i in node.inputs])
             # float tensors computed from labels only (label_indicator) take the network's dtype
-            values[node.name] = out.astype(dtype, copy=False) if out.dtype.kind == "f" else out
+            is_float = network.info(node.name).kind == "float"  # labels keep their own dtype (float32 classes)
+            values[node.name] = out.astype(dtype, copy=False) if is_float and out.dtype.kind == "f" else out
     outputs = {method: values[tensor] for method, tensor in network.outputs.items()}
     if trace:
         return {**values, **outputs}
