@@ -256,6 +256,22 @@ def numpy_runner(network: ir.Network, dtype: str = "float64") -> Runner:
     return lambda X: run(network, X, np.dtype(dtype))
 
 
+def torch_runner(network: ir.Network, dtype: str = "float64", device: str = "cpu") -> Runner:
+    """A runner over the network's torch module (``nnconvert.to_torch``) on ``device``; class
+    indices come back as the class labels."""
+    import torch
+
+    from nnconvert.exporters.torch import to_torch
+
+    module = to_torch(network, dtype=dtype).to(device)
+
+    def run(X: np.ndarray) -> dict[str, np.ndarray]:
+        with torch.no_grad():
+            return module.decode(module(torch.as_tensor(np.asarray(X, dtype=dtype), device=device)))
+
+    return run
+
+
 def onnx_runner(model: Any) -> tuple[Runner, str]:
     """A runner over an onnxruntime session (CPU), and the dtype of the model's ``X`` input."""
     import onnxruntime as ort

@@ -51,11 +51,18 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("model", type=PATH)
-@click.option("-o", "--output", "out", type=PATH, required=True, help="File to write (.onnx or .json).")
+@click.option("-o", "--output", "out", type=PATH, required=True, help="File to write (.onnx, .json or .pt2).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["onnx", "json"]), help="Output format [default: from OUT's suffix]."
+    "--format",
+    "fmt",
+    type=click.Choice(["onnx", "json", "torch"]),
+    help="Output format [default: from OUT's suffix; torch is a torch.export program, needs nnconvert[torch]].",
 )
-@click.option("--dtype", type=_DTYPE, help="Float type of the ONNX graph's input and outputs [default: float32].")
+@click.option(
+    "--dtype",
+    type=_DTYPE,
+    help="Float type of the ONNX graph's or torch program's input and outputs [default: float32].",
+)
 @click.option("--opset", type=click.IntRange(1), help="ONNX opset [default: newest the installed onnxruntime runs].")
 @click.option("--no-simplify", is_flag=True, help="Keep consecutive affine layers apart (no folding).")
 @click.option(
@@ -88,20 +95,26 @@ def convert(
 ) -> None:
     """Convert MODEL (pickle/joblib/skops model or JSON network spec) to OUT.
 
-    OUT is written atomically (a failure never leaves a partial file) and an existing OUT is
+    A .pt2 OUT is a torch.export program (`torch.export.load(OUT).module()(X)`, no nnconvert
+    needed; labels that are not integers come back as class indices, the classes are in the
+    file's nnconvert.json) and embeds no reference rows. OUT is written atomically (a failure never leaves a partial file) and an existing OUT is
     kept unless --force. Unless --no-references, OUT embeds reference rows (from --data, else
     sampled where the model's decisions change) and the model's outputs on them, which
     `nnconvert verify OUT` re-runs without the model. Exit 1 when the model cannot be
     converted, 2 on other trouble.
     """
     if fmt is None:
-        fmt = {".onnx": "onnx", ".json": "json"}.get(Path(out).suffix.lower())
+        fmt = {".onnx": "onnx", ".json": "json", ".pt2": "torch"}.get(Path(out).suffix.lower())
         if fmt is None:
             raise click.UsageError(
-                f"cannot tell the format of {out!r} from its suffix; use .onnx or .json, or --format"
+                f"cannot tell the format of {out!r} from its suffix; use .onnx, .json or .pt2, or --format"
             )
     if fmt == "json" and (dtype is not None or opset is not None):
         raise click.UsageError("--dtype and --opset apply to ONNX output; a JSON spec always holds float64 weights")
+    if fmt == "torch" and opset is not None:
+        raise click.UsageError("--opset applies to ONNX output, not to a torch program")
+    if fmt == "torch":
+        from nnconvert.exporters.torch import save_program, to_torch  # one-line error without torch
     src = open_source(model, trust=trust, simplify=not no_simplify)
     path = check_output(out, force=force, inputs=[model])
     if src.kind == "onnx":
@@ -128,6 +141,10 @@ def convert(
             extra = {ONNX_KEY: _json.dumps(refs, separators=(",", ":"), allow_nan=False)}
             onnx_model = to_onnx(network, dtype=dtype, opset=opset, extra_metadata=extra)
         write_atomic(path, onnx_model.SerializeToString())
+    elif fmt == "torch":
+        dtype = dtype or "float32"
+        with atomic_path(path) as tmp:
+            save_program(to_torch(network, dtype=dtype), tmp)
     else:
         from nnconvert.exporters.json_spec import dumps
 
