@@ -175,18 +175,29 @@ def convert(
 @click.option("--atol", type=float, help="Absolute tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--rtol", type=float, help="Relative tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default="cpu",
+    show_default=True,
+    help="Where onnxruntime (CUDA provider) and torch run; cuda also checks the torch module.",
+)
+@click.option("--torch", "with_torch", is_flag=True, help="Also check the torch module (nnconvert[torch]).")
 @TRUST
 @_CHUNK
 @click.pass_context
 @handle_errors(force_code=2)
 def verify(ctx: click.Context, model: str, network: str | None, data: str | None, synthetic: int | None, target_column: str | None,
-           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, trust: bool, chunk_rows: int) -> None:  # fmt: skip
+           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, device: str, with_torch: bool,
+           trust: bool, chunk_rows: int) -> None:  # fmt: skip
     """Check that NETWORK computes what MODEL computes, on --data or --synthetic rows.
 
     NETWORK is an ONNX file (run in onnxruntime) or a JSON spec (numpy runtime). Without it,
     MODEL is converted in memory and both the numpy runtime (float64) and onnxruntime (--dtype,
     default float32) are checked. `verify NETWORK` alone (an .onnx or .json file, no --data)
-    re-runs the reference rows `convert` embedded in it, so no model is needed.
+    re-runs the reference rows `convert` embedded in it, so no model is needed. --torch adds
+    the torch module (nnconvert.to_torch, --dtype); --device cuda runs onnxruntime's CUDA
+    provider and torch on the GPU (same checks, same tolerances).
     Exit like diff: 0 equivalent, 1 not equivalent, 2 trouble.
     """
     from nnconvert.cli.verify_run import check_feature_names, plan_checks, run_checks
@@ -206,7 +217,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
         raise ModelLoadError(
             f"MODEL must be the fitted model file (pickle/joblib/skops), not {src.kind.upper()}: verify compares a network with its estimator"
         )
-    plan = plan_checks(src, network, dtype)
+    plan = plan_checks(src, network, dtype, device=device, with_torch=with_torch)
     if data is not None:
         check_feature_names(data, target_column, plan.feature_names)
     report = run_checks(
