@@ -12,12 +12,12 @@ install: $(BIN)/python
 	$(BIN)/pip install -e '.[test]'
 
 test: install
-	$(BIN)/ruff check nnconvert tests bench sample_models
+	$(BIN)/ruff check nnconvert tests bench sample_models examples
 	$(BIN)/python -m pytest -q -n 2 tests
 
 lint: install
-	$(BIN)/ruff check nnconvert tests bench sample_models
-	$(BIN)/ruff format --check nnconvert tests bench sample_models
+	$(BIN)/ruff check nnconvert tests bench sample_models examples
+	$(BIN)/ruff format --check nnconvert tests bench sample_models examples
 
 bench: install
 	$(BIN)/python bench/bench.py --out bench_results.md
@@ -46,3 +46,4 @@ docs: install
 	$(BIN)/nnconvert draw sample_models/logreg_iris.pkl -o docs/logreg_iris.svg --force
 	$(BIN)/nnconvert draw sample_models/svc_rbf.pkl -o docs/svc_rbf.svg --force
 	$(BIN)/nnconvert draw sample_models/elm_hpelm.pkl -o docs/elm_hpelm.svg --force
+	$(BIN)/nnconvert draw sample_models/logreg_iris.pkl -o docs/logreg_iris.html --force
