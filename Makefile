@@ -8,7 +8,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu installs the CPU-only torch wheel first (PyPI's Linux
+# x86 torch pulls ~3 GB of CUDA wheels for the test extra).
 install: $(BIN)/python
+	$(if $(TORCH_INDEX),$(BIN)/pip install torch --index-url $(TORCH_INDEX))
 	$(BIN)/pip install -e '.[test]'
 
 test: install
