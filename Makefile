@@ -8,16 +8,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 
+# TORCH_INDEX=https://download.pytorch.org/whl/cpu installs the CPU-only torch wheel first (PyPI's Linux
+# x86 torch pulls ~3 GB of CUDA wheels for the test extra).
 install: $(BIN)/python
+	$(if $(TORCH_INDEX),$(BIN)/pip install torch --index-url $(TORCH_INDEX))
 	$(BIN)/pip install -e '.[test]'
 
 test: install
-	$(BIN)/ruff check nnconvert tests bench sample_models
+	$(BIN)/ruff check nnconvert tests bench sample_models examples
 	$(BIN)/python -m pytest -q -n 2 tests
 
 lint: install
-	$(BIN)/ruff check nnconvert tests bench sample_models
-	$(BIN)/ruff format --check nnconvert tests bench sample_models
+	$(BIN)/ruff check nnconvert tests bench sample_models examples
+	$(BIN)/ruff format --check nnconvert tests bench sample_models examples
 
 bench: install
 	$(BIN)/python bench/bench.py --out bench_results.md
@@ -46,3 +49,4 @@ docs: install
 	$(BIN)/nnconvert draw sample_models/logreg_iris.pkl -o docs/logreg_iris.svg --force
 	$(BIN)/nnconvert draw sample_models/svc_rbf.pkl -o docs/svc_rbf.svg --force
 	$(BIN)/nnconvert draw sample_models/elm_hpelm.pkl -o docs/elm_hpelm.svg --force
+	$(BIN)/nnconvert draw sample_models/logreg_iris.pkl -o docs/logreg_iris.html --force

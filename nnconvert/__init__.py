@@ -5,6 +5,7 @@ Public API::
     net = nnconvert.convert(estimator)          # Network IR (simplified)
     outputs = nnconvert.run(net, X)             # numpy reference runtime
     model = nnconvert.to_onnx(net, dtype="float32")
+    module = nnconvert.to_torch(net, dtype="float32")   # torch.nn.Module (needs nnconvert[torch])
     spec = nnconvert.to_json(net); net2 = nnconvert.from_json(spec)
     est = nnconvert.load_model("model.pkl")     # safe reader: calls nothing
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "convert", "from_json", "load_model", "run", "to_json", "to_onnx"]
+__all__ = ["__version__", "convert", "from_json", "load_model", "run", "to_json", "to_onnx", "to_torch"]
 
 
 def convert(estimator: Any, *, simplify: bool = True, tree_form: str = "auto") -> Any:
@@ -43,6 +44,14 @@ def to_onnx(network: Any, *, dtype: str = "float32", opset: int | None = None) -
     from nnconvert.exporters.onnx import to_onnx as _to_onnx
 
     return _to_onnx(network, dtype=dtype, opset=opset)
+
+
+def to_torch(network: Any, *, dtype: str = "float32", soft: bool = False, temperature: float | None = None) -> Any:
+    """Export a network as a ``torch.nn.Module`` whose ``forward(X)`` returns ``{method: tensor}``;
+    ``soft=True`` replaces steps by ``sigmoid(x / temperature)`` and argmax by ``softmax(x / temperature)``."""
+    from nnconvert.exporters.torch import to_torch as _to_torch
+
+    return _to_torch(network, dtype=dtype, soft=soft, temperature=temperature)
 
 
 def to_json(network: Any) -> dict[str, Any]:

@@ -35,3 +35,7 @@ class InvalidNetwork(NnconvertError):
 
 class DataError(NnconvertError):
     """A dataset cannot be read or does not fit the model."""
+
+
+class MissingDependency(NnconvertError):
+    """An optional library a feature needs is not installed (e.g. torch for ``--format torch``)."""

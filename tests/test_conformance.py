@@ -13,7 +13,7 @@ import pytest
 from sklearn.base import BaseEstimator
 
 import nnconvert
-from nnconvert.check.verify import compare, numpy_runner, onnx_runner, reference_outputs
+from nnconvert.check.verify import compare, numpy_runner, onnx_runner, reference_outputs, torch_runner
 from nnconvert.converters import registry
 from tests.cases import Case, all_cases
 
@@ -31,6 +31,9 @@ def _network(case: Case):
 def _runner(net, backend: str, dtype: str):
     if backend == "numpy":
         return numpy_runner(net, dtype)
+    if backend == "torch":
+        pytest.importorskip("torch", reason="torch is not installed (pip install 'nnconvert[torch]')")
+        return torch_runner(net, dtype)
     if backend == "onnx":
         runner, model_dtype = onnx_runner(nnconvert.to_onnx(net, dtype=dtype))
         assert model_dtype == dtype
@@ -39,7 +42,7 @@ def _runner(net, backend: str, dtype: str):
     return numpy_runner(nnconvert.from_json(spec), dtype)
 
 
-@pytest.mark.parametrize("backend", ["numpy", "onnx", "json"])
+@pytest.mark.parametrize("backend", ["numpy", "onnx", "json", "torch"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_equivalent(case: Case, dtype: str, backend: str) -> None:

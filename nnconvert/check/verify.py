@@ -320,14 +320,36 @@ def numpy_runner(network: ir.Network, dtype: str = "float64") -> Runner:
     return lambda X: run(network, X, np.dtype(dtype))
 
 
-def onnx_runner(model: Any) -> tuple[Runner, str]:
-    """A runner over an onnxruntime session (CPU), and the dtype of the model's ``X`` input."""
+def torch_runner(network: ir.Network, dtype: str = "float64", device: str = "cpu") -> Runner:
+    """A runner over the network's torch module (``nnconvert.to_torch``) on ``device``; class
+    indices come back as the class labels."""
+    import torch
+
+    from nnconvert.exporters.torch import to_torch  # MissingDependency without torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise DataError("torch sees no CUDA device on this machine")
+    module = to_torch(network, dtype=dtype).to(device)
+
+    def run(X: np.ndarray) -> dict[str, np.ndarray]:
+        with torch.no_grad():
+            return module.decode(module(torch.as_tensor(np.asarray(X, dtype=dtype), device=device)))
+
+    return run
+
+
+def onnx_runner(model: Any, device: str = "cpu") -> tuple[Runner, str]:
+    """A runner over an onnxruntime session (CPU, or the CUDA provider for ``device="cuda"``),
+    and the dtype of the model's ``X`` input."""
     import onnxruntime as ort
 
+    provider = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}[device]
+    if provider not in ort.get_available_providers():
+        raise DataError(f"this onnxruntime has no {provider} (install onnxruntime-gpu on a machine with a GPU)")
     data = model if isinstance(model, bytes) else model.SerializeToString()
     options = ort.SessionOptions()
     options.log_severity_level = 3
-    session = ort.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(data, options, providers=[provider])
     inputs = session.get_inputs()
     if len(inputs) != 1 or inputs[0].name != ir.INPUT:
         raise DataError(f"the ONNX model must have one input named X, it has {[i.name for i in inputs]}")

@@ -60,9 +60,17 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("model", type=PATH)
-@click.option("-o", "--output", "out", type=PATH, required=True, help="File to write (.onnx or .json).")
+@click.option("-o", "--output", "out", type=PATH, required=True, help="File to write (.onnx, .json or .pt2).")
 @click.option(
-    "--format", "fmt", type=click.Choice(["onnx", "json"]), help="Output format [default: from OUT's suffix]."
+    "--format",
+    "fmt",
+    type=click.Choice(["onnx", "json", "torch"]),
+    help="Output format [default: from OUT's suffix; torch is a torch.export program, needs nnconvert[torch]].",
+)
+@click.option(
+    "--dtype",
+    type=_DTYPE,
+    help="Float type of the ONNX graph's or torch program's input and outputs [default: float32].",
 )
 @click.option("--dtype", type=_DTYPE, help="Float type of the ONNX graph's input and outputs [default: float32].")
 @click.option(
@@ -106,20 +114,26 @@ def convert(
 ) -> None:
     """Convert MODEL (pickle/joblib/skops model or JSON network spec) to OUT.
 
-    OUT is written atomically (a failure never leaves a partial file) and an existing OUT is
+    A .pt2 OUT is a torch.export program (`torch.export.load(OUT).module()(X)`, no nnconvert
+    needed; labels that are not integers come back as class indices, the classes are in the
+    file's nnconvert.json) and embeds no reference rows. OUT is written atomically (a failure never leaves a partial file) and an existing OUT is
     kept unless --force. Unless --no-references, OUT embeds reference rows (from --data, else
     sampled where the model's decisions change) and the model's outputs on them, which
     `nnconvert verify OUT` re-runs without the model. Exit 1 when the model cannot be
     converted, 2 on other trouble.
     """
     if fmt is None:
-        fmt = {".onnx": "onnx", ".json": "json"}.get(Path(out).suffix.lower())
+        fmt = {".onnx": "onnx", ".json": "json", ".pt2": "torch"}.get(Path(out).suffix.lower())
         if fmt is None:
             raise click.UsageError(
-                f"cannot tell the format of {out!r} from its suffix; use .onnx or .json, or --format"
+                f"cannot tell the format of {out!r} from its suffix; use .onnx, .json or .pt2, or --format"
             )
     if fmt == "json" and (dtype is not None or opset is not None):
         raise click.UsageError("--dtype and --opset apply to ONNX output; a JSON spec always holds float64 weights")
+    if fmt == "torch" and opset is not None:
+        raise click.UsageError("--opset applies to ONNX output, not to a torch program")
+    if fmt == "torch":
+        from nnconvert.exporters.torch import save_program, to_torch  # one-line error without torch
     src = open_source(model, trust=trust, simplify=not no_simplify, tree_form=tree_form)
     path = check_output(out, force=force, inputs=[model, data])
     if src.kind == "onnx":
@@ -148,6 +162,10 @@ def convert(
             extra = {ONNX_KEY: _json.dumps(refs, separators=(",", ":"), allow_nan=False)}
             onnx_model = to_onnx(network, dtype=dtype, opset=opset, extra_metadata=extra)
         path.write(onnx_model.SerializeToString())
+    elif fmt == "torch":
+        dtype = dtype or "float32"
+        with path.writing() as tmp:
+            save_program(to_torch(network, dtype=dtype), tmp)
     else:
         from nnconvert.exporters.json_spec import dumps
 
@@ -179,20 +197,30 @@ def convert(
 @click.option("--rtol", type=float, help="Relative tolerance [default: 1e-9 in float64, 1e-4 in float32].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @HEADER
+@click.option(
+    "--device",
+    type=click.Choice(["cpu", "cuda"]),
+    default="cpu",
+    show_default=True,
+    help="Where onnxruntime (CUDA provider) and torch run; cuda also checks the torch module.",
+)
+@click.option("--torch", "with_torch", is_flag=True, help="Also check the torch module (nnconvert[torch]).")
 @TRUST
 @limit_options
 @_CHUNK
 @click.pass_context
 @handle_errors(force_code=2)
 def verify(ctx: click.Context, model: str, network: str | None, data: str | None, synthetic: int | None, target_column: str | None,
-           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, header: bool | None, trust: bool,
-           chunk_rows: int) -> None:  # fmt: skip
+           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, header: bool | None,
+           device: str, with_torch: bool, trust: bool, chunk_rows: int) -> None:  # fmt: skip
     """Check that NETWORK computes what MODEL computes, on --data or --synthetic rows.
 
     NETWORK is an ONNX file (run in onnxruntime) or a JSON spec (numpy runtime). Without it,
     MODEL is converted in memory and both the numpy runtime (float64) and onnxruntime (--dtype,
     default float32) are checked. `verify NETWORK` alone (an .onnx or .json file, no --data)
-    re-runs the reference rows `convert` embedded in it, so no model is needed.
+    re-runs the reference rows `convert` embedded in it, so no model is needed. --torch adds
+    the torch module (nnconvert.to_torch, --dtype); --device cuda runs onnxruntime's CUDA
+    provider and torch on the GPU (same checks, same tolerances).
     Exit like diff: 0 equivalent, 1 not equivalent, 2 trouble.
     """
     from nnconvert.cli.data_run import DataArgs, Limits
@@ -213,7 +241,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
         raise ModelLoadError(
             f"MODEL must be the fitted model file (pickle/joblib/skops), not {src.kind.upper()}: verify compares a network with its estimator"
         )
-    plan = plan_checks(src, network, dtype)
+    plan = plan_checks(src, network, dtype, device=device, with_torch=with_torch)
     budget = Limits(limits.current().max_memory, chunk_rows)
     rows = None if data is None else DataArgs(data, target_column, header, budget)
     report = run_checks(plan, data=rows, synthetic=synthetic, limits=budget, atol=atol, rtol=rtol)

@@ -38,7 +38,9 @@ def summary(network: ir.Network, out: str, fmt: str, dtype: str | None, opset: i
         f"{network.n_parameters} parameters",
         f"outputs {', '.join(network.outputs)}",
     ]
-    parts.append(f"{dtype}, opset {opset}" if fmt == "onnx" else "float64 weights")
+    parts.append(
+        {"onnx": f"{dtype}, opset {opset}", "torch": f"{dtype}, torch.export program"}.get(fmt, "float64 weights")
+    )
     return "; ".join(parts)
 
 

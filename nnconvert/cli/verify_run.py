@@ -28,10 +28,16 @@ from nnconvert.io.sources import Source, open_source
 class Check:
     """One backend to compare with the estimator."""
 
-    backend: str  # "numpy runtime" or "onnxruntime"
+    backend: str  # "numpy runtime", "onnxruntime" or "torch"
     network: str  # the NETWORK file, or "converted in memory"
     runner: Callable[[np.ndarray], Mapping[str, np.ndarray]]
     dtype: str
+    device: str = "cpu"
+
+    @property
+    def title(self) -> str:
+        where = f", {self.device}" if self.device != "cpu" else ""
+        return f"{self.backend} ({self.dtype}{where}), {self.network}"
 
 
 @dataclass
@@ -53,11 +59,13 @@ class Report:
         return all(cmp.equivalent for _, cmp in self.results)
 
     def to_dict(self) -> dict[str, Any]:
-        checks = [{"backend": c.backend, "network": c.network, **cmp.to_dict()} for c, cmp in self.results]
+        checks = [
+            {"backend": c.backend, "device": c.device, "network": c.network, **cmp.to_dict()} for c, cmp in self.results
+        ]
         return {"equivalent": self.equivalent, "checks": checks}
 
     def format_text(self) -> str:
-        parts = [f"{c.backend} ({c.dtype}), {c.network}:\n" + _indent(cmp.format_text()) for c, cmp in self.results]
+        parts = [f"{c.title}:\n" + _indent(cmp.format_text()) for c, cmp in self.results]
         if len(self.results) > 1:
             parts.append("equivalent" if self.equivalent else "NOT equivalent")
         return "\n".join(parts)
@@ -74,26 +82,39 @@ def _n_features(estimator: Any, network: Any) -> int | None:
     return None if n is None else int(n)
 
 
-def network_check(src: Source, path: str, dtype: str | None, *, default_dtype: str) -> Check:
-    """The backend for a NETWORK file: onnxruntime for ONNX (in the file's own dtype), the numpy
-    runtime for a JSON spec (in ``dtype``, else ``default_dtype``)."""
+def network_check(src: Source, path: str, dtype: str | None, *, default_dtype: str, device: str = "cpu") -> Check:
+    """The backend for a NETWORK file: onnxruntime for ONNX (in the file's own dtype, on
+    ``device``), the numpy runtime for a JSON spec (in ``dtype``, else ``default_dtype``)."""
     from nnconvert.check.verify import numpy_runner, onnx_runner
 
     if src.kind == "onnx":
-        runner, d = onnx_runner(src.onnx_model)
+        runner, d = onnx_runner(src.onnx_model, device)
         if dtype is not None and dtype != d:
             raise DataError(
                 f"{path} takes {d} input; --dtype {dtype} does not apply to it (convert again with --dtype {dtype})"
             )
-        return Check("onnxruntime", path, runner, d)
+        return Check("onnxruntime", path, runner, d, device)
     d = dtype or default_dtype
     return Check("numpy runtime", path, numpy_runner(src.network, d), d)
 
 
-def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Plan:
-    """The backends to check for ``verify MODEL [NETWORK]`` (see the module doc)."""
+def _torch_check(ir_net: Any, where: str, dtype: str, device: str) -> Check:
+    from nnconvert.check.verify import torch_runner
+
+    if ir_net is None:
+        raise DataError("the torch check runs the network nnconvert converts from MODEL (or a JSON NETWORK)")
+    return Check("torch", where, torch_runner(ir_net, dtype, device), dtype, device)
+
+
+def plan_checks(
+    src: Source, network_path: str | None, dtype: str | None, *, device: str = "cpu", with_torch: bool = False
+) -> Plan:
+    """The backends to check for ``verify MODEL [NETWORK]`` (see the module doc); ``device``
+    runs onnxruntime (CUDA provider) and torch on that device; torch is checked when
+    ``with_torch`` or on a GPU."""
     from nnconvert.check.verify import numpy_runner, onnx_runner
 
+    with_torch = with_torch or device != "cpu"
     try:
         ir_net, problem = src.ir(), None
     except NnconvertError as exc:
@@ -103,20 +124,25 @@ def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Pla
             raise problem
         from nnconvert.exporters.onnx import to_onnx
 
-        runner, d = onnx_runner(to_onnx(ir_net, dtype=dtype or "float32"))
+        runner, d = onnx_runner(to_onnx(ir_net, dtype=dtype or "float32"), device)
         memory = "converted in memory"
         checks = [
             Check("numpy runtime", memory, numpy_runner(ir_net, "float64"), "float64"),
-            Check("onnxruntime", memory, runner, d),
+            Check("onnxruntime", memory, runner, d, device),
         ]
+        if with_torch:
+            checks.append(_torch_check(ir_net, memory, d, device))
         names = ir_net.meta.feature_names
         return Plan(src.estimator, ir_net, checks, _n_features(src.estimator, ir_net), names, widths_of(ir_net))
     nsrc = open_source(network_path)
     if nsrc.kind == "model":
         raise ModelLoadError(f"NETWORK must be an ONNX file or a JSON network spec, not the model file {network_path}")
-    check = network_check(nsrc, network_path, dtype, default_dtype="float64")
+    check = network_check(nsrc, network_path, dtype, default_dtype="float64", device=device)
     if nsrc.kind == "json" and ir_net is None:
         ir_net = nsrc.network
+    checks = [check]
+    if with_torch:
+        checks.append(_torch_check(nsrc.network if nsrc.kind == "json" else ir_net, network_path, check.dtype, device))
     n_model, n_net = _n_features(src.estimator, ir_net), nsrc.n_features
     if n_model is not None and n_net is not None and n_model != n_net:
         raise DataError(
@@ -124,7 +150,7 @@ def plan_checks(src: Source, network_path: str | None, dtype: str | None) -> Pla
         )
     names = ir_net.meta.feature_names if ir_net is not None else getattr(src.estimator, "feature_names_in_", None)
     widths = widths_of(ir_net) if ir_net is not None else onnx_widths(nsrc.onnx_model)
-    return Plan(src.estimator, ir_net, [check], n_model or n_net, None if names is None else tuple(names), widths)
+    return Plan(src.estimator, ir_net, checks, n_model or n_net, None if names is None else tuple(names), widths)
 
 
 def _reference(estimator: Any) -> Callable[[np.ndarray], dict[str, np.ndarray]]:

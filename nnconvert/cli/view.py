@@ -68,7 +68,9 @@ def list_(as_json: bool) -> None:
 
 @click.command()
 @click.argument("source", metavar="MODEL|NETWORK", type=PATH)
-@click.option("-o", "--output", "out", type=PATH, required=True, help="Picture to write: .svg, .png or .dot.")
+@click.option(
+    "-o", "--output", "out", type=PATH, required=True, help="Picture to write: .svg, .png, .dot or .html (interactive)."
+)
 @click.option(
     "--max-neurons",
     type=click.IntRange(2),
@@ -82,16 +84,27 @@ def list_(as_json: bool) -> None:
 @FORCE
 @handle_errors()
 def draw(source: str, out: str, max_neurons: int, tree_form: str, trust: bool, force: bool) -> None:
-    """Draw the network of MODEL, a JSON spec or an ONNX file from convert: neurons in columns, one per layer."""
+    """Draw the network of MODEL, a JSON spec or an ONNX file from convert: neurons in columns, one per layer.
+
+    An .html OUT is one self-contained interactive page (no network access): hover a neuron
+    for its formula and weights with their provenance, click a collapsed layer to expand it,
+    and type an input row to see every neuron's value and the outputs, computed in the page.
+    """
     from nnconvert.show.draw import draw as draw_network
 
-    if Path(out).suffix.lower() not in (".svg", ".png", ".dot"):
-        raise click.UsageError(f"cannot draw to {out!r}: use a .svg, .png or .dot file")
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".svg", ".png", ".dot", ".html"):
+        raise click.UsageError(f"cannot draw to {out!r}: use a .svg, .png, .dot or .html file")
     src = open_source(source, trust=trust, tree_form=tree_form)
     path = check_output(out, force=force, inputs=[source])
     network = src.view()
     with path.writing() as tmp:
-        draw_network(network, tmp, max_neurons=max_neurons)
+        if suffix == ".html":
+            from nnconvert.show.page import page
+
+            tmp.write_text(page(network, max_neurons=max_neurons), encoding="utf-8")
+        else:
+            draw_network(network, tmp, max_neurons=max_neurons)
     echo_text(f"wrote {out}")
 
 

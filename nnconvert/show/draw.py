@@ -15,6 +15,7 @@ to ``|w| / max|w|`` of that layer; edges carrying no weight (kernel centres, hea
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -242,19 +243,21 @@ def _edges(node: ir.Node, in_refs: list, gi: int, visible: list[set[int]]) -> li
     return out
 
 
-def layout(network: ir.Network, max_neurons: int = 12) -> Layout:
-    """Place the network's layers in columns (by depth), neurons in slots, and its edges."""
+def layout(network: ir.Network, max_neurons: int = 12, *, expand: Mapping[int, int] | None = None) -> Layout:
+    """Place the network's layers in columns (by depth), neurons in slots, and its edges;
+    ``expand`` maps a layer index to the number of neurons it shows instead (the page's click)."""
     if not isinstance(max_neurons, int) or max_neurons < 3:
         raise DrawError(f"max_neurons must be an integer >= 3, got {max_neurons!r}")
     groups, links = _build_groups(network)
-    visible = [set(_shown(g.width, max_neurons)) for g in groups]
+    limits = [max(3, (expand or {}).get(gi, max_neurons)) for gi in range(len(groups))]
+    visible = [set(_shown(g.width, limit)) for g, limit in zip(groups, limits, strict=True)]
     methods = {t: m for m, t in network.outputs.items()}
     layers: list[Layer] = []
     neurons: list[Neuron] = []
     heights: dict[int, float] = {}
     tops: list[float] = []
-    for g in groups:  # stack layers of the same depth from the top down
-        shown = _shown(g.width, max_neurons)
+    for g, limit in zip(groups, limits, strict=True):  # stack layers of the same depth from the top down
+        shown = _shown(g.width, limit)
         outputs = tuple(methods[t] for t in g.tensors if t in methods)
         top = -heights.get(g.depth, 0.0) - 1.6  # room for the caption above
         heights[g.depth] = -top + len(shown) + (len(shown) < g.width) + 0.4 + 0.55 * len(outputs)
@@ -263,7 +266,7 @@ def layout(network: ir.Network, max_neurons: int = 12) -> Layout:
     for gi, g in enumerate(groups):
         shift = (span - heights[g.depth]) / 2  # centre each column vertically
         top, x = tops[gi] - shift, g.depth * _COLUMN_DX
-        shown = _shown(g.width, max_neurons)
+        shown = _shown(g.width, limits[gi])
         ys = [top - s - (1 if s == len(shown) - 1 and len(shown) < g.width else 0) for s in range(len(shown))]
         for i, y in zip(shown, ys, strict=True):
             label = g.labels[i] if g.labels is not None else None

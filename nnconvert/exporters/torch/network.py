@@ -1,0 +1,113 @@
+"""A Network as a ``torch.nn.Module``: one registered module per node, run in topological order.
+
+``to_torch(network)`` returns a :class:`TorchNetwork` whose ``forward(X)`` returns
+``{estimator method: tensor}``, the outputs of the ONNX interface. Label outputs: integer class
+labels come back as themselves (int64); other labels (strings, floats, bools: torch has no
+strings) come back as class indices into ``module.classes_``. With ``soft=True`` steps, argmax
+and threshold heads are smooth (see :mod:`nnconvert.exporters.torch.layers`), so a label output
+is a soft one-hot ``[N, n_classes]`` (argmax) or the soft indicator of ``classes_[1]`` (threshold).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import numpy as np
+import torch
+from torch import nn
+
+from nnconvert import ir
+from nnconvert.errors import InvalidNetwork
+from nnconvert.exporters.torch.registry import TORCH_DTYPES, BuildContext, build_module, check_temperature
+
+
+def _module_keys(names: list[str]) -> list[str]:
+    """Attribute-safe, unique keys for node names (a module name may not hold '.' or be empty)."""
+    keys: list[str] = []
+    for name in names:
+        base = re.sub(r"\W", "_", name) or "node"
+        base = f"n_{base}" if base[0].isdigit() else base
+        key, k = base, 1
+        while key in keys or hasattr(nn.Module, key):
+            key, k = f"{base}_{k}", k + 1
+        keys.append(key)
+    return keys
+
+
+class TorchNetwork(nn.Module):
+    """The network's layers (``self.layers[key]``, a ``ModuleDict`` in node order) and its wiring.
+
+    Attributes: ``classes_`` (the classifier's labels, numpy, or None), ``index_outputs`` (the
+    label outputs returned as class indices, and their classes: ``classes_`` for a classifier), ``outputs`` (method -> tensor name),
+    ``dtype``, ``soft`` and ``temperature``.
+    """
+
+    def __init__(self, network: ir.Network, ctx: BuildContext) -> None:
+        super().__init__()
+        keys = _module_keys([n.name for n in network.nodes])
+        self.layers = nn.ModuleDict({key: build_module(n, ctx) for key, n in zip(keys, network.nodes, strict=True)})
+        self._wiring = [(key, n.name, tuple(n.inputs)) for key, n in zip(keys, network.nodes, strict=True)]
+        self.outputs: Mapping[str, str] = dict(network.outputs)
+        self.n_features = network.n_features
+        self.dtype = ctx.dtype
+        self.soft, self.temperature = ctx.soft, ctx.temperature
+        meta = network.meta
+        self.classes_ = None if meta.classes is None else ir.as_classes(list(meta.classes))
+        self.feature_names_ = meta.feature_names
+        infos = {m: network.info(t) for m, t in self.outputs.items()}
+        self.index_outputs: dict[str, np.ndarray] = {
+            m: i.classes
+            for m, i in infos.items()
+            if i.kind == "label" and i.classes.dtype.kind not in "iu"  # type: ignore[union-attr]
+        }
+        self.estimator = meta.estimator_name
+
+    def forward(self, X: torch.Tensor) -> dict[str, torch.Tensor]:
+        values: dict[str, torch.Tensor] = {ir.INPUT: X.to(self.dtype)}
+        for key, name, inputs in self._wiring:
+            values[name] = self.layers[key](*(values[i] for i in inputs))
+        return {method: values[tensor] for method, tensor in self.outputs.items()}
+
+    def decode(self, outputs: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
+        """Outputs as numpy arrays, class indices turned back into the class labels."""
+        out = {m: v.detach().cpu().numpy() for m, v in outputs.items()}
+        if not self.soft:
+            for m, classes in self.index_outputs.items():
+                out[m] = classes[out[m]]
+        return out
+
+
+def to_torch(
+    network: ir.Network, *, dtype: str = "float32", soft: bool = False, temperature: float | None = None
+) -> TorchNetwork:
+    """``network`` as a :class:`TorchNetwork` in ``dtype``; ``soft`` smooths the discrete decisions
+    at ``temperature`` ``t`` (default 1): ``step(x) -> sigmoid(x / t)``, ``argmax -> softmax(x / t)``."""
+    if dtype not in TORCH_DTYPES:
+        raise InvalidNetwork(f"dtype must be float32 or float64, got {dtype!r}")
+    t = check_temperature(soft, temperature)
+    return TorchNetwork(network, BuildContext(TORCH_DTYPES[dtype], soft=bool(soft), temperature=t))
+
+
+def with_trained_weights(network: ir.Network, module: TorchNetwork) -> ir.Network:
+    """``network`` with the (fine-tuned) weights of ``module``: dense weights and biases, kernel
+    centres, back in float64, so the trained network exports exactly (ONNX, JSON, torch) again."""
+    if len(module._wiring) != len(network.nodes):
+        raise InvalidNetwork("the module was not built from this network")
+    nodes = []
+    for (key, name, _), node in zip(module._wiring, network.nodes, strict=True):
+        if name != node.name:
+            raise InvalidNetwork(f"the module was not built from this network (node {name!r} vs {node.name!r})")
+        layer = module.layers[key]
+        params = {k: v.detach().cpu().double().numpy() for k, v in layer.named_parameters()}
+        if isinstance(node, ir.Dense):
+            weight = node.weight if node.is_translation else params["weight"].T
+            node = ir.Dense(name=node.name, input=node.input, weight=weight, bias=params["bias"], source=node.source)
+        elif isinstance(node, ir.Distance):
+            node = ir.Distance(
+                name=node.name, input=node.input, centres=params["centres"], metric=node.metric, source=node.source
+            )
+        elif params:
+            raise InvalidNetwork(f"cannot write back the weights of node kind {type(node).__name__}")
+        nodes.append(node)
+    return network.replace(nodes=tuple(nodes))

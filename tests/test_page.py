@@ -1,0 +1,204 @@
+"""The interactive page (`nnconvert draw ... -o net.html`): self-contained, escaped, and, in
+headless Chromium, its tips, expansion and in-page runtime agree with the numpy runtime."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+from sklearn.svm import SVC
+
+import nnconvert
+from nnconvert.exporters.onnx.export import _probe_network
+from nnconvert.runtime import run
+from nnconvert.show.page import page
+from tests.cases import blobs, classes_of
+
+EVIL = '<img src=x onerror="document.title=1">&amp;'
+
+
+def _fit(est, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return est.fit(X, y)
+
+
+def _families() -> dict[str, tuple[object, np.ndarray]]:
+    """name -> (network, evaluation rows): the families the page is checked on in a browser."""
+    X, y, X_eval = blobs(3, n_features=4, seed=5)
+    labels = classes_of("str", 3)[y]
+    frame = pd.DataFrame(X, columns=["sepal length", "sepal width", EVIL, "petal width"])
+    svc = _fit(SVC(probability=True, random_state=0), X, labels)
+    nets = {
+        "logistic": nnconvert.convert(_fit(LogisticRegression(), frame, labels)),
+        "svc-rbf-proba": nnconvert.convert(svc),
+        "mlp": nnconvert.convert(_fit(MLPClassifier((8,), max_iter=500, random_state=0), X, y)),
+        "pipeline-scaler": nnconvert.convert(_fit(make_pipeline(StandardScaler(), LogisticRegression()), X, labels)),
+        "poly-monomials": nnconvert.convert(
+            _fit(make_pipeline(PolynomialFeatures(3), LogisticRegression(max_iter=2000)), X, y)
+        ),
+        "every-activation-and-metric": _probe_network(),
+    }
+    return {k: (v, X_eval[:3, : v.n_features]) for k, v in nets.items()}
+
+
+FAMILIES = _families()
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def test_page_is_self_contained_and_escapes_names() -> None:
+    net, _ = FAMILIES["logistic"]
+    text = page(net)
+    assert "<img" not in text and EVIL not in text
+    assert "&lt;img src=x onerror=&quot;document.title=1&quot;&gt;&amp;amp;" in text
+    parser = _Tags()
+    parser.feed(text)
+    tags = {t for t, _ in parser.tags}
+    assert not tags & {"img", "link", "iframe", "object", "embed", "image", "use"}, tags
+    for tag, attrs in parser.tags:
+        assert not {"src", "href", "onerror", "onload"} & set(attrs), (tag, attrs)
+    assert "http://" not in text and "https://" not in text and "url(" not in text
+    assert "default-src 'none'" in text  # the browser refuses any fetch
+
+
+def test_draw_html_from_the_cli(tmp_path) -> None:
+    import joblib
+
+    from nnconvert.cli import cli
+
+    X, y, _ = blobs(2)
+    joblib.dump(_fit(LogisticRegression(), X, y), tmp_path / "m.joblib")
+    res = CliRunner().invoke(cli, ["draw", str(tmp_path / "m.joblib"), "-o", str(tmp_path / "net.html")])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "net.html").read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "nnconvertRun" in text
+    res = CliRunner().invoke(cli, ["draw", str(tmp_path / "m.joblib"), "-o", str(tmp_path / "net.gif")])
+    assert res.exit_code == 2 and ".html" in res.output
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None or DRIVER is None:
+        pytest.skip("Chromium or chromedriver is not installed (apt-get install chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_page_in_chromium(browser, family: str, tmp_path) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    net, rows = FAMILIES[family]
+    path = tmp_path / "net.html"
+    path.write_text(page(net), encoding="utf-8")
+    browser.get(path.as_uri())
+    find = browser.find_elements
+
+    # Hover a neuron of the first weight layer: its formula, weights and where they came from.
+    neuron = find(By.CSS_SELECTOR, "#collapsed .neuron[data-layer='1']")[0]
+    ActionChains(browser).move_to_element(neuron).perform()
+    tip = browser.find_element(By.ID, "tip")
+    assert tip.is_displayed() and "y = " in tip.text, tip.text
+    if family in ("logistic", "svc-rbf-proba"):
+        assert " from " in tip.text, tip.text  # provenance: coef_, sqrt(_gamma) * support_vectors_
+
+    # Click every collapsed layer's caption: its view shows more neurons; click back.
+    for caption in find(By.CSS_SELECTOR, "#collapsed .caption.expandable"):
+        before = len(find(By.CSS_SELECTOR, "#collapsed .neuron"))
+        caption.click()
+        (view,) = [v for v in find(By.CSS_SELECTOR, ".view") if v.is_displayed()]
+        assert view.get_attribute("id") == caption.get_attribute("data-view")
+        assert len(view.find_elements(By.CSS_SELECTOR, ".neuron")) > before
+        view.find_element(By.CSS_SELECTOR, ".caption[data-view='collapsed']").click()
+        assert browser.find_element(By.ID, "collapsed").is_displayed()
+    if family == "svc-rbf-proba":
+        assert find(By.CSS_SELECTOR, "#collapsed .caption.expandable"), "the support vectors must collapse"
+
+    # Type a row, compute: the displayed outputs are the numpy runtime's.
+    row = rows[0]
+    for box, value in zip(find(By.CSS_SELECTOR, "#row input"), row, strict=True):
+        box.clear()
+        box.send_keys(repr(float(value)))
+    browser.find_element(By.CSS_SELECTOR, "#row button").click()
+    ref = run(net, row[None, :])
+    shown = {
+        td.get_attribute("data-method"): json.loads(td.get_attribute("data-value"))
+        for td in find(By.CSS_SELECTOR, "#outputs td")
+    }
+    assert set(shown) == set(ref)
+    for method, value in ref.items():
+        if value.dtype.kind == "f":
+            np.testing.assert_allclose(
+                np.asarray(shown[method], dtype=float), value[0], rtol=1e-6, atol=1e-9, err_msg=method
+            )
+        else:
+            assert np.asarray(shown[method]).tolist() == value[0].tolist(), method
+    lit = [n.get_attribute("data-value") for n in find(By.CSS_SELECTOR, "#collapsed .neuron")]
+    assert all(v is not None for v in lit) and len(set(lit)) > 2
+
+    # Every tensor of the in-page runtime, on every row, against numpy (float64 both).
+    for row in rows:
+        js = browser.execute_script("return window.nnconvertRun(arguments[0]);", row.tolist())
+        trace = run(net, row[None, :], trace=True)
+        for name, value in trace.items():
+            if name in net.outputs:
+                continue
+            if value.dtype.kind == "f":
+                np.testing.assert_allclose(
+                    np.asarray(js[name], dtype=float), value[0], rtol=1e-9, atol=1e-12, err_msg=name
+                )
+            else:
+                assert np.asarray(js[name]).tolist() == value[0].tolist(), name
+
+
+@pytest.mark.browser
+def test_page_says_when_it_cannot_compute_a_kind(browser, tmp_path) -> None:
+    from selenium.webdriver.common.by import By
+
+    net, _ = FAMILIES["logistic"]
+    text = page(net).replace('"op": "argmax_label"', '"op": "not_a_kind_yet"')
+    path = tmp_path / "net.html"
+    path.write_text(text, encoding="utf-8")
+    browser.get(path.as_uri())
+    assert "cannot compute node kind(s) not_a_kind_yet" in browser.find_element(By.ID, "status").text
+    assert not browser.find_element(By.CSS_SELECTOR, "#row button").is_enabled()
+    assert browser.find_elements(By.TAG_NAME, "img") == []  # the evil feature name stayed text
+    assert EVIL.split(" ")[0] in browser.find_element(By.ID, "collapsed").text.replace("…", "")
