@@ -72,7 +72,6 @@ def cli() -> None:
     type=_DTYPE,
     help="Float type of the ONNX graph's or torch program's input and outputs [default: float32].",
 )
-@click.option("--dtype", type=_DTYPE, help="Float type of the ONNX graph's input and outputs [default: float32].")
 @click.option(
     "--opset",
     type=click.IntRange(1),
