@@ -91,6 +91,13 @@ def _sample_cases():
     return list(firsts.values())
 
 
+def _pickles_a_partial(est) -> bool:
+    """HistGradientBoosting with categorical features keeps ``functools.partial(check_array)`` in
+    its preprocessor: the loader refuses partials (a partial of an admitted function with a file's
+    arguments is a call), so these pickles load only with --trust (README)."""
+    return type(est).__name__.startswith("HistGradientBoosting") and est.categorical_features is not None
+
+
 def test_conformance_models_round_trip(tmp_path):
     """Every kind of model, in plain pickles of protocols 0-5, joblib files (uncompressed and
     every compressor) and skops files, loads through the safe reader and predicts identically."""
@@ -104,6 +111,10 @@ def test_conformance_models_round_trip(tmp_path):
             continue
         method = next(m for m in ("predict", "transform", "decision_function") if hasattr(est, m))
         expected = getattr(est, method)(X)
+        if _pickles_a_partial(est):  # HistGradientBoosting with categorical_features: a known refusal
+            with pytest.raises(UntrustedModel, match=r"'functools\.partial'"):
+                load_model(_write(tmp_path / "m.pkl", est, "pickle5"))
+            continue
         for how in ALL_WRITERS:
             suffix = {"joblib": ".joblib", "skops": ".skops"}.get(how.split("-")[0], ".pkl")
             loaded = load_model(_write(tmp_path / f"m{suffix}", est, how))

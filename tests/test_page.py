@@ -19,10 +19,10 @@ from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.svm import SVC
 
 import nnconvert
-from nnconvert.exporters.onnx.export import _probe_network
 from nnconvert.runtime import run
 from nnconvert.show.page import page
 from tests.cases import blobs, classes_of
+from tests.probe_network import probe_network
 
 EVIL = '<img src=x onerror="document.title=1">&amp;'
 
@@ -47,7 +47,7 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
         "poly-monomials": nnconvert.convert(
             _fit(make_pipeline(PolynomialFeatures(3), LogisticRegression(max_iter=2000)), X, y)
         ),
-        "every-activation-and-metric": _probe_network(),
+        "every-activation-and-metric": probe_network(),
     }
     return {k: (v, X_eval[:3, : v.n_features]) for k, v in nets.items()}
 

@@ -141,6 +141,7 @@ def factor_analysis(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
 @register(
     "sklearn.decomposition.KernelPCA",
     "kernel neurons (1 per training row, X_fit_) -> kernel centring -> dense (eigenvectors_ / sqrt(eigenvalues_)) = transform",
+    pickle_support=("sklearn.preprocessing._data.KernelCenterer",),
 )
 def kernel_pca(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``transform = center(K(x, X_fit_)) @ scaled_alphas`` (``KernelPCA.transform``)."""

@@ -65,6 +65,7 @@ ARG_CLASSES: tuple[str, ...] = (
 # matrices, random generators). Registered converters add theirs with ``pickle_support``.
 SUPPORT_CLASSES: tuple[str, ...] = (
     "sklearn.preprocessing.LabelBinarizer", "sklearn.preprocessing.LabelEncoder",
+    "numpy.ma.core.MaskedArray",  # only through _mareconstruct (GridSearchCV cv_results_ columns)
     *ARG_CLASSES,
     *(f"sklearn._loss.loss.{n}" for n in _LOSSES),
     *(f"sklearn._loss.link.{n}" for n in (

@@ -50,11 +50,14 @@ def corrupt(budget: Budget, what: str) -> ModelLoadError:
 
 @functools.cache
 def structured_dtypes() -> tuple[np.dtype, ...]:
-    """The installed scikit-learn tree record dtypes (the only structured dtypes admitted)."""
+    """The installed scikit-learn tree record dtypes (the only structured dtypes admitted): decision
+    tree nodes, HistGradientBoosting predictor records and the neighbour trees' node data (whose
+    arrays the loader then ignores: a KDTree/BallTree is rebuilt from its rows, see objects.py)."""
     from sklearn.ensemble._hist_gradient_boosting.common import PREDICTOR_RECORD_DTYPE
     from sklearn.tree._tree import NODE_DTYPE
 
-    return (np.dtype(NODE_DTYPE), np.dtype(PREDICTOR_RECORD_DTYPE))
+    node_data = np.dtype([("idx_start", "<i8"), ("idx_end", "<i8"), ("is_leaf", "<i8"), ("radius", "<f8")])
+    return (np.dtype(NODE_DTYPE), np.dtype(PREDICTOR_RECORD_DTYPE), node_data)
 
 
 def plain_dtype(descr: Any, budget: Budget, endian: str = "|") -> np.dtype:
@@ -169,8 +172,9 @@ def object_array(items: Any, shape: Any, budget: Budget, admitted: frozenset[typ
     Admitted only when every item is a ``str`` (string ``classes_``, encoder categories ->
     a fixed-width ``U`` array), every item an ``int`` (-> int64), or every item ``None`` or an
     object the loader itself built from an admitted class (GradientBoosting's
-    ``estimators_``, LogisticRegressionCV's ``l1_ratios_`` -> an object array filled here, so no
-    pointer ever comes from the file).
+    ``estimators_``, LogisticRegressionCV's ``l1_ratios_``), every item a float (-> float64), or every
+    item a plain value or an array the loader built (KBinsDiscretizer's ragged ``bin_edges_``) -> an
+    object array filled here, so no pointer ever comes from the file).
     """
     shape = check_shape(shape, budget)
     if not isinstance(items, list):
@@ -186,7 +190,11 @@ def object_array(items: Any, shape: Any, budget: Budget, admitted: frozenset[typ
             raise refuse(budget, "it stores integers beyond int64 in an object array")
         budget.charge(8 * len(items), f"an integer array of shape {shape}")
         return np.array(items, dtype=np.int64).reshape(shape)
-    if items and all(i is None or type(i) in admitted for i in items):
+    if items and all(type(i) is float for i in items):  # SimpleImputer's statistics_ of a constant fill
+        budget.charge(8 * len(items), f"a float array of shape {shape}")
+        return np.array(items, dtype=np.float64).reshape(shape)
+    plain = (type(None), bool, int, float, str, np.ndarray, *admitted)  # never a pointer from the file
+    if items and all(type(i) in plain for i in items):  # KBinsDiscretizer's ragged bin_edges_, mixed params
         budget.charge(8 * len(items), f"an object array of shape {shape}")
         out = np.empty(len(items), dtype=object)
         out[:] = items

@@ -106,6 +106,31 @@ def _reconstruct(ctx: Context, args: Any) -> Pending:
     return Pending(finish, "a numpy array")
 
 
+def _mareconstruct(ctx: Context, args: Any) -> Pending:
+    """``numpy.ma.core._mareconstruct(MaskedArray, ndarray, (0,), 'b')`` (GridSearchCV's
+    ``cv_results_`` columns); BUILD gives ``(1, shape, dtype, is_fortran, data, mask, fill_value)``,
+    the data as for an array (an object column as a list of its items), the mask as bytes."""
+    ok = isinstance(args, tuple) and len(args) == 4 and _ref(ctx, args[1], "value") is np.ndarray
+    if not ok or _ref(ctx, args[0], "class") is not np.ma.MaskedArray:
+        raise refuse(ctx.budget, "it reconstructs something other than a masked array")
+
+    def finish(state: Any) -> np.ma.MaskedArray:
+        ok = isinstance(state, tuple) and len(state) == 7 and state[0] == 1 and type(state[3]) is bool
+        if not ok or not isinstance(state[5], bytes | bytearray):
+            raise corrupt(ctx.budget, f"masked array state {arrays._short(state)}")
+        _, shape, dtype, fortran, raw, mask, fill = state
+        if dtype is arrays.OBJECT:
+            data = arrays.object_array(raw, shape, ctx.budget, ctx.admitted)
+        else:
+            data = arrays.array_from_bytes(raw, dtype, shape, fortran, ctx.budget)
+        mask = arrays.array_from_bytes(mask, np.dtype(bool), data.shape, fortran, ctx.budget)
+        if fill is not None and type(fill) not in (bool, int, float, str, bytes):
+            raise refuse(ctx.budget, f"it gives a masked array the fill value {arrays._short(fill)}")
+        return np.ma.MaskedArray(data, mask=mask, fill_value=fill)
+
+    return Pending(finish, "a masked array")
+
+
 def _dtype(ctx: Context, args: Any) -> Pending:
     """``numpy.dtype(descr, align, copy)`` + BUILD state, rebuilt by :mod:`arrays`."""
     descr, align, copy = _args(ctx, args, 3, "numpy.dtype")
@@ -272,6 +297,61 @@ def _random_ctor(make: type) -> Callable[[Context, Any], Any]:
     return build
 
 
+# scikit-learn's neighbour search trees and their distance metrics (Cython, ``newObj(cls)`` + state):
+# the metric is rebuilt by name (its pickled state is only its ``p``), the tree from its validated
+# training rows, leaf size and metric; the pickled node and index arrays are never used (a forged
+# index would read outside the data when the tree is queried).
+_METRICS = {"EuclideanDistance64": "euclidean", "ManhattanDistance64": "manhattan",
+            "ChebyshevDistance64": "chebyshev", "MinkowskiDistance64": "minkowski"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _MetricSpec:
+    """A distance metric by name (and Minkowski ``p``), for rebuilding a neighbour tree."""
+
+    name: str
+    p: float
+
+
+def _metric_new(ctx: Context, args: Any) -> Pending:
+    if not (isinstance(args, tuple) and len(args) == 1):
+        raise corrupt(ctx.budget, "a distance metric's arguments")
+    cls = _ref(ctx, args[0], "class")
+    name = _METRICS.get(getattr(cls, "__name__", ""))
+    if name is None:
+        raise refuse(ctx.budget, f"it builds the distance metric {_name(cls)}")
+
+    def finish(state: Any) -> _MetricSpec:
+        p = state[0] if isinstance(state, tuple) and state else None
+        if not isinstance(p, float) or not (p >= 1):
+            raise corrupt(ctx.budget, f"the {name} metric's state")
+        return _MetricSpec(name, p)
+
+    return Pending(finish, f"a {name} metric")
+
+
+def _neighbor_tree_new(ctx: Context, args: Any) -> Pending:
+    if not (isinstance(args, tuple) and len(args) == 1):
+        raise corrupt(ctx.budget, "a neighbour tree's arguments")
+    cls = _ref(ctx, args[0], "class")
+    if getattr(cls, "__name__", "") not in ("KDTree", "BallTree"):
+        raise refuse(ctx.budget, f"it builds {_name(cls)}")
+
+    def finish(state: Any) -> Any:
+        if not (isinstance(state, tuple) and len(state) == 13):
+            raise corrupt(ctx.budget, f"the {cls.__name__} state")
+        data, leaf_size, metric, weights = state[0], state[4], ctx.value(state[11]), state[12]
+        if not (isinstance(data, np.ndarray) and data.ndim == 2 and data.dtype == np.float64 and len(data)):
+            raise corrupt(ctx.budget, f"the {cls.__name__} training rows")
+        if type(leaf_size) is not int or leaf_size < 1 or not isinstance(metric, _MetricSpec) or weights is not None:
+            raise corrupt(ctx.budget, f"the {cls.__name__} state")
+        params = {"p": metric.p} if metric.name == "minkowski" else {}
+        ctx.budget.charge(4 * data.nbytes, f"rebuilding the {cls.__name__}")
+        return cls(data, leaf_size=leaf_size, metric=metric.name, **params)
+
+    return Pending(finish, f"a {cls.__name__}")
+
+
 _NUMPY = {
     "multiarray._reconstruct": _reconstruct,
     "multiarray.scalar": _scalar,
@@ -292,6 +372,10 @@ CONSTRUCTORS: dict[tuple[str, str], Callable[[Context, Any], Any]] = {
     ("numpy.random._pickle", "__randomstate_ctor"): _random_ctor(np.random.RandomState),
     ("numpy.random._pickle", "__generator_ctor"): _random_ctor(np.random.Generator),
     ("numpy.random.bit_generator", "__pyx_unpickle_SeedSequence"): _cython_unpickle,
+    ("numpy.ma.core", "_mareconstruct"): _mareconstruct,
+    ("sklearn.metrics._dist_metrics", "newObj"): _metric_new,
+    ("sklearn.neighbors._kd_tree", "newObj"): _neighbor_tree_new,
+    ("sklearn.neighbors._ball_tree", "newObj"): _neighbor_tree_new,
     ("sklearn._loss._loss", "__pyx_unpickle_CyHalfMultinomialLoss"): _cython_unpickle,
 }
 # fmt: on

@@ -213,6 +213,28 @@ def _bytes(r: SkopsReader, node: dict[str, Any], depth: int) -> Any:
     return bytearray(data) if node["__loader__"] == "BytearrayNode" else data
 
 
+def _dtype(r: SkopsReader, node: dict[str, Any], depth: int) -> np.dtype:
+    """skops stores a dtype as an empty array of it (``dtype_get_state``): the array node is read
+    like any other (its .npy header checked), and only its dtype is kept."""
+    content = node.get("content")
+    if not isinstance(content, dict) or content.get("__loader__") != "NdArrayNode":
+        raise corrupt(r.budget, "a dtype node")
+    return _ndarray(r, content, depth + 1).dtype
+
+
+def _masked_array(r: SkopsReader, node: dict[str, Any], depth: int) -> np.ma.MaskedArray:
+    """``MaskedArray(data, mask)`` (GridSearchCV's ``cv_results_`` columns), both array nodes
+    read as any other; the mask must be a boolean array of the data's shape."""
+    content = node.get("content")
+    if node.get("__class__") != "MaskedArray" or not isinstance(content, dict):
+        raise corrupt(r.budget, "a masked array node")
+    data, mask = (r.build(content.get(k), depth) for k in ("data", "mask"))
+    ok = isinstance(data, np.ndarray) and isinstance(mask, np.ndarray | np.bool_)
+    if not ok or (isinstance(mask, np.ndarray) and (mask.dtype != bool or mask.shape not in (data.shape, ()))):
+        raise corrupt(r.budget, "a masked array node")
+    return np.ma.MaskedArray(data, mask)
+
+
 def _slice(r: SkopsReader, node: dict[str, Any], depth: int) -> slice:
     content = node.get("content")
     parts = [content.get(k) for k in ("start", "stop", "step")] if isinstance(content, dict) else [1.5]
@@ -231,7 +253,8 @@ _HANDLERS = {
     "TypeNode": lambda r, n, d: r.name(n, "value"), "FunctionNode": lambda r, n, d: r.name(n, "value"),
     "LossNode": _reduce_args, "SGDNode": _reduce_args, "TreeNode": _reduce_args,
     "RandomStateNode": _random_state, "RandomGeneratorNode": _generator, "SparseMatrixNode": _sparse,
-    "BytesNode": _bytes, "BytearrayNode": _bytes, "SliceNode": _slice,
+    "BytesNode": _bytes, "BytearrayNode": _bytes, "SliceNode": _slice, "DTypeNode": _dtype,
+    "MaskedArrayNode": _masked_array,
 }
 # fmt: on
 
