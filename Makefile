@@ -8,10 +8,11 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
 
-# TORCH_INDEX=https://download.pytorch.org/whl/cpu installs the CPU-only torch wheel first (PyPI's Linux
-# x86 torch pulls ~3 GB of CUDA wheels for the test extra).
+# torch for the test extra: PyPI's Linux x86 torch pulls ~3 GB of CUDA wheels, so a CPU-only wheel goes
+# first: from TORCH_INDEX (e.g. https://download.pytorch.org/whl/cpu) when given, else from a local wheel
+# directory pip is configured with (find-links), if the machine has one; otherwise PyPI's, as pip resolves it.
 install: $(BIN)/python
-	$(if $(TORCH_INDEX),$(BIN)/pip install torch --index-url $(TORCH_INDEX))
+	$(if $(TORCH_INDEX),$(BIN)/pip install torch --index-url $(TORCH_INDEX),$(BIN)/pip install -q --no-index "torch>=2.5" 2>/dev/null || true)
 	$(BIN)/pip install -e '.[test]'
 
 test: install
