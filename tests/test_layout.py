@@ -77,3 +77,19 @@ def test_ir_depends_on_nothing_else_of_ours() -> None:
         if name.startswith("nnconvert.ir"):
             bad = {m for m in _imports(name, path, modules) if not m.startswith(("nnconvert.ir", "nnconvert.errors"))}
             assert not bad, f"{name} imports {bad}"
+
+
+def design_section() -> str:
+    """README's design list, drawn from the stage packages' own docstrings (first paragraph)."""
+    import importlib
+
+    lines = []
+    for stage in ("io", "converters", "ir", "runtime", "exporters", "check", "show", "cli"):
+        doc = (importlib.import_module(f"nnconvert.{stage}").__doc__ or "").strip().split("\n\n")[0]
+        lines.append(f"- `nnconvert/{stage}/` — " + " ".join(doc.split()))
+    return "\n".join(lines)
+
+
+def test_readme_design_section_is_the_packages_own_words() -> None:
+    readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
+    assert design_section() in readme, "README's Design section drifted from the packages' docstrings:\n" + design_section()

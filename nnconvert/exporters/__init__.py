@@ -1,1 +1,1 @@
-"""Exporters: a Network becomes an artefact (``onnx``, ``json_spec``) and, where it reads, back."""
+"""Exporters: a Network becomes an artefact (``onnx``, ``json_spec``, ``torch``) and, where it reads, back."""
