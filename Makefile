@@ -12,7 +12,7 @@ $(BIN)/python:
 # first: from TORCH_INDEX (e.g. https://download.pytorch.org/whl/cpu) when given, else from a local wheel
 # directory pip is configured with (find-links), if the machine has one; otherwise PyPI's, as pip resolves it.
 install: $(BIN)/python
-	$(if $(TORCH_INDEX),$(BIN)/pip install torch --index-url $(TORCH_INDEX),$(BIN)/pip install -q --no-index "torch>=2.5" 2>/dev/null || true)
+	$(if $(TORCH_INDEX),$(BIN)/pip install torch --index-url $(TORCH_INDEX),$(BIN)/pip install -q --no-deps --no-index "torch>=2.5" 2>/dev/null || true)
 	$(BIN)/pip install -e '.[test]'
 
 test: install
