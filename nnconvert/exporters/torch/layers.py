@@ -39,9 +39,42 @@ class Shift(nn.Module):
         return x + self.bias
 
 
+class ColumnScale(nn.Module):
+    """``y = x[:, sel] (* mul) + bias``: a dense layer whose weight columns each hold one non-zero
+    (``Dense.selection`` / ``Dense.column_scale``), gathered column by column as the runtime does,
+    so a NaN in another column stays out (nn.Linear would spread it). ``mul`` is None for a
+    selection (the runtime skips the product)."""
+
+    def __init__(self, sel: np.ndarray, mul: nn.Parameter | None, bias: nn.Parameter, n_in: int) -> None:
+        super().__init__()
+        self.n_in = n_in
+        self.register_buffer("sel", torch.tensor(sel, dtype=torch.int64), persistent=False)
+        self.mul, self.bias = mul, bias
+
+    def extra_repr(self) -> str:
+        return f"in={self.n_in}, out={len(self.sel)}, scaled={self.mul is not None}"
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = x[:, self.sel]
+        return (y if self.mul is None else y * self.mul) + self.bias
+
+    def weight_matrix(self) -> np.ndarray:
+        """The ``[in, out]`` dense weight (float64) of the current ``mul``."""
+        w = np.zeros((self.n_in, len(self.sel)))
+        mul = np.ones(len(self.sel)) if self.mul is None else self.mul.detach().cpu().double().numpy()
+        w[self.sel.cpu().numpy(), np.arange(len(self.sel))] = mul
+        return w
+
+
 def _dense(n: ir.Dense, ctx: BuildContext) -> nn.Module:
     if n.is_translation:
         return Shift(ctx.parameter(n.bias))
+    n_in = n.weight.shape[0]
+    if n.selection is not None:
+        return ColumnScale(n.selection, None, ctx.parameter(n.bias), n_in)
+    if n.column_scale is not None:
+        sel, mul = n.column_scale
+        return ColumnScale(sel, ctx.parameter(mul), ctx.parameter(n.bias), n_in)
     layer = nn.Linear(n.weight.shape[0], n.weight.shape[1], dtype=ctx.dtype)
     layer.weight = ctx.parameter(n.weight.T)  # nn.Linear: y = x W^T + b with W [out, in]
     layer.bias = ctx.parameter(n.bias)
@@ -75,6 +108,8 @@ _ELEMENTWISE: dict[str, Callable[[Tensor, tuple[float, ...]], Tensor]] = {
     "reciprocal": lambda x, p: 1 / x,
     "sqrt": lambda x, p: torch.sqrt(x),
     "cos": lambda x, p: torch.cos(x),
+    "round_float32": lambda x, p: x.to(torch.float32).to(x.dtype),
+    "erf": lambda x, p: torch.special.erf(x),
 }
 
 
@@ -182,6 +217,15 @@ class Squeeze(nn.Module):
         return x[:, 0]
 
 
+class LogSumExp(nn.Module):
+    """``y = m + log(sum_j exp(x_j - m))`` per row, ``m`` the row max (0 where it is not finite)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        m = x.amax(dim=1)
+        m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
+        return torch.log(torch.exp(x - m[:, None]).sum(dim=1)) + m
+
+
 class ArgMaxLabel(nn.Module):
     """``y = classes[argmax_j x_j]`` (first maximum wins) for integer classes, else the index."""
 
@@ -222,5 +266,6 @@ register_module(ir.Distance, lambda n, ctx: Distance(ctx.parameter(n.centres), n
 register_module(ir.Concat, lambda n, ctx: Concat())
 register_module(ir.Normalize, lambda n, ctx: Normalize(n.zero_to_uniform))
 register_module(ir.Squeeze, lambda n, ctx: Squeeze())
+register_module(ir.LogSumExp, lambda n, ctx: LogSumExp())
 register_module(ir.ArgMaxLabel, lambda n, ctx: SoftArgMax(ctx.temperature) if ctx.soft else ArgMaxLabel(n.classes))
 register_module(ir.ThresholdLabel, _threshold)
