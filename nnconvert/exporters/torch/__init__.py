@@ -17,6 +17,7 @@ except ImportError:
 from nnconvert.exporters.torch import coupling as _coupling  # noqa: F401  (registers pairwise_coupling)
 from nnconvert.exporters.torch import layers as _layers  # noqa: F401  (registers the basic kinds)
 from nnconvert.exporters.torch import monomials as _monomials  # noqa: F401  (registers monomials)
+from nnconvert.exporters.torch import neighbours as _neighbours  # noqa: F401  (registers neighbour_vote)
 from nnconvert.exporters.torch import trees as _trees  # noqa: F401  (registers the tree kinds)
 from nnconvert.exporters.torch.network import TorchNetwork, to_torch, with_trained_weights
 from nnconvert.exporters.torch.program import (

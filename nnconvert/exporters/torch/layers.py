@@ -25,7 +25,7 @@ Tensor = torch.Tensor
 def label_table(classes: np.ndarray) -> Tensor | None:
     """The int64 label values when the classes are integers (returned as themselves), else None
     (torch has no strings: the head returns class indices and the network carries ``classes_``)."""
-    return torch.tensor(classes, dtype=torch.int64) if classes.dtype.kind in "iu" else None
+    return torch.tensor(np.ascontiguousarray(classes), dtype=torch.int64) if classes.dtype.kind in "iu" else None
 
 
 class Shift(nn.Module):
@@ -169,9 +169,9 @@ def _activation(n: ir.Activation, ctx: BuildContext) -> nn.Module:
 class Distance(nn.Module):
     """Kernel neurons: the distance from ``x`` to each row of ``centres`` (a trainable weight)."""
 
-    def __init__(self, centres: nn.Parameter, metric: str) -> None:
+    def __init__(self, centres: nn.Parameter, metric: str, p: float = 2.0) -> None:
         super().__init__()
-        self.centres, self.metric = centres, metric
+        self.centres, self.metric, self.p = centres, metric, p
 
     def extra_repr(self) -> str:
         return f"{self.metric}, centres={tuple(self.centres.shape)}"
@@ -183,7 +183,17 @@ class Distance(nn.Module):
             d2 = (x * x).sum(dim=1, keepdim=True) - 2 * (x @ c.T) + (c * c).sum(dim=1)[None, :]
             d2 = torch.clamp_min(d2, 0.0)
             return d2 if self.metric == "sqeuclidean" else torch.sqrt(d2)
+        if self.metric == "cosine":
+            # sklearn's cosine_distances: normalised rows (norm 0 -> 1), 1 - x.c, clipped to [0, 2].
+            def unit(a: Tensor) -> Tensor:
+                norm = torch.sqrt((a * a).sum(dim=1, keepdim=True))
+                return a / torch.where(norm == 0, torch.ones_like(norm), norm)
+
+            return torch.clamp(1 - unit(x) @ unit(c).T, 0.0, 2.0)
         diff = torch.abs(x[:, None, :] - c[None, :, :])
+        if self.metric == "minkowski":
+            p = float(torch.tensor(self.p, dtype=x.dtype))  # the runtime's dtype.type(p)
+            return torch.pow(torch.pow(diff, p).sum(dim=2), 1 / p)
         return diff.sum(dim=2) if self.metric == "manhattan" else diff.amax(dim=2)
 
 
@@ -262,7 +272,7 @@ def _threshold(n: ir.ThresholdLabel, ctx: BuildContext) -> nn.Module:
 
 register_module(ir.Dense, _dense)
 register_module(ir.Activation, _activation)
-register_module(ir.Distance, lambda n, ctx: Distance(ctx.parameter(n.centres), n.metric))
+register_module(ir.Distance, lambda n, ctx: Distance(ctx.parameter(n.centres), n.metric, n.p))
 register_module(ir.Concat, lambda n, ctx: Concat())
 register_module(ir.Normalize, lambda n, ctx: Normalize(n.zero_to_uniform))
 register_module(ir.Squeeze, lambda n, ctx: Squeeze())
