@@ -16,6 +16,7 @@ except ImportError:
 
 from nnconvert.exporters.torch import columns as _columns  # noqa: F401  (registers the column kinds)
 from nnconvert.exporters.torch import coupling as _coupling  # noqa: F401  (registers pairwise_coupling)
+from nnconvert.exporters.torch import labels as _labels  # noqa: F401  (registers the label kinds)
 from nnconvert.exporters.torch import layers as _layers  # noqa: F401  (registers the basic kinds)
 from nnconvert.exporters.torch import monomials as _monomials  # noqa: F401  (registers monomials)
 from nnconvert.exporters.torch import neighbours as _neighbours  # noqa: F401  (registers neighbour_vote)

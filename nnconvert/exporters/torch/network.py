@@ -10,6 +10,7 @@ is a soft one-hot ``[N, n_classes]`` (argmax) or the soft indicator of ``classes
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -46,6 +47,7 @@ class TorchNetwork(nn.Module):
 
     def __init__(self, network: ir.Network, ctx: BuildContext) -> None:
         super().__init__()
+        ctx = dataclasses.replace(ctx, network=network)
         keys = _module_keys([n.name for n in network.nodes])
         self.layers = nn.ModuleDict({key: build_module(n, ctx) for key, n in zip(keys, network.nodes, strict=True)})
         self._wiring = [(key, n.name, tuple(n.inputs)) for key, n in zip(keys, network.nodes, strict=True)]
