@@ -28,7 +28,6 @@ from sklearn.svm import SVC
 
 import nnconvert
 from nnconvert import ir
-from nnconvert.errors import UnsupportedModel
 from nnconvert.exporters.torch import to_torch, with_trained_weights
 
 TEMPERATURE = 0.1  # of the soft steps and argmax while training networks with discrete parts
@@ -56,20 +55,15 @@ def make_data(seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def models() -> dict[str, Callable[[], Any]]:
-    """The models to fine-tune. A RandomForest joins once nnconvert converts trees."""
-    found: dict[str, Callable[[], Any]] = {
+    """The models to fine-tune. RandomForest is left out on purpose: its networks convert and run
+    in torch (tree_splits / tree_ensemble), but their split thresholds are fixed buffers there and
+    ``with_trained_weights`` writes back dense weights only, so fine-tuning one would move the
+    leaf values alone (measured: no gain on the shifted field); it joins once thresholds train."""
+    return {
         "LogisticRegression": lambda: LogisticRegression(max_iter=1000),
         "SVC (RBF)": lambda: SVC(kernel="rbf", gamma=0.5),
         "MLPClassifier": lambda: MLPClassifier(hidden_layer_sizes=(16,), max_iter=2000, random_state=0),
     }
-    from sklearn.ensemble import RandomForestClassifier
-
-    try:  # the hook for tree networks: used as soon as a converter for them is registered
-        nnconvert.convert(RandomForestClassifier(n_estimators=3, max_depth=2).fit([[0.0], [1.0]], [0, 1]))
-        found["RandomForestClassifier"] = lambda: RandomForestClassifier(n_estimators=20, max_depth=5, random_state=0)
-    except UnsupportedModel:
-        pass
-    return found
 
 
 def _has_discrete_parts(net: ir.Network) -> bool:

@@ -14,9 +14,14 @@ try:
 except ImportError:
     raise MissingDependency("PyTorch is not installed; install it with: pip install 'nnconvert[torch]'") from None
 
+from nnconvert.exporters.torch import columns as _columns  # noqa: F401  (registers the column kinds)
 from nnconvert.exporters.torch import coupling as _coupling  # noqa: F401  (registers pairwise_coupling)
+from nnconvert.exporters.torch import labels as _labels  # noqa: F401  (registers the label kinds)
 from nnconvert.exporters.torch import layers as _layers  # noqa: F401  (registers the basic kinds)
 from nnconvert.exporters.torch import monomials as _monomials  # noqa: F401  (registers monomials)
+from nnconvert.exporters.torch import neighbours as _neighbours  # noqa: F401  (registers neighbour_vote)
+from nnconvert.exporters.torch import preprocess as _preprocess  # noqa: F401  (registers the preprocessing kinds)
+from nnconvert.exporters.torch import trees as _trees  # noqa: F401  (registers the tree kinds)
 from nnconvert.exporters.torch.network import TorchNetwork, to_torch, with_trained_weights
 from nnconvert.exporters.torch.program import (
     decode_program_outputs,

@@ -25,7 +25,7 @@ Tensor = torch.Tensor
 def label_table(classes: np.ndarray) -> Tensor | None:
     """The int64 label values when the classes are integers (returned as themselves), else None
     (torch has no strings: the head returns class indices and the network carries ``classes_``)."""
-    return torch.tensor(classes, dtype=torch.int64) if classes.dtype.kind in "iu" else None
+    return torch.tensor(np.ascontiguousarray(classes), dtype=torch.int64) if classes.dtype.kind in "iu" else None
 
 
 class Shift(nn.Module):
@@ -39,9 +39,42 @@ class Shift(nn.Module):
         return x + self.bias
 
 
+class ColumnScale(nn.Module):
+    """``y = x[:, sel] (* mul) + bias``: a dense layer whose weight columns each hold one non-zero
+    (``Dense.selection`` / ``Dense.column_scale``), gathered column by column as the runtime does,
+    so a NaN in another column stays out (nn.Linear would spread it). ``mul`` is None for a
+    selection (the runtime skips the product)."""
+
+    def __init__(self, sel: np.ndarray, mul: nn.Parameter | None, bias: nn.Parameter, n_in: int) -> None:
+        super().__init__()
+        self.n_in = n_in
+        self.register_buffer("sel", torch.tensor(sel, dtype=torch.int64), persistent=False)
+        self.mul, self.bias = mul, bias
+
+    def extra_repr(self) -> str:
+        return f"in={self.n_in}, out={len(self.sel)}, scaled={self.mul is not None}"
+
+    def forward(self, x: Tensor) -> Tensor:
+        y = x[:, self.sel]
+        return (y if self.mul is None else y * self.mul) + self.bias
+
+    def weight_matrix(self) -> np.ndarray:
+        """The ``[in, out]`` dense weight (float64) of the current ``mul``."""
+        w = np.zeros((self.n_in, len(self.sel)))
+        mul = np.ones(len(self.sel)) if self.mul is None else self.mul.detach().cpu().double().numpy()
+        w[self.sel.cpu().numpy(), np.arange(len(self.sel))] = mul
+        return w
+
+
 def _dense(n: ir.Dense, ctx: BuildContext) -> nn.Module:
     if n.is_translation:
         return Shift(ctx.parameter(n.bias))
+    n_in = n.weight.shape[0]
+    if n.selection is not None:
+        return ColumnScale(n.selection, None, ctx.parameter(n.bias), n_in)
+    if n.column_scale is not None:
+        sel, mul = n.column_scale
+        return ColumnScale(sel, ctx.parameter(mul), ctx.parameter(n.bias), n_in)
     layer = nn.Linear(n.weight.shape[0], n.weight.shape[1], dtype=ctx.dtype)
     layer.weight = ctx.parameter(n.weight.T)  # nn.Linear: y = x W^T + b with W [out, in]
     layer.bias = ctx.parameter(n.bias)
@@ -75,6 +108,8 @@ _ELEMENTWISE: dict[str, Callable[[Tensor, tuple[float, ...]], Tensor]] = {
     "reciprocal": lambda x, p: 1 / x,
     "sqrt": lambda x, p: torch.sqrt(x),
     "cos": lambda x, p: torch.cos(x),
+    "round_float32": lambda x, p: x.to(torch.float32).to(x.dtype),
+    "erf": lambda x, p: torch.special.erf(x),
 }
 
 
@@ -134,9 +169,9 @@ def _activation(n: ir.Activation, ctx: BuildContext) -> nn.Module:
 class Distance(nn.Module):
     """Kernel neurons: the distance from ``x`` to each row of ``centres`` (a trainable weight)."""
 
-    def __init__(self, centres: nn.Parameter, metric: str) -> None:
+    def __init__(self, centres: nn.Parameter, metric: str, p: float = 2.0) -> None:
         super().__init__()
-        self.centres, self.metric = centres, metric
+        self.centres, self.metric, self.p = centres, metric, p
 
     def extra_repr(self) -> str:
         return f"{self.metric}, centres={tuple(self.centres.shape)}"
@@ -148,7 +183,17 @@ class Distance(nn.Module):
             d2 = (x * x).sum(dim=1, keepdim=True) - 2 * (x @ c.T) + (c * c).sum(dim=1)[None, :]
             d2 = torch.clamp_min(d2, 0.0)
             return d2 if self.metric == "sqeuclidean" else torch.sqrt(d2)
+        if self.metric == "cosine":
+            # sklearn's cosine_distances: normalised rows (norm 0 -> 1), 1 - x.c, clipped to [0, 2].
+            def unit(a: Tensor) -> Tensor:
+                norm = torch.sqrt((a * a).sum(dim=1, keepdim=True))
+                return a / torch.where(norm == 0, torch.ones_like(norm), norm)
+
+            return torch.clamp(1 - unit(x) @ unit(c).T, 0.0, 2.0)
         diff = torch.abs(x[:, None, :] - c[None, :, :])
+        if self.metric == "minkowski":
+            p = float(torch.tensor(self.p, dtype=x.dtype))  # the runtime's dtype.type(p)
+            return torch.pow(torch.pow(diff, p).sum(dim=2), 1 / p)
         return diff.sum(dim=2) if self.metric == "manhattan" else diff.amax(dim=2)
 
 
@@ -180,6 +225,15 @@ class Squeeze(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x[:, 0]
+
+
+class LogSumExp(nn.Module):
+    """``y = m + log(sum_j exp(x_j - m))`` per row, ``m`` the row max (0 where it is not finite)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        m = x.amax(dim=1)
+        m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))
+        return torch.log(torch.exp(x - m[:, None]).sum(dim=1)) + m
 
 
 class ArgMaxLabel(nn.Module):
@@ -218,9 +272,10 @@ def _threshold(n: ir.ThresholdLabel, ctx: BuildContext) -> nn.Module:
 
 register_module(ir.Dense, _dense)
 register_module(ir.Activation, _activation)
-register_module(ir.Distance, lambda n, ctx: Distance(ctx.parameter(n.centres), n.metric))
+register_module(ir.Distance, lambda n, ctx: Distance(ctx.parameter(n.centres), n.metric, n.p))
 register_module(ir.Concat, lambda n, ctx: Concat())
 register_module(ir.Normalize, lambda n, ctx: Normalize(n.zero_to_uniform))
 register_module(ir.Squeeze, lambda n, ctx: Squeeze())
+register_module(ir.LogSumExp, lambda n, ctx: LogSumExp())
 register_module(ir.ArgMaxLabel, lambda n, ctx: SoftArgMax(ctx.temperature) if ctx.soft else ArgMaxLabel(n.classes))
 register_module(ir.ThresholdLabel, _threshold)

@@ -10,6 +10,7 @@ is a soft one-hot ``[N, n_classes]`` (argmax) or the soft indicator of ``classes
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 
@@ -19,6 +20,7 @@ from torch import nn
 
 from nnconvert import ir
 from nnconvert.errors import InvalidNetwork
+from nnconvert.exporters.torch.layers import ColumnScale
 from nnconvert.exporters.torch.registry import TORCH_DTYPES, BuildContext, build_module, check_temperature
 
 
@@ -45,6 +47,7 @@ class TorchNetwork(nn.Module):
 
     def __init__(self, network: ir.Network, ctx: BuildContext) -> None:
         super().__init__()
+        ctx = dataclasses.replace(ctx, network=network)
         keys = _module_keys([n.name for n in network.nodes])
         self.layers = nn.ModuleDict({key: build_module(n, ctx) for key, n in zip(keys, network.nodes, strict=True)})
         self._wiring = [(key, n.name, tuple(n.inputs)) for key, n in zip(keys, network.nodes, strict=True)]
@@ -61,6 +64,12 @@ class TorchNetwork(nn.Module):
             for m, i in infos.items()
             if i.kind == "label" and i.classes.dtype.kind not in "iu"  # type: ignore[union-attr]
         }
+        # integer labels run as int64; decode gives them back in the classes' own dtype (uint8, int32...)
+        self.label_dtypes: dict[str, np.dtype] = {
+            m: i.classes.dtype  # type: ignore[union-attr]
+            for m, i in infos.items()
+            if i.kind == "label" and i.classes.dtype.kind in "iu"  # type: ignore[union-attr]
+        }
         self.estimator = meta.estimator_name
 
     def forward(self, X: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -75,6 +84,8 @@ class TorchNetwork(nn.Module):
         if not self.soft:
             for m, classes in self.index_outputs.items():
                 out[m] = classes[out[m]]
+            for m, dtype in self.label_dtypes.items():
+                out[m] = out[m].astype(dtype, copy=False)
         return out
 
 
@@ -101,7 +112,10 @@ def with_trained_weights(network: ir.Network, module: TorchNetwork) -> ir.Networ
         layer = module.layers[key]
         params = {k: v.detach().cpu().double().numpy() for k, v in layer.named_parameters()}
         if isinstance(node, ir.Dense):
-            weight = node.weight if node.is_translation else params["weight"].T
+            if isinstance(layer, ColumnScale):
+                weight = layer.weight_matrix()
+            else:
+                weight = node.weight if node.is_translation else params["weight"].T
             node = ir.Dense(name=node.name, input=node.input, weight=weight, bias=params["bias"], source=node.source)
         elif isinstance(node, ir.Distance):
             node = ir.Distance(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,13 @@ class BuildContext:
     dtype: torch.dtype
     soft: bool = False
     temperature: float = 1.0
+    network: ir.Network | None = field(default=None, compare=False, repr=False)  # set by TorchNetwork
+
+    def input_info(self, node: ir.Node, i: int = 0) -> ir.TensorInfo:
+        """The tensor info of ``node``'s ``i``-th input (label kinds need their input's classes)."""
+        if self.network is None:
+            raise InvalidNetwork(f"{node.op} {node.name!r} is built inside a network (to_torch)")
+        return self.network.info(node.inputs[i])
 
     def tensor(self, value: Any) -> torch.Tensor:
         """A float constant in the module dtype (rounded from float64, as the numpy runtime does)."""
