@@ -10,7 +10,8 @@
   (``select_columns``); classifiers average ``predict_proba`` (a member that saw fewer classes
   adds into its ``classes_`` columns) and ``decision_function``; regressors average ``predict``.
 - Voting (``_voting.py``): soft ``predict_proba = average(probas, weights)``, ``transform`` the
-  probabilities side by side; VotingRegressor ``predict = average(predictions, weights)``.
+  probabilities side by side; hard ``predict = classes_[argmax(bincount(encoded predictions,
+  weights))]`` (weighted one-hot votes), ``transform`` the encoded predictions; VotingRegressor ``predict = average(predictions, weights)``.
 - Stacking (``_stacking.py``): ``transform`` = each member's ``stack_method_`` output (binary
   ``predict_proba``: its column 1 only), then ``X`` when ``passthrough``; the final estimator's
   network reads it.
@@ -26,7 +27,7 @@ from nnconvert.converters._blocks import as_column, regression_output
 from nnconvert.converters.registry import convert_into, register
 from nnconvert.converters.trees import TREE_PICKLE, accepts_missing, from_sklearn, summarize_trees, tree_block
 from nnconvert.errors import UnsupportedModel
-from nnconvert.ir import SelectColumns, WeightedMedian
+from nnconvert.ir import LabelIndicator, SelectColumns, StackLabels, WeightedMedian
 from nnconvert.ir.builder import GraphBuilder
 
 _TREES = ("sklearn.tree.DecisionTreeClassifier", "sklearn.tree.DecisionTreeRegressor",
@@ -151,12 +152,12 @@ def _weights(est: Any, m: int) -> np.ndarray:
 
 
 @register("sklearn.ensemble.VotingClassifier", "each member's network -> weighted mean of predict_proba (soft) "
-          "-> argmax = predict; transform: the probabilities side by side", pickle_support=_ENSEMBLE_PICKLE)  # fmt: skip
+          "| weighted one-hot votes of the members' labels (hard) -> argmax = predict; transform: the probabilities "
+          "| the members' labels side by side", pickle_support=_ENSEMBLE_PICKLE)  # fmt: skip
 def voting_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
-    """Soft voting: ``predict_proba = sum_m w_m proba_m / sum(w)``."""
+    """Soft voting: ``predict_proba = sum_m w_m proba_m / sum(w)``; hard: :func:`_hard_voting`."""
     if est.voting != "soft":
-        raise UnsupportedModel("VotingClassifier(voting='hard'): its transform returns each member's label "
-                               "index, which a network output cannot hold yet; use voting='soft'")  # fmt: skip
+        return _hard_voting(est, g, x)
     k = len(est.classes_)
     probas = [convert_into(m, g, x)["predict_proba"] for m in est.estimators_]
     proba = _mean(g, probas, _weights(est, len(probas)), k, hint="proba")
@@ -166,6 +167,27 @@ def voting_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     if est.flatten_transform:
         out["transform"] = g.concat(probas)
     return out
+
+
+def _hard_voting(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``predict = classes_[argmax(bincount(pred, weights))]`` over the members' label-encoded
+    predictions ``pred`` (members learnt ``le_.transform(y)``: labels 0..k-1): the votes
+    ``sum_m w_m [pred_m == c]`` are one dense layer over the members' label indicators, the argmax
+    ties to the lowest class as numpy's. ``transform`` = the encoded predictions side by side
+    (an int64 ``[N, n_estimators]`` label output)."""
+    k = len(est.classes_)
+    preds = [convert_into(m, g, x)["predict"] for m in est.estimators_]
+    w = est._weights_not_none
+    weights = np.ones(len(preds)) if w is None else np.asarray(w, dtype=np.float64)
+    if np.any(weights < 0):  # bincount only counts the classes up to the largest vote: a 0 there could win
+        raise UnsupportedModel("VotingClassifier(voting='hard') with negative weights is not supported")
+    codes = np.arange(k)
+    onehot = [g.add(LabelIndicator, "member_vote", input=p, classes=codes) for p in preds]
+    votes = _mean(g, onehot, weights, k, hint="votes")
+    g.summarize("VotingClassifier", f"VotingClassifier hard: {len(preds)} member networks -> weighted one-hot votes "
+                "of their labels -> argmax (ties to the lowest class) = predict", members=len(preds))  # fmt: skip
+    return {"predict": g.argmax_label(votes, est.classes_),
+            "transform": g.add(StackLabels, "member_labels", sources=tuple(preds))}  # fmt: skip
 
 
 @register("sklearn.ensemble.VotingRegressor", "each member's network -> weighted mean = predict",
