@@ -11,7 +11,8 @@
   adds into its ``classes_`` columns) and ``decision_function``; regressors average ``predict``.
 - Voting (``_voting.py``): soft ``predict_proba = average(probas, weights)``, ``transform`` the
   probabilities side by side; hard ``predict = classes_[argmax(bincount(encoded predictions,
-  weights))]`` (weighted one-hot votes), ``transform`` the encoded predictions; VotingRegressor ``predict = average(predictions, weights)``.
+  weights))]`` (weighted one-hot votes), ``transform`` the encoded predictions; VotingRegressor
+  ``predict = average(predictions, weights)``.
 - Stacking (``_stacking.py``): ``transform`` = each member's ``stack_method_`` output (binary
   ``predict_proba``: its column 1 only), then ``X`` when ``passthrough``; the final estimator's
   network reads it.
