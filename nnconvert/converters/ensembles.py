@@ -14,8 +14,8 @@
   weights))]`` (weighted one-hot votes), ``transform`` the encoded predictions; VotingRegressor
   ``predict = average(predictions, weights)``.
 - Stacking (``_stacking.py``): ``transform`` = each member's ``stack_method_`` output (binary
-  ``predict_proba``: its column 1 only), then ``X`` when ``passthrough``; the final estimator's
-  network reads it.
+  ``predict_proba``: its column 1 only; ``predict``: its label-encoded prediction as a number),
+  then ``X`` when ``passthrough``; the final estimator's network reads it.
 """
 
 from __future__ import annotations
@@ -202,21 +202,39 @@ def voting_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     return {**out, "transform": g.concat(preds)}
 
 
-def _stack_features(est: Any, g: GraphBuilder, x: str) -> str:
-    """``StackingClassifier/Regressor.transform``: the members' outputs (and X when passthrough)."""
-    parts = []
+def _stack_features(est: Any, g: GraphBuilder, x: str) -> tuple[str, str]:
+    """``StackingClassifier/Regressor.transform``: the members' outputs (and X when passthrough),
+    as the final estimator reads them (floats) and as ``transform`` returns them.
+
+    A classifier member stacked on ``predict`` gives its label-encoded prediction (members learnt
+    ``_label_encoder.transform(y)``) as one column; ``np.hstack`` makes it a float next to float
+    columns and leaves it int64 when every column is a label (``transform`` is then a label output)."""
+    parts, labels = [], []
     binary = len(getattr(est, "classes_", [])) == 2
     for member, method in zip(est.estimators_, est.stack_method_, strict=True):
         out = convert_into(member, g, x)
-        if method not in out or g.info(out[method]).kind != "float":
+        t = out.get(method)
+        if t is not None and method == "predict" and g.info(t).kind == "label" and g.info(t).width is None:
+            classes = np.asarray(member.classes_)
+            if classes.dtype.kind not in "iu":
+                raise UnsupportedModel(f"stacking on {type(member).__name__}.predict: labels that are not integers")
+            labels.append(t)
+            onehot = g.add(LabelIndicator, "stacked_label", input=t, classes=classes)
+            parts.append(g.dense(onehot, classes.astype(np.float64)[:, None], source={"weight": "classes_"},
+                                 hint="stacked_prediction"))  # fmt: skip
+            continue
+        if t is None or g.info(t).kind != "float":
             raise UnsupportedModel(f"stacking on {type(member).__name__}.{method}: not a float output of its network")
-        t = as_column(g, out[method])
+        t = as_column(g, t)
         if method == "predict_proba" and binary:
             t = g.dense(t, [[0.0], [1.0]], [0.0], hint="positive_proba")
         parts.append(t)
     if est.passthrough:
         parts.append(x)
-    return g.concat(parts, hint="stacked")
+    features = g.concat(parts, hint="stacked")
+    if labels and len(labels) == len(parts):
+        return features, g.add(StackLabels, "stacked_labels", sources=tuple(labels))
+    return features, features
 
 
 @register("sklearn.ensemble.StackingClassifier", "member networks -> their stack_method outputs (+ X) = transform "
@@ -225,14 +243,14 @@ def _stack_features(est: Any, g: GraphBuilder, x: str) -> str:
           "-> the final estimator's network", pickle_support=_ENSEMBLE_PICKLE)  # fmt: skip
 def stacking(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``final_estimator_(transform(X))``; classifiers' final labels are decoded to ``classes_``."""
-    features = _stack_features(est, g, x)
+    features, transform = _stack_features(est, g, x)
     out = convert_into(est.final_estimator_, g, features)
     g.summarize(type(est).__name__, f"{type(est).__name__}: {len(est.estimators_)} member networks "
                 f"({', '.join(est.stack_method_)}) -> {type(est.final_estimator_).__name__}", members=len(est.estimators_))  # fmt: skip
     out = {m: t for m, t in out.items() if hasattr(est, m) and m != "transform"}
     if "predict" in out and hasattr(est, "classes_"):
         out["predict"] = _relabel(g, out["predict"], np.asarray(est.classes_))
-    return {**out, "transform": features}
+    return {**out, "transform": transform}
 
 
 def _relabel(g: GraphBuilder, label: str, classes: np.ndarray) -> str:

@@ -69,6 +69,13 @@ CASES: list[Case] = [
     *tree_case("StackingClassifier-decision-3cls",
                _clf(ensemble.StackingClassifier([("svc", SVC()), ("t", _TREE3)], tree.DecisionTreeClassifier(max_depth=3),
                                                 stack_method="auto", cv=3), 3, "int"), ("compact",)),
+    *tree_case("StackingClassifier-predict-3cls-str",  # every column a label: transform is int64
+               _clf(ensemble.StackingClassifier([("t", _TREE3), ("lr", LogisticRegression()),
+                                                 ("rf", ensemble.RandomForestClassifier(3, max_depth=3, random_state=0))],
+                                                LogisticRegression(), stack_method="predict", cv=3), 3, "str"), BOTH),
+    *tree_case("StackingClassifier-predict-passthrough-2cls-wild",  # label columns next to X: floats
+               _clf(ensemble.StackingClassifier([("t", _TREE3), ("svc", SVC())], tree.DecisionTreeClassifier(max_depth=3),
+                                                stack_method="predict", passthrough=True, cv=3), 2, "wild", seed=1), ("compact",)),
     *tree_case("StackingRegressor-passthrough", _reg(ensemble.StackingRegressor([("t", tree.DecisionTreeRegressor(max_depth=4)),
                                                                                  ("r", Ridge())], Ridge(), passthrough=True, cv=3)), BOTH),
 ]  # fmt: skip
