@@ -10,10 +10,12 @@
   (``select_columns``); classifiers average ``predict_proba`` (a member that saw fewer classes
   adds into its ``classes_`` columns) and ``decision_function``; regressors average ``predict``.
 - Voting (``_voting.py``): soft ``predict_proba = average(probas, weights)``, ``transform`` the
-  probabilities side by side; VotingRegressor ``predict = average(predictions, weights)``.
+  probabilities side by side; hard ``predict = classes_[argmax(bincount(encoded predictions,
+  weights))]`` (weighted one-hot votes), ``transform`` the encoded predictions; VotingRegressor
+  ``predict = average(predictions, weights)``.
 - Stacking (``_stacking.py``): ``transform`` = each member's ``stack_method_`` output (binary
-  ``predict_proba``: its column 1 only), then ``X`` when ``passthrough``; the final estimator's
-  network reads it.
+  ``predict_proba``: its column 1 only; ``predict``: its label-encoded prediction as a number),
+  then ``X`` when ``passthrough``; the final estimator's network reads it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from nnconvert.converters._blocks import as_column, regression_output
 from nnconvert.converters.registry import convert_into, register
 from nnconvert.converters.trees import TREE_PICKLE, accepts_missing, from_sklearn, summarize_trees, tree_block
 from nnconvert.errors import UnsupportedModel
-from nnconvert.ir import SelectColumns, WeightedMedian
+from nnconvert.ir import LabelIndicator, SelectColumns, StackLabels, WeightedMedian
 from nnconvert.ir.builder import GraphBuilder
 
 _TREES = ("sklearn.tree.DecisionTreeClassifier", "sklearn.tree.DecisionTreeRegressor",
@@ -151,12 +153,12 @@ def _weights(est: Any, m: int) -> np.ndarray:
 
 
 @register("sklearn.ensemble.VotingClassifier", "each member's network -> weighted mean of predict_proba (soft) "
-          "-> argmax = predict; transform: the probabilities side by side", pickle_support=_ENSEMBLE_PICKLE)  # fmt: skip
+          "| weighted one-hot votes of the members' labels (hard) -> argmax = predict; transform: the probabilities "
+          "| the members' labels side by side", pickle_support=_ENSEMBLE_PICKLE)  # fmt: skip
 def voting_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
-    """Soft voting: ``predict_proba = sum_m w_m proba_m / sum(w)``."""
+    """Soft voting: ``predict_proba = sum_m w_m proba_m / sum(w)``; hard: :func:`_hard_voting`."""
     if est.voting != "soft":
-        raise UnsupportedModel("VotingClassifier(voting='hard'): its transform returns each member's label "
-                               "index, which a network output cannot hold yet; use voting='soft'")  # fmt: skip
+        return _hard_voting(est, g, x)
     k = len(est.classes_)
     probas = [convert_into(m, g, x)["predict_proba"] for m in est.estimators_]
     proba = _mean(g, probas, _weights(est, len(probas)), k, hint="proba")
@@ -166,6 +168,27 @@ def voting_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     if est.flatten_transform:
         out["transform"] = g.concat(probas)
     return out
+
+
+def _hard_voting(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``predict = classes_[argmax(bincount(pred, weights))]`` over the members' label-encoded
+    predictions ``pred`` (members learnt ``le_.transform(y)``: labels 0..k-1): the votes
+    ``sum_m w_m [pred_m == c]`` are one dense layer over the members' label indicators, the argmax
+    ties to the lowest class as numpy's. ``transform`` = the encoded predictions side by side
+    (an int64 ``[N, n_estimators]`` label output)."""
+    k = len(est.classes_)
+    preds = [convert_into(m, g, x)["predict"] for m in est.estimators_]
+    w = est._weights_not_none
+    weights = np.ones(len(preds)) if w is None else np.asarray(w, dtype=np.float64)
+    if np.any(weights < 0):  # bincount only counts the classes up to the largest vote: a 0 there could win
+        raise UnsupportedModel("VotingClassifier(voting='hard') with negative weights is not supported")
+    codes = np.arange(k)
+    onehot = [g.add(LabelIndicator, "member_vote", input=p, classes=codes) for p in preds]
+    votes = _mean(g, onehot, weights, k, hint="votes")
+    g.summarize("VotingClassifier", f"VotingClassifier hard: {len(preds)} member networks -> weighted one-hot votes "
+                "of their labels -> argmax (ties to the lowest class) = predict", members=len(preds))  # fmt: skip
+    return {"predict": g.argmax_label(votes, est.classes_),
+            "transform": g.add(StackLabels, "member_labels", sources=tuple(preds))}  # fmt: skip
 
 
 @register("sklearn.ensemble.VotingRegressor", "each member's network -> weighted mean = predict",
@@ -179,21 +202,39 @@ def voting_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     return {**out, "transform": g.concat(preds)}
 
 
-def _stack_features(est: Any, g: GraphBuilder, x: str) -> str:
-    """``StackingClassifier/Regressor.transform``: the members' outputs (and X when passthrough)."""
-    parts = []
+def _stack_features(est: Any, g: GraphBuilder, x: str) -> tuple[str, str]:
+    """``StackingClassifier/Regressor.transform``: the members' outputs (and X when passthrough),
+    as the final estimator reads them (floats) and as ``transform`` returns them.
+
+    A classifier member stacked on ``predict`` gives its label-encoded prediction (members learnt
+    ``_label_encoder.transform(y)``) as one column; ``np.hstack`` makes it a float next to float
+    columns and leaves it int64 when every column is a label (``transform`` is then a label output)."""
+    parts, labels = [], []
     binary = len(getattr(est, "classes_", [])) == 2
     for member, method in zip(est.estimators_, est.stack_method_, strict=True):
         out = convert_into(member, g, x)
-        if method not in out or g.info(out[method]).kind != "float":
+        t = out.get(method)
+        if t is not None and method == "predict" and g.info(t).kind == "label" and g.info(t).width is None:
+            classes = np.asarray(member.classes_)
+            if classes.dtype.kind not in "iu":
+                raise UnsupportedModel(f"stacking on {type(member).__name__}.predict: labels that are not integers")
+            labels.append(t)
+            onehot = g.add(LabelIndicator, "stacked_label", input=t, classes=classes)
+            parts.append(g.dense(onehot, classes.astype(np.float64)[:, None], source={"weight": "classes_"},
+                                 hint="stacked_prediction"))  # fmt: skip
+            continue
+        if t is None or g.info(t).kind != "float":
             raise UnsupportedModel(f"stacking on {type(member).__name__}.{method}: not a float output of its network")
-        t = as_column(g, out[method])
+        t = as_column(g, t)
         if method == "predict_proba" and binary:
             t = g.dense(t, [[0.0], [1.0]], [0.0], hint="positive_proba")
         parts.append(t)
     if est.passthrough:
         parts.append(x)
-    return g.concat(parts, hint="stacked")
+    features = g.concat(parts, hint="stacked")
+    if labels and len(labels) == len(parts):
+        return features, g.add(StackLabels, "stacked_labels", sources=tuple(labels))
+    return features, features
 
 
 @register("sklearn.ensemble.StackingClassifier", "member networks -> their stack_method outputs (+ X) = transform "
@@ -202,14 +243,14 @@ def _stack_features(est: Any, g: GraphBuilder, x: str) -> str:
           "-> the final estimator's network", pickle_support=_ENSEMBLE_PICKLE)  # fmt: skip
 def stacking(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``final_estimator_(transform(X))``; classifiers' final labels are decoded to ``classes_``."""
-    features = _stack_features(est, g, x)
+    features, transform = _stack_features(est, g, x)
     out = convert_into(est.final_estimator_, g, features)
     g.summarize(type(est).__name__, f"{type(est).__name__}: {len(est.estimators_)} member networks "
                 f"({', '.join(est.stack_method_)}) -> {type(est.final_estimator_).__name__}", members=len(est.estimators_))  # fmt: skip
     out = {m: t for m, t in out.items() if hasattr(est, m) and m != "transform"}
     if "predict" in out and hasattr(est, "classes_"):
         out["predict"] = _relabel(g, out["predict"], np.asarray(est.classes_))
-    return {**out, "transform": features}
+    return {**out, "transform": transform}
 
 
 def _relabel(g: GraphBuilder, label: str, classes: np.ndarray) -> str:

@@ -2,7 +2,8 @@
 
 Mirrors ``sklearn/ensemble/_forest.py``: ``ForestClassifier.predict_proba`` sums the trees'
 ``predict_proba`` (tree order) and divides by the number of trees; ``predict`` is
-``classes_[argmax]`` (ties to the lowest index); ``ForestRegressor.predict`` is the mean of the
+``classes_[argmax]`` (ties to the lowest index; multi-output: per output, the label columns side by
+side, the probability arrays side by side); ``ForestRegressor.predict`` is the mean of the
 trees' predictions. ``sklearn/ensemble/_iforest.py``: each tree (fitted on the columns
 ``estimators_features_``) contributes ``decision_path_length[leaf] + c(n_samples[leaf]) - 1`` with
 ``c`` the average path length of an unsuccessful BST search; ``score_samples = -2 ** (-sum /
@@ -21,6 +22,8 @@ from nnconvert.converters.registry import register
 from nnconvert.converters.trees import (
     TREE_PICKLE,
     accepts_missing,
+    classes_text,
+    classifier_heads,
     classifier_values,
     from_sklearn,
     regressor_values,
@@ -44,12 +47,12 @@ _REGRESSOR = "split neurons of every tree (X as float32) -> leaf AND neurons -> 
 @register("sklearn.ensemble.ExtraTreesClassifier", _CLASSIFIER, pickle_support=FOREST_PICKLE)
 def forest_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict_proba = sum_t value_t[leaf_t(x)] / T``; ``predict = classes_[argmax]``."""
-    trees = [from_sklearn(t.tree_, classifier_values(t)) for t in est.estimators_]
+    trees = [from_sklearn(t.tree_, classifier_values(t)) for t in est.estimators_]  # trees see every class
     g.missing_values = accepts_missing(est)
     total = tree_block(g, x, trees, hint="proba_sum")
     proba = g.scale(total, 1.0 / len(trees), 0.0, source={"weight": "1 / n_estimators"}, hint="proba")
-    summarize_trees(g, est, trees, f"{est.n_classes_} class fractions summed / {len(trees)} = predict_proba -> argmax")
-    return {"predict_proba": proba, "predict": g.argmax_label(proba, est.classes_)}
+    summarize_trees(g, est, trees, f"{classes_text(est)} summed / {len(trees)} = predict_proba -> argmax")
+    return classifier_heads(g, est, proba)
 
 
 @register("sklearn.ensemble.RandomForestRegressor", _REGRESSOR, pickle_support=FOREST_PICKLE)

@@ -11,8 +11,9 @@ picks the form (``ConversionOptions.tree_form``: ``auto`` takes the neuron form 
 layer holds at most :data:`NEURON_FORM_MAX_WEIGHTS` weights).
 
 Mirrors ``sklearn/tree/_classes.py`` (``predict``, ``predict_proba``: ``tree_.predict(X)``, the
-leaf's ``value``; scikit-learn 1.9 stores class fractions and returns them as they are) and
-``sklearn/tree/_tree.pyx`` (``apply_dense``: X cast to float32, NaN by ``missing_go_to_left``,
+leaf's ``value``; scikit-learn 1.9 stores class fractions and returns them as they are; a
+multi-output classifier's list of per-output arrays side by side, its labels one column per
+output) and ``sklearn/tree/_tree.pyx`` (``apply_dense``: X cast to float32, NaN by ``missing_go_to_left``,
 ``x <= threshold`` left).
 """
 
@@ -25,9 +26,8 @@ from typing import Any
 import numpy as np
 
 from nnconvert import ir
-from nnconvert.converters._blocks import regression_output
+from nnconvert.converters._blocks import regression_output, select_columns
 from nnconvert.converters.registry import register
-from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
 
 NEURON_FORM_MAX_WEIGHTS = 65536
@@ -190,10 +190,37 @@ def _block_diag(blocks: list[np.ndarray]) -> np.ndarray:
 
 
 def classifier_values(est: Any) -> np.ndarray:
-    """``tree_.value[:, 0, :n_classes]``: what ``predict_proba`` returns at each leaf."""
-    if est.n_outputs_ != 1:
-        raise UnsupportedModel(f"multi-output {type(est).__name__} (one label per output) is not supported")
-    return np.asarray(est.tree_.value, dtype=np.float64)[:, 0, : est.n_classes_]
+    """``tree_.value[:, k, :n_classes_[k]]`` side by side over the outputs ``k``: what
+    ``predict_proba`` returns at each leaf (one output: ``[n_nodes, n_classes]``; several: the
+    list's arrays joined, ``[n_nodes, sum n_classes_]``)."""
+    value = np.asarray(est.tree_.value, dtype=np.float64)
+    return np.concatenate([value[:, k, :n] for k, n in enumerate(_n_classes(est))], axis=1)
+
+
+def _n_classes(est: Any) -> list[int]:
+    return [int(est.n_classes_)] if est.n_outputs_ == 1 else [int(n) for n in est.n_classes_]
+
+
+def classifier_heads(g: GraphBuilder, est: Any, proba: str) -> dict[str, str]:
+    """``predict_proba`` and ``predict`` over :func:`classifier_values`-shaped probabilities.
+
+    One output: ``classes_[argmax]``. Several (``predict`` is ``[N, n_outputs]``: column ``k`` is
+    ``classes_[k][argmax proba_k]``, in an array of ``classes_[0]``'s dtype, which is the label
+    matrix's own): one argmax per output block, the label columns side by side."""
+    if est.n_outputs_ == 1:
+        return {"predict_proba": proba, "predict": g.argmax_label(proba, est.classes_)}
+    columns, start = [], 0
+    for k, n in enumerate(_n_classes(est)):
+        block = select_columns(g, proba, np.arange(start, start + n), what=f"output {k}", hint=f"proba_{k}")
+        columns.append(g.argmax_label(block, np.asarray(est.classes_[k]), hint=f"label_{k}"))
+        start += n
+    return {"predict_proba": proba, "predict": g.add(ir.StackLabels, "labels", sources=tuple(columns))}
+
+
+def classes_text(est: Any) -> str:
+    """``3 class fractions`` or ``2 + 3 class fractions (2 outputs)``."""
+    n = _n_classes(est)
+    return f"{n[0]} class fractions" if len(n) == 1 else f"{' + '.join(map(str, n))} class fractions ({len(n)} outputs)"
 
 
 def regressor_values(est: Any) -> np.ndarray:
@@ -233,12 +260,13 @@ def summarize_trees(g: GraphBuilder, est: Any, trees: Sequence[TreeData], tail: 
     pickle_support=TREE_PICKLE,
 )
 def tree_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
-    """``predict_proba = value[leaf(x)]``; ``predict = classes_[argmax]`` (ties to the lowest)."""
+    """``predict_proba = value[leaf(x)]``; ``predict = classes_[argmax]`` (ties to the lowest), per
+    output when multi-output (:func:`classifier_heads`)."""
     trees = [from_sklearn(est.tree_, classifier_values(est))]
     g.missing_values = accepts_missing(est)
     proba = tree_block(g, x, trees, hint="proba")
-    summarize_trees(g, est, trees, f"{est.n_classes_} class fractions = predict_proba -> argmax = predict")
-    return {"predict_proba": proba, "predict": g.argmax_label(proba, est.classes_)}
+    summarize_trees(g, est, trees, f"{classes_text(est)} = predict_proba -> argmax = predict")
+    return classifier_heads(g, est, proba)
 
 
 @register(

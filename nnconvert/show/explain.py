@@ -68,7 +68,8 @@ FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
         "split, firing when x[feature] <= threshold (X rounded to float32, as scikit-learn does); one "
         "AND neuron per leaf, step(C h - D + 1/2), whose +1/-1 weights follow the leaf's path so it "
         "fires only when every split on the path agrees; and an output layer holding the leaf values "
-        "(class fractions or regression values).",
+        "(class fractions or regression values; a multi-output classifier holds one block of class "
+        "fractions per output and takes one argmax per block, its labels one column per output).",
     ),
     (
         (

@@ -49,6 +49,18 @@ CASES: list[Case] = [
                _clf(ensemble.VotingClassifier([("tree", _TREE3), ("lr", LogisticRegression()),
                                                ("rf", ensemble.RandomForestClassifier(3, max_depth=3, random_state=0))],
                                               voting="soft", weights=[2, 1, 1]), 3, "str"), ("compact",)),
+    *tree_case("VotingClassifier-hard-3cls-str",
+               _clf(ensemble.VotingClassifier([("tree", _TREE3), ("lr", LogisticRegression()),
+                                               ("et", tree.ExtraTreeClassifier(max_depth=4, random_state=0))]), 3, "str"), BOTH),
+    *tree_case("VotingClassifier-hard-weights-ties-4cls-int",  # 2 = 1 + 1: tied votes go to the lowest class
+               _clf(ensemble.VotingClassifier([("tree", _TREE3), ("lr", LogisticRegression()),
+                                               ("rf", ensemble.RandomForestClassifier(3, max_depth=2, random_state=0))],
+                                              weights=[2, 1, 1]), 4, "int", seed=2), ("compact",)),
+    *tree_case("VotingClassifier-hard-even-2cls-wild",  # four members: 2-2 ties
+               _clf(ensemble.VotingClassifier([("a", tree.DecisionTreeClassifier(max_depth=1)), ("b", _TREE3),
+                                               ("lr", LogisticRegression()), ("drop", "drop"),
+                                               ("c", tree.ExtraTreeClassifier(max_depth=2, random_state=1))],
+                                              weights=[1, 1, 1, 5, 1]), 2, "wild", seed=3), ("compact",)),
     *tree_case("VotingRegressor-weights", _reg(ensemble.VotingRegressor([("t", tree.DecisionTreeRegressor(max_depth=4)),
                                                                          ("lin", LinearRegression())], weights=[1, 3])), ("compact",)),
     *tree_case("StackingClassifier-proba-passthrough-2cls-wild",
@@ -57,6 +69,13 @@ CASES: list[Case] = [
     *tree_case("StackingClassifier-decision-3cls",
                _clf(ensemble.StackingClassifier([("svc", SVC()), ("t", _TREE3)], tree.DecisionTreeClassifier(max_depth=3),
                                                 stack_method="auto", cv=3), 3, "int"), ("compact",)),
+    *tree_case("StackingClassifier-predict-3cls-str",  # every column a label: transform is int64
+               _clf(ensemble.StackingClassifier([("t", _TREE3), ("lr", LogisticRegression()),
+                                                 ("rf", ensemble.RandomForestClassifier(3, max_depth=3, random_state=0))],
+                                                LogisticRegression(), stack_method="predict", cv=3), 3, "str"), BOTH),
+    *tree_case("StackingClassifier-predict-passthrough-2cls-wild",  # label columns next to X: floats
+               _clf(ensemble.StackingClassifier([("t", _TREE3), ("svc", SVC())], tree.DecisionTreeClassifier(max_depth=3),
+                                                stack_method="predict", passthrough=True, cv=3), 2, "wild", seed=1), ("compact",)),
     *tree_case("StackingRegressor-passthrough", _reg(ensemble.StackingRegressor([("t", tree.DecisionTreeRegressor(max_depth=4)),
                                                                                  ("r", Ridge())], Ridge(), passthrough=True, cv=3)), BOTH),
 ]  # fmt: skip

@@ -75,6 +75,22 @@ def _classifier(est: Any, n_classes: int, labels: str, *, nan: bool = False, wei
     return fit
 
 
+def _multi_classifier(est: Any, n_classes: tuple[int, ...], labels: str, *, nan: bool = False, seed: int = 0):
+    """An ``[N, n_outputs]`` label matrix: output 0 the blob classes, output ``k`` the row's
+    quantile bin of feature ``k`` (``n_classes[k]`` bins), all in one label set."""
+
+    def fit() -> tuple[Any, np.ndarray]:
+        X, y, X_eval = classification(n_classes[0], "int", nan=nan, seed=seed)
+        codes = [y]
+        for k, n in enumerate(n_classes[1:], start=1):
+            edges = np.nanquantile(X[:, k], np.linspace(0, 1, n + 1)[1:-1])
+            codes.append(np.digitize(np.nan_to_num(X[:, k]), edges))
+        Y = np.column_stack([classes_of(labels, max(n_classes))[c] for c in codes])
+        return est.fit(X, Y), X_eval
+
+    return fit
+
+
 def _regressor(est: Any, n_outputs: int = 1, *, nan: bool = False, seed: int = 0):
     def fit() -> tuple[Any, np.ndarray]:
         X, y, X_eval = regression(n_outputs, nan=nan, seed=seed)
@@ -99,6 +115,10 @@ CASES: list[Case] = [
     *tree_case("DecisionTreeClassifier-depth6-4cls-int-weighted",
                _classifier(tree.DecisionTreeClassifier(max_depth=6, random_state=1), 4, "int", weights=True)),
     *tree_case("ExtraTreeClassifier-depth5-3cls-wild-nan", _classifier(tree.ExtraTreeClassifier(max_depth=5, random_state=0), 3, "wild", nan=True)),
+    *tree_case("DecisionTreeClassifier-3outputs-str", _multi_classifier(tree.DecisionTreeClassifier(max_depth=4, random_state=0), (3, 2, 4), "str")),
+    *tree_case("DecisionTreeClassifier-2outputs-wild-nan",
+               _multi_classifier(tree.DecisionTreeClassifier(max_depth=5, random_state=0), (2, 3), "wild", nan=True)),
+    *tree_case("ExtraTreeClassifier-2outputs-int", _multi_classifier(tree.ExtraTreeClassifier(max_depth=6, random_state=0), (4, 2), "int")),
     *tree_case("DecisionTreeRegressor-depth4-nan", _regressor(tree.DecisionTreeRegressor(max_depth=4, random_state=0), nan=True)),
     *tree_case("DecisionTreeRegressor-2outputs", _regressor(tree.DecisionTreeRegressor(max_depth=5, random_state=0), 2)),
     *tree_case("ExtraTreeRegressor-full", _regressor(tree.ExtraTreeRegressor(random_state=0)), ("compact",)),
@@ -108,6 +128,12 @@ CASES: list[Case] = [
                _classifier(ensemble.RandomForestClassifier(20, random_state=0), 2, "wild", nan=True), ("compact",)),
     *tree_case("ExtraTreesClassifier-5x3-4cls-int-balanced",
                _classifier(ensemble.ExtraTreesClassifier(5, max_depth=3, class_weight="balanced", random_state=0), 4, "int")),
+    *tree_case("RandomForestClassifier-4x4-2outputs-str",
+               _multi_classifier(ensemble.RandomForestClassifier(4, max_depth=4, random_state=0), (3, 3), "str", seed=1)),
+    *tree_case("ExtraTreesClassifier-6-full-3outputs-int",
+               _multi_classifier(ensemble.ExtraTreesClassifier(6, random_state=0), (2, 4, 3), "int", seed=2), ("compact",)),
+    *tree_case("ExtraTreesClassifier-3x3-2outputs-wild",
+               _multi_classifier(ensemble.ExtraTreesClassifier(3, max_depth=3, random_state=0), (3, 2), "wild")),
     *tree_case("RandomForestRegressor-4x5-2outputs", _regressor(ensemble.RandomForestRegressor(4, max_depth=5, random_state=0), 2)),
     *tree_case("ExtraTreesRegressor-10-full-nan", _regressor(ensemble.ExtraTreesRegressor(10, random_state=0), nan=True), ("compact",)),
     *tree_case("IsolationForest-20-subset-features", _iforest(n_estimators=20, max_samples=64, max_features=0.5)),
