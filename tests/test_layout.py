@@ -92,4 +92,6 @@ def design_section() -> str:
 
 def test_readme_design_section_is_the_packages_own_words() -> None:
     readme = (ROOT.parent / "README.md").read_text(encoding="utf-8")
-    assert design_section() in readme, "README's Design section drifted from the packages' docstrings:\n" + design_section()
+    assert design_section() in readme, (
+        "README's Design section drifted from the packages' docstrings:\n" + design_section()
+    )

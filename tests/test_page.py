@@ -12,11 +12,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures, StandardScaler
 from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier
 
 import nnconvert
 from nnconvert.runtime import run
@@ -31,6 +35,18 @@ def _fit(est, X, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return est.fit(X, y)
+
+
+def _erf_round_network() -> object:
+    """erf and round_float32 after a dense layer (no converter emits them alone)."""
+    from nnconvert import ir
+    from nnconvert.ir.builder import GraphBuilder
+
+    b = GraphBuilder(4)
+    h = b.dense(b.input, np.arange(12.0).reshape(4, 3) / 7 - 0.6, [0.1, -0.2, 0.3])
+    cat = b.concat([b.act(h, "erf"), b.act(h, "round_float32")])
+    s = b.squeeze(b.dense(cat, np.ones((6, 1))))
+    return b.build({"decision_function": s, "transform": cat}, ir.Metadata("erf probe", "transformer"))
 
 
 def _families() -> dict[str, tuple[object, np.ndarray]]:
@@ -48,6 +64,12 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
             _fit(make_pipeline(PolynomialFeatures(3), LogisticRegression(max_iter=2000)), X, y)
         ),
         "every-activation-and-metric": probe_network(),
+        "erf-round-float32": _erf_round_network(),
+        "gaussian-mixture-logsumexp": nnconvert.convert(_fit(GaussianMixture(3, random_state=0), X, None)),
+        "decision-tree": nnconvert.convert(_fit(DecisionTreeClassifier(max_depth=4, random_state=0), X, labels)),
+        "random-forest": nnconvert.convert(_fit(RandomForestClassifier(5, max_depth=3, random_state=0), X, labels)),
+        "knn-minkowski-distance": nnconvert.convert(_fit(KNeighborsClassifier(4, p=3, weights="distance"), X, labels)),
+        "knn-cosine": nnconvert.convert(_fit(KNeighborsClassifier(3, metric="cosine"), X, labels)),
     }
     return {k: (v, X_eval[:3, : v.n_features]) for k, v in nets.items()}
 

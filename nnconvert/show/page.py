@@ -20,6 +20,7 @@ import numpy as np
 from nnconvert import ir
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.monomials import Monomials
+from nnconvert.ir.trees import TreeSplits
 from nnconvert.show.draw import Layer, Layout, layout
 
 EXPAND_LIMIT = 400  # neurons an expanded layer shows at most (first ones, then its last)
@@ -86,6 +87,10 @@ def neuron_tip(network: ir.Network, layer: Layer, index: int) -> str:
     elif isinstance(base, Monomials):
         factors = [f"x_{i}" + (f"^{p}" if p > 1 else "") for i, p in enumerate(base.powers[index]) if p]
         lines.append(f"y = {' * '.join(factors) or '1'}   (monomial {index}, powers_[{index}])")
+    elif isinstance(base, TreeSplits):
+        f, t = int(base.feature[index]), float(base.threshold[index])
+        side = "left" if base.missing_left[index] else "right"
+        lines.append(f"y = 1 if x[{f}] <= {_num(t)} else 0   (split {index}; NaN goes {side})")
     elif layer.kind == "head":
         classes = network.info(base.name).classes
         label = classes[index] if classes is not None and index < len(classes) else index
