@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
@@ -70,8 +70,19 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
         "random-forest": nnconvert.convert(_fit(RandomForestClassifier(5, max_depth=3, random_state=0), X, labels)),
         "knn-minkowski-distance": nnconvert.convert(_fit(KNeighborsClassifier(4, p=3, weights="distance"), X, labels)),
         "knn-cosine": nnconvert.convert(_fit(KNeighborsClassifier(3, metric="cosine"), X, labels)),
+        "random-forest-compact": nnconvert.convert(
+            _fit(RandomForestClassifier(4, max_depth=3, random_state=0), X, labels), tree_form="compact"
+        ),
     }
-    return {k: (v, X_eval[:3, : v.n_features]) for k, v in nets.items()}
+    families = {k: (v, X_eval[:3, : v.n_features]) for k, v in nets.items()}
+    # Categorical bitsets and missing values: a category code column and NaNs in training.
+    Xc, Xc_eval = X.copy(), X_eval[:3].copy()
+    for a in (Xc, Xc_eval):
+        a[:, 0] = np.abs(np.round(a[:, 0] * 2)) % 6
+    Xc[::7, 1] = np.nan
+    hgb = HistGradientBoostingClassifier(max_iter=5, max_depth=3, categorical_features=[0], random_state=0)
+    families["hist-gbm-categorical"] = (nnconvert.convert(_fit(hgb, Xc, labels), tree_form="compact"), Xc_eval)
+    return families
 
 
 FAMILIES = _families()

@@ -208,6 +208,15 @@
     threshold_label: (n, [x]) => map(x, (v) => classes(n)[(n.strict ? v > n.threshold : v >= n.threshold) ? 1 : 0]),
     pairwise_coupling: (n, [r]) => coupling(n, r),
     monomials: (n, [x]) => monomials(n, x),
+    select_columns: (n, [x]) => n.columns.map((c) => x[c]),
+    category_codes: (n, [x]) => {  // the first known category equal to x_j, else NaN
+      const y = x.slice();
+      n.columns.forEach((col, k) => {
+        const code = n.categories[k].slice(0, n.counts[k]).indexOf(x[col]);
+        y[col] = code >= 0 ? code : NaN;
+      });
+      return y;
+    },
     tree_splits: (n, [x]) => n.feature.map((_, s) => (goesLeft(n, x, s) ? 1 : 0)),
     tree_ensemble: (n, [x]) => treeEnsemble(n, x),
     neighbour_vote: (n, [d]) => neighbourVote(n, d),
