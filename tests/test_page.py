@@ -77,8 +77,8 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
     families = {k: (v, X_eval[:3, : v.n_features]) for k, v in nets.items()}
     # Categorical bitsets and missing values: a category code column and NaNs in training.
     Xc, Xc_eval = X.copy(), X_eval[:3].copy()
-    for a in (Xc, Xc_eval):
-        a[:, 0] = np.abs(np.round(a[:, 0] * 2)) % 6
+    Xc[:, 0] = (2 * y + np.arange(len(y)) % 2) % 6  # categories that predict the class
+    Xc_eval[:, 0] = [1.0, 2.0, 5.0]
     Xc[::7, 1] = np.nan
     hgb = HistGradientBoostingClassifier(max_iter=5, max_depth=3, categorical_features=[0], random_state=0)
     families["hist-gbm-categorical"] = (nnconvert.convert(_fit(hgb, Xc, labels), tree_form="compact"), Xc_eval)
