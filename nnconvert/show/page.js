@@ -187,10 +187,35 @@
     });
   }
 
+  // ---- preprocessing (nnconvert/ir/preprocess.py); a missing value is NaN or x == value ----
+  const missing = (n, v) => (n.value === null ? Number.isNaN(v) : v === n.value);
+  const NORMS = {
+    l1: (x) => sum(x.map(Math.abs)), l2: (x) => Math.sqrt(sum(x.map((v) => v * v))), max: (x) => Math.max(...x.map(Math.abs)),
+  };
+
+  function interp(n, x) {  // numpy's interp per column, as ir/preprocess.py interp
+    return x.map((v, c) => {
+      const xp = n.xp[c], fp = n.fp[c], at = (n.on_knot || n.fp)[c], k = xp.length;
+      let count = 0;
+      while (count < k && xp[count] <= v) count++;
+      const i = Math.min(Math.max(count - 1, 0), k - 2), j = Math.min(Math.max(count - 1, 0), k - 1);
+      const dx = xp[i + 1] - xp[i];
+      const slope = dx > 0 ? (fp[i + 1] - fp[i]) / dx : 0;
+      let y = slope * (v - xp[i]) + fp[i];
+      if (v >= xp[k - 1]) y = fp[k - 1];
+      if (v === xp[j]) y = at[j];
+      return v < xp[0] ? fp[0] : y;
+    });
+  }
+
   const classes = (n) => n.classes.values;
   const KERNELS = {
     dense: (n, [x]) => n.weight[0].map((_, j) => {
       if (n.is_translation) return x[j] + n.bias[j];
+      if (n.column_scale) {  // y = x[sel] * mul + b, column by column (see Dense.column_scale)
+        const [sel, mul] = n.column_scale;
+        return n.selection ? x[sel[j]] + n.bias[j] : x[sel[j]] * mul[j] + n.bias[j];
+      }
       let s = 0;
       for (let i = 0; i < x.length; i++) s += x[i] * n.weight[i][j];
       return s + n.bias[j];
@@ -217,6 +242,13 @@
       });
       return y;
     },
+    is_missing: (n, [x]) => x.map((v) => (missing(n, v) ? 1 : 0)),
+    impute: (n, [x]) => x.map((v, j) => (missing(n, v) ? n.fill[j] : v)),
+    row_norm: (n, [x]) => {
+      const r = NORMS[n.norm](x);
+      return x.map((v) => v / (r < 10 * Number.EPSILON ? 1 : r));
+    },
+    interp: (n, [x]) => interp(n, x),
     tree_splits: (n, [x]) => n.feature.map((_, s) => (goesLeft(n, x, s) ? 1 : 0)),
     tree_ensemble: (n, [x]) => treeEnsemble(n, x),
     neighbour_vote: (n, [d]) => neighbourVote(n, d),
