@@ -13,12 +13,12 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import Normalizer, PolynomialFeatures, QuantileTransformer, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier
@@ -84,7 +84,10 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
     hgb = HistGradientBoostingClassifier(max_iter=5, max_depth=3, categorical_features=[0], random_state=0)
     imputed = make_pipeline(SimpleImputer(add_indicator=True), StandardScaler(), LogisticRegression())
     families["imputer-indicator"] = (nnconvert.convert(_fit(imputed, Xc, labels)), Xc_eval)
-    for name, step in (("normalizer-row-norm", Normalizer("l1")), ("quantile-interp", QuantileTransformer(n_quantiles=20))):
+    for name, step in (
+        ("normalizer-row-norm", Normalizer("l1")),
+        ("quantile-interp", QuantileTransformer(n_quantiles=20)),
+    ):
         net = nnconvert.convert(_fit(make_pipeline(step, LogisticRegression()), X, labels))
         families[name] = (net, X_eval[:3])
     families["hist-gbm-categorical"] = (nnconvert.convert(_fit(hgb, Xc, labels), tree_form="compact"), Xc_eval)
