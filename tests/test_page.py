@@ -12,16 +12,20 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import AdaBoostRegressor, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.gaussian_process import GaussianProcessClassifier
+from sklearn.gaussian_process.kernels import Matern, WhiteKernel
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.mixture import GaussianMixture
+from sklearn.multiclass import OneVsOneClassifier
+from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import Normalizer, PolynomialFeatures, QuantileTransformer, StandardScaler
 from sklearn.svm import SVC
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import nnconvert
 from nnconvert.runtime import run
@@ -90,6 +94,18 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
     ):
         net = nnconvert.convert(_fit(make_pipeline(step, LogisticRegression()), X, labels))
         families[name] = (net, X_eval[:3])
+    gpc = GaussianProcessClassifier(1.0 * Matern(nu=1.5) + WhiteKernel(), random_state=0)
+    Xb, yb = X[labels != labels[0]], labels[labels != labels[0]]
+    families["gpc-erf-mixture-combine"] = (nnconvert.convert(_fit(gpc, Xb, yb)), X_eval[:3])
+    ada = AdaBoostRegressor(DecisionTreeRegressor(max_depth=2), n_estimators=5, random_state=0)
+    families["adaboost-weighted-median"] = (nnconvert.convert(_fit(ada, X, X[:, 0] + y)), X_eval[:3])
+    ovo = OneVsOneClassifier(LogisticRegression())
+    families["one-vs-one-label-indicator"] = (nnconvert.convert(_fit(ovo, X, labels)), X_eval[:3])
+    multi = MultiOutputClassifier(LogisticRegression())
+    families["multi-output-stack-labels"] = (
+        nnconvert.convert(_fit(multi, X, np.stack([labels, y % 2], axis=1))),
+        X_eval[:3],
+    )
     families["hist-gbm-categorical"] = (nnconvert.convert(_fit(hgb, Xc, labels), tree_form="compact"), Xc_eval)
     return families
 

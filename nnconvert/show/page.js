@@ -208,6 +208,29 @@
     });
   }
 
+  function weightedMedian(n, x) {  // AdaBoostRegressor: first sorted prediction whose weight reaches half
+    const order = x.map((_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
+    const cdf = [];
+    order.forEach((i, m) => cdf.push((m ? cdf[m - 1] : 0) + n.weights[i]));
+    const half = 0.5 * cdf[cdf.length - 1];
+    return [x[order[cdf.findIndex((c) => c >= half)]]];
+  }
+
+  function combine(n, xs) {  // elementwise, left to right (ir/combine.py)
+    if (n.fn === "mul") return xs.slice(1).reduce((y, x) => y.map((v, j) => v * x[j]), xs[0]);
+    let y = xs[0].map((v) => v * n.coeffs[0]);
+    for (let i = 1; i < xs.length; i++) y = y.map((v, j) => v + xs[i][j] * n.coeffs[i]);
+    return n.bias ? y.map((v) => v + n.bias) : y;
+  }
+
+  function erfMixture(n, [f], [v]) {  // GaussianProcessClassifier's Laplace approximation (ir/erf_mixture.py)
+    let y = 0;
+    n.lambdas.forEach((lam, j) => {
+      y += erf((f * lam) * (1 / Math.sqrt(v * (2 * lam ** 2) + 1))) * (n.coefs[j] / 2);
+    });
+    return [y + sum(n.coefs) / 2];
+  }
+
   const classes = (n) => n.classes.values;
   const KERNELS = {
     dense: (n, [x]) => n.weight[0].map((_, j) => {
@@ -249,6 +272,11 @@
       return x.map((v) => v / (r < 10 * Number.EPSILON ? 1 : r));
     },
     interp: (n, [x]) => interp(n, x),
+    weighted_median: (n, [x]) => weightedMedian(n, x),
+    combine: (n, xs) => combine(n, xs),
+    erf_mixture: (n, [f, v]) => erfMixture(n, f, v),
+    label_indicator: (n, [x]) => classes(n).map((c) => (x === c ? 1 : 0)),
+    stack_labels: (n, xs) => xs,
     tree_splits: (n, [x]) => n.feature.map((_, s) => (goesLeft(n, x, s) ? 1 : 0)),
     tree_ensemble: (n, [x]) => treeEnsemble(n, x),
     neighbour_vote: (n, [d]) => neighbourVote(n, d),
