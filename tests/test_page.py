@@ -260,3 +260,60 @@ def test_page_says_when_it_cannot_compute_a_kind(browser, tmp_path) -> None:
     assert not browser.find_element(By.CSS_SELECTOR, "#row button").is_enabled()
     assert browser.find_elements(By.TAG_NAME, "img") == []  # the evil feature name stayed text
     assert EVIL.split(" ")[0] in browser.find_element(By.ID, "collapsed").text.replace("…", "")
+
+
+def _one_layer_page(browser, tmp_path, net) -> None:
+    path = tmp_path / "net.html"
+    path.write_text(page(net), encoding="utf-8")
+    browser.get(path.as_uri())
+
+
+@pytest.mark.browser
+def test_page_erf_and_round_float32_match_numpy(browser, tmp_path) -> None:
+    from scipy.special import erf
+
+    from nnconvert import ir
+    from nnconvert.ir.builder import GraphBuilder
+
+    b = GraphBuilder(1)
+    outputs = {"transform": b.act(b.input, "erf"), "decision_function": b.act(b.input, "round_float32")}
+    net = b.build(outputs, ir.Metadata("erf", "transformer"))
+    _one_layer_page(browser, tmp_path, net)
+    edges = [0.0, -0.0, 1e-300, 0.46875, 0.46875 + 1e-16, 4.0, 4.0 + 1e-15, 6.0, 5.999999, 27.0, 1e300, 0.1, 1 / 3]
+    x = np.concatenate([np.linspace(-7, 7, 1401), np.geomspace(1e-12, 10, 200), edges, [-v for v in edges]])
+    got = browser.execute_script(
+        "const [e, f] = arguments[1];"
+        "return arguments[0].map((v) => { const r = window.nnconvertRun([v]); return [r[e][0], String(r[f][0])]; });",
+        x.tolist(),
+        [outputs["transform"], outputs["decision_function"]],
+    )
+    got = np.asarray(got, dtype=float)  # (String: JSON has no infinity; float() reads 'Infinity')
+    np.testing.assert_allclose(got[:, 0], erf(x), rtol=1e-13, atol=1e-16)
+    with np.errstate(over="ignore"):  # 1e300 rounds to float32 infinity
+        assert got[:, 1].tolist() == x.astype(np.float32).astype(np.float64).tolist()
+
+
+@pytest.mark.browser
+def test_page_tree_thresholds_round_down_to_float32(browser, tmp_path) -> None:
+    from nnconvert import ir
+    from nnconvert.ir.builder import GraphBuilder
+
+    thr = np.array([0.1, -0.1, 1e-50, -1e-50, 0.0, 0.5, 1e39, -1e39, np.finfo(np.float64).max, 3.4028235e38])
+    b = GraphBuilder(1)
+    for cast in (True, False):
+        splits = b.add(
+            ir.TreeSplits, "splits", input=b.input, feature=np.zeros(len(thr), int), threshold=thr,
+            missing_left=np.arange(len(thr)) % 2 == 0, cast_float32=cast,
+        )  # fmt: skip
+        b.name_columns(splits, [str(t) for t in thr])
+        last = splits
+    outs = {"transform": last, "decision_function": b.squeeze(b.dense(splits, np.ones((len(thr), 1))))}
+    net = b.build(outs, ir.Metadata("splits", "transformer"))
+    _one_layer_page(browser, tmp_path, net)
+    probes = [0.1, np.nextafter(0.1, 0), -0.1, np.nextafter(-0.1, 0), 1e-50, -1e-50, 0.0, 1e-46, -1e-46]
+    probes += [0.5, 1e39, -1e39, 3.4028235e38, 3.5e38, float(np.float32(0.1)), float(np.float32(-0.1))]
+    for row in probes:
+        js = browser.execute_script("return window.nnconvertRun(arguments[0]);", [row])
+        trace = run(net, np.array([[row]]), trace=True)
+        for node in net.nodes:
+            assert np.asarray(js[node.name]).tolist() == trace[node.name][0].tolist(), (row, node.name)
