@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sklearn.ensemble import AdaBoostRegressor, HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    AdaBoostRegressor,
+    BaggingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
 from sklearn.gaussian_process import GaussianProcessClassifier
 from sklearn.gaussian_process.kernels import Matern, WhiteKernel
 from sklearn.impute import SimpleImputer
@@ -106,6 +111,8 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
         nnconvert.convert(_fit(multi, X, np.stack([labels, y % 2], axis=1))),
         X_eval[:3],
     )
+    bag = BaggingClassifier(LogisticRegression(), n_estimators=3, max_features=2, random_state=0)
+    families["bagging-select-columns"] = (nnconvert.convert(_fit(bag, X, labels)), X_eval[:3])
     families["hist-gbm-categorical"] = (nnconvert.convert(_fit(hgb, Xc, labels), tree_form="compact"), Xc_eval)
     return families
 
