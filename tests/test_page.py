@@ -12,11 +12,25 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sklearn.ensemble import (
+    AdaBoostRegressor,
+    BaggingClassifier,
+    HistGradientBoostingClassifier,
+    RandomForestClassifier,
+)
+from sklearn.gaussian_process import GaussianProcessClassifier
+from sklearn.gaussian_process.kernels import Matern, WhiteKernel
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.mixture import GaussianMixture
+from sklearn.multiclass import OneVsOneClassifier
+from sklearn.multioutput import MultiOutputClassifier
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+from sklearn.preprocessing import Normalizer, PolynomialFeatures, QuantileTransformer, StandardScaler
 from sklearn.svm import SVC
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 import nnconvert
 from nnconvert.runtime import run
@@ -31,6 +45,18 @@ def _fit(est, X, y):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return est.fit(X, y)
+
+
+def _erf_round_network() -> object:
+    """erf and round_float32 after a dense layer (no converter emits them alone)."""
+    from nnconvert import ir
+    from nnconvert.ir.builder import GraphBuilder
+
+    b = GraphBuilder(4)
+    h = b.dense(b.input, np.arange(12.0).reshape(4, 3) / 7 - 0.6, [0.1, -0.2, 0.3])
+    cat = b.concat([b.act(h, "erf"), b.act(h, "round_float32")])
+    s = b.squeeze(b.dense(cat, np.ones((6, 1))))
+    return b.build({"decision_function": s, "transform": cat}, ir.Metadata("erf probe", "transformer"))
 
 
 def _families() -> dict[str, tuple[object, np.ndarray]]:
@@ -48,8 +74,47 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
             _fit(make_pipeline(PolynomialFeatures(3), LogisticRegression(max_iter=2000)), X, y)
         ),
         "every-activation-and-metric": probe_network(),
+        "erf-round-float32": _erf_round_network(),
+        "gaussian-mixture-logsumexp": nnconvert.convert(_fit(GaussianMixture(3, random_state=0), X, None)),
+        "decision-tree": nnconvert.convert(_fit(DecisionTreeClassifier(max_depth=4, random_state=0), X, labels)),
+        "random-forest": nnconvert.convert(_fit(RandomForestClassifier(5, max_depth=3, random_state=0), X, labels)),
+        "knn-minkowski-distance": nnconvert.convert(_fit(KNeighborsClassifier(4, p=3, weights="distance"), X, labels)),
+        "knn-cosine": nnconvert.convert(_fit(KNeighborsClassifier(3, metric="cosine"), X, labels)),
+        "random-forest-compact": nnconvert.convert(
+            _fit(RandomForestClassifier(4, max_depth=3, random_state=0), X, labels), tree_form="compact"
+        ),
     }
-    return {k: (v, X_eval[:3, : v.n_features]) for k, v in nets.items()}
+    families = {k: (v, X_eval[:3, : v.n_features]) for k, v in nets.items()}
+    # Categorical bitsets and missing values: a category code column and NaNs in training.
+    Xc, Xc_eval = X.copy(), X_eval[:3].copy()
+    Xc[:, 0] = (2 * y + np.arange(len(y)) % 2) % 6  # categories that predict the class
+    Xc_eval[:, 0] = [1.0, 2.0, 5.0]
+    Xc[::7, 1] = np.nan
+    hgb = HistGradientBoostingClassifier(max_iter=5, max_depth=3, categorical_features=[0], random_state=0)
+    imputed = make_pipeline(SimpleImputer(add_indicator=True), StandardScaler(), LogisticRegression())
+    families["imputer-indicator"] = (nnconvert.convert(_fit(imputed, Xc, labels)), Xc_eval)
+    for name, step in (
+        ("normalizer-row-norm", Normalizer("l1")),
+        ("quantile-interp", QuantileTransformer(n_quantiles=20)),
+    ):
+        net = nnconvert.convert(_fit(make_pipeline(step, LogisticRegression()), X, labels))
+        families[name] = (net, X_eval[:3])
+    gpc = GaussianProcessClassifier(1.0 * Matern(nu=1.5) + WhiteKernel(), random_state=0)
+    Xb, yb = X[labels != labels[0]], labels[labels != labels[0]]
+    families["gpc-erf-mixture-combine"] = (nnconvert.convert(_fit(gpc, Xb, yb)), X_eval[:3])
+    ada = AdaBoostRegressor(DecisionTreeRegressor(max_depth=2), n_estimators=5, random_state=0)
+    families["adaboost-weighted-median"] = (nnconvert.convert(_fit(ada, X, X[:, 0] + y)), X_eval[:3])
+    ovo = OneVsOneClassifier(LogisticRegression())
+    families["one-vs-one-label-indicator"] = (nnconvert.convert(_fit(ovo, X, labels)), X_eval[:3])
+    multi = MultiOutputClassifier(LogisticRegression())
+    families["multi-output-stack-labels"] = (
+        nnconvert.convert(_fit(multi, X, np.stack([labels, y % 2], axis=1))),
+        X_eval[:3],
+    )
+    bag = BaggingClassifier(LogisticRegression(), n_estimators=3, max_features=2, random_state=0)
+    families["bagging-select-columns"] = (nnconvert.convert(_fit(bag, X, labels)), X_eval[:3])
+    families["hist-gbm-categorical"] = (nnconvert.convert(_fit(hgb, Xc, labels), tree_form="compact"), Xc_eval)
+    return families
 
 
 FAMILIES = _families()
@@ -202,3 +267,60 @@ def test_page_says_when_it_cannot_compute_a_kind(browser, tmp_path) -> None:
     assert not browser.find_element(By.CSS_SELECTOR, "#row button").is_enabled()
     assert browser.find_elements(By.TAG_NAME, "img") == []  # the evil feature name stayed text
     assert EVIL.split(" ")[0] in browser.find_element(By.ID, "collapsed").text.replace("…", "")
+
+
+def _one_layer_page(browser, tmp_path, net) -> None:
+    path = tmp_path / "net.html"
+    path.write_text(page(net), encoding="utf-8")
+    browser.get(path.as_uri())
+
+
+@pytest.mark.browser
+def test_page_erf_and_round_float32_match_numpy(browser, tmp_path) -> None:
+    from scipy.special import erf
+
+    from nnconvert import ir
+    from nnconvert.ir.builder import GraphBuilder
+
+    b = GraphBuilder(1)
+    outputs = {"transform": b.act(b.input, "erf"), "decision_function": b.act(b.input, "round_float32")}
+    net = b.build(outputs, ir.Metadata("erf", "transformer"))
+    _one_layer_page(browser, tmp_path, net)
+    edges = [0.0, -0.0, 1e-300, 0.46875, 0.46875 + 1e-16, 4.0, 4.0 + 1e-15, 6.0, 5.999999, 27.0, 1e300, 0.1, 1 / 3]
+    x = np.concatenate([np.linspace(-7, 7, 1401), np.geomspace(1e-12, 10, 200), edges, [-v for v in edges]])
+    got = browser.execute_script(
+        "const [e, f] = arguments[1];"
+        "return arguments[0].map((v) => { const r = window.nnconvertRun([v]); return [r[e][0], String(r[f][0])]; });",
+        x.tolist(),
+        [outputs["transform"], outputs["decision_function"]],
+    )
+    got = np.asarray(got, dtype=float)  # (String: JSON has no infinity; float() reads 'Infinity')
+    np.testing.assert_allclose(got[:, 0], erf(x), rtol=1e-13, atol=1e-16)
+    with np.errstate(over="ignore"):  # 1e300 rounds to float32 infinity
+        assert got[:, 1].tolist() == x.astype(np.float32).astype(np.float64).tolist()
+
+
+@pytest.mark.browser
+def test_page_tree_thresholds_round_down_to_float32(browser, tmp_path) -> None:
+    from nnconvert import ir
+    from nnconvert.ir.builder import GraphBuilder
+
+    thr = np.array([0.1, -0.1, 1e-50, -1e-50, 0.0, 0.5, 1e39, -1e39, np.finfo(np.float64).max, 3.4028235e38])
+    b = GraphBuilder(1)
+    for cast in (True, False):
+        splits = b.add(
+            ir.TreeSplits, "splits", input=b.input, feature=np.zeros(len(thr), int), threshold=thr,
+            missing_left=np.arange(len(thr)) % 2 == 0, cast_float32=cast,
+        )  # fmt: skip
+        b.name_columns(splits, [str(t) for t in thr])
+        last = splits
+    outs = {"transform": last, "decision_function": b.squeeze(b.dense(splits, np.ones((len(thr), 1))))}
+    net = b.build(outs, ir.Metadata("splits", "transformer"))
+    _one_layer_page(browser, tmp_path, net)
+    probes = [0.1, np.nextafter(0.1, 0), -0.1, np.nextafter(-0.1, 0), 1e-50, -1e-50, 0.0, 1e-46, -1e-46]
+    probes += [0.5, 1e39, -1e39, 3.4028235e38, 3.5e38, float(np.float32(0.1)), float(np.float32(-0.1))]
+    for row in probes:
+        js = browser.execute_script("return window.nnconvertRun(arguments[0]);", [row])
+        trace = run(net, np.array([[row]]), trace=True)
+        for node in net.nodes:
+            assert np.asarray(js[node.name]).tolist() == trace[node.name][0].tolist(), (row, node.name)

@@ -20,6 +20,8 @@ import numpy as np
 from nnconvert import ir
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.monomials import Monomials
+from nnconvert.ir.preprocess import Impute, Interp
+from nnconvert.ir.trees import TreeSplits
 from nnconvert.show.draw import Layer, Layout, layout
 
 EXPAND_LIMIT = 400  # neurons an expanded layer shows at most (first ones, then its last)
@@ -49,6 +51,8 @@ def node_data(node: ir.Node) -> dict[str, Any]:
         d[key] = {"values": value.tolist()} if key == "classes" else _plain(value)
     if isinstance(node, ir.Dense):
         d["is_translation"] = node.is_translation
+        d["column_scale"] = _plain(node.column_scale)
+        d["selection"] = node.selection is not None
     if isinstance(node, PairwiseCoupling):
         d.update(stop_tol=node.stop_tol, max_iter=node.max_iter)
     return d
@@ -86,6 +90,14 @@ def neuron_tip(network: ir.Network, layer: Layer, index: int) -> str:
     elif isinstance(base, Monomials):
         factors = [f"x_{i}" + (f"^{p}" if p > 1 else "") for i, p in enumerate(base.powers[index]) if p]
         lines.append(f"y = {' * '.join(factors) or '1'}   (monomial {index}, powers_[{index}])")
+    elif isinstance(base, TreeSplits):
+        f, t = int(base.feature[index]), float(base.threshold[index])
+        side = "left" if base.missing_left[index] else "right"
+        lines.append(f"y = 1 if x[{f}] <= {_num(t)} else 0   (split {index}; NaN goes {side})")
+    elif isinstance(base, Impute):
+        lines.append(f"y = {_num(base.fill[index])} if x[{index}] is missing else x[{index}]   (impute)")
+    elif isinstance(base, Interp):
+        lines.append(f"y = interp(x[{index}], xp[{index}], fp[{index}])   ({base.xp.shape[1]} knots)")
     elif layer.kind == "head":
         classes = network.info(base.name).classes
         label = classes[index] if classes is not None and index < len(classes) else index
