@@ -4,7 +4,7 @@ Each model is fitted on data from one distribution; the "field" data has its fea
 rotated (a miscalibrated sensor). The converted network is fine-tuned with a few epochs of Adam on
 a small labelled field sample and its exact accuracy on held-out field rows is reported before and
 after. Differentiable networks (logistic regression, MLP) train on their exact ``predict_proba``;
-networks with discrete parts (the SVC's step votes and argmax) train as ``to_torch(soft=True)``
+networks with discrete parts (the SVC's step votes and argmax, the forest's splits) train as ``to_torch(soft=True)``
 (steps -> sigmoid(x / t), argmax -> softmax(x / t)) and the trained weights go back into the exact
 network (``with_trained_weights``), which is what is evaluated and could be exported to ONNX.
 
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neural_network import MLPClassifier
 from sklearn.svm import SVC
@@ -55,21 +56,22 @@ def make_data(seed: int = 0) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def models() -> dict[str, Callable[[], Any]]:
-    """The models to fine-tune. RandomForest is left out on purpose: its networks convert and run
-    in torch (tree_splits / tree_ensemble), but their split thresholds are fixed buffers there and
-    ``with_trained_weights`` writes back dense weights only, so fine-tuning one would move the
-    leaf values alone (measured: no gain on the shifted field); it joins once thresholds train."""
+    """The models to fine-tune. The RandomForest trains as a soft tree network: its split
+    thresholds (``sigmoid((threshold - x) / t)``) and leaf values are parameters, and
+    ``with_trained_weights`` writes them back into the exact tree nodes."""
     return {
         "LogisticRegression": lambda: LogisticRegression(max_iter=1000),
         "SVC (RBF)": lambda: SVC(kernel="rbf", gamma=0.5),
+        "RandomForest": lambda: RandomForestClassifier(n_estimators=20, max_depth=4, random_state=0),
         "MLPClassifier": lambda: MLPClassifier(hidden_layer_sizes=(16,), max_iter=2000, random_state=0),
     }
 
 
 def _has_discrete_parts(net: ir.Network) -> bool:
-    return any(isinstance(n, ir.Activation) and n.fn.startswith("step") for n in net.nodes) or (
-        "predict_proba" not in net.outputs
-    )
+    return any(
+        isinstance(n, (ir.TreeSplits, ir.TreeEnsemble)) or (isinstance(n, ir.Activation) and n.fn.startswith("step"))
+        for n in net.nodes
+    ) or ("predict_proba" not in net.outputs)
 
 
 def _accuracy(net: ir.Network, X: np.ndarray, y: np.ndarray) -> float:

@@ -22,6 +22,7 @@ from nnconvert import ir
 from nnconvert.errors import InvalidNetwork
 from nnconvert.exporters.torch.layers import ColumnScale
 from nnconvert.exporters.torch.registry import TORCH_DTYPES, BuildContext, build_module, check_temperature
+from nnconvert.exporters.torch.trees import trained_thresholds
 
 
 def _module_keys(names: list[str]) -> list[str]:
@@ -102,7 +103,7 @@ def to_torch(
 
 def with_trained_weights(network: ir.Network, module: TorchNetwork) -> ir.Network:
     """``network`` with the (fine-tuned) weights of ``module``: dense weights and biases, kernel
-    centres, back in float64, so the trained network exports exactly (ONNX, JSON, torch) again."""
+    centres, tree split thresholds and leaf values (soft modules), back in float64, so the trained network exports exactly (ONNX, JSON, torch) again."""
     if len(module._wiring) != len(network.nodes):
         raise InvalidNetwork("the module was not built from this network")
     nodes = []
@@ -121,6 +122,11 @@ def with_trained_weights(network: ir.Network, module: TorchNetwork) -> ir.Networ
             node = ir.Distance(
                 name=node.name, input=node.input, centres=params["centres"], metric=node.metric, source=node.source
             )
+        elif isinstance(node, (ir.TreeSplits, ir.TreeEnsemble)) and params:
+            changes = {"threshold": trained_thresholds(node, layer)}
+            if "values" in params:
+                changes["values"] = params["values"]
+            node = dataclasses.replace(node, **changes)
         elif params:
             raise InvalidNetwork(f"cannot write back the weights of node kind {type(node).__name__}")
         nodes.append(node)
