@@ -298,3 +298,30 @@ def test_verify_device_cpu_runs_the_torch_backend_too(tmp_path) -> None:
     assert res.exit_code == 0, res.output
     backends = [c["backend"] for c in json.loads(res.output)["checks"]]
     assert backends == ["numpy runtime", "onnxruntime", "torch"]
+
+
+@pytest.mark.parametrize("form", ["neuron", "compact"])
+def test_soft_tree_thresholds_and_leaves_train_and_go_back_to_the_ir(form: str) -> None:
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, y, _ = blobs(3, seed=4)
+    net = nnconvert.convert(
+        RandomForestClassifier(n_estimators=3, max_depth=3, random_state=0).fit(X, y), tree_form=form
+    )
+    soft = to_torch(net, dtype="float64", soft=True, temperature=0.5)
+    loss = -torch.log(soft(torch.tensor(X))["predict"][torch.arange(len(y)), torch.tensor(y)] + 1e-12).mean()
+    loss.backward()
+    tree = next(k for k, m in soft.layers.items() if hasattr(m, "threshold"))
+    assert float(soft.layers[tree].threshold.grad.abs().max()) > 0
+    with torch.no_grad():
+        soft.layers[tree].threshold.add_(0.01)
+    trained = with_trained_weights(net, soft)
+    node, old = trained.nodes[list(soft.layers).index(tree)], net.nodes[list(soft.layers).index(tree)]
+    moved = old.threshold != ir.trees.INF_THRESHOLD
+    if form == "compact":
+        moved &= old.left >= 0
+    np.testing.assert_array_equal(node.threshold[moved], old.threshold[moved] + 0.01)
+    np.testing.assert_array_equal(node.threshold[~moved], old.threshold[~moved])
+    np.testing.assert_array_equal(
+        to_torch(trained, dtype="float32")(torch.tensor(X))["predict"].numpy(), nnconvert.run(trained, X)["predict"]
+    )
