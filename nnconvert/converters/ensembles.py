@@ -7,7 +7,7 @@
   binary ``d > 0``, else argmax.
 - AdaBoostRegressor: the weighted median of the trees' predictions (``weighted_median`` node).
 - Bagging (``_bagging.py``): each member reads ``X[:, estimators_features_[m]]``
-  (``select_columns``); classifiers average ``predict_proba`` (a member that saw fewer classes
+  (a selection layer, ``_blocks.select_columns``); classifiers average ``predict_proba`` (a member that saw fewer classes
   adds into its ``classes_`` columns) and ``decision_function``; regressors average ``predict``.
 - Voting (``_voting.py``): soft ``predict_proba = average(probas, weights)``, ``transform`` the
   probabilities side by side; hard ``predict = classes_[argmax(bincount(encoded predictions,
@@ -24,11 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.converters._blocks import as_column, regression_output
+from nnconvert.converters._blocks import as_column, regression_output, select_columns
 from nnconvert.converters.registry import convert_into, register
 from nnconvert.converters.trees import TREE_PICKLE, accepts_missing, from_sklearn, summarize_trees, tree_block
 from nnconvert.errors import UnsupportedModel
-from nnconvert.ir import LabelIndicator, SelectColumns, StackLabels, WeightedMedian
+from nnconvert.ir import LabelIndicator, StackLabels, WeightedMedian
 from nnconvert.ir.builder import GraphBuilder
 
 _TREES = ("sklearn.tree.DecisionTreeClassifier", "sklearn.tree.DecisionTreeRegressor",
@@ -90,11 +90,9 @@ def adaboost_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     return regression_output(g, median, True)
 
 
-def _member_input(g: GraphBuilder, x: str, features: np.ndarray, n_features: int) -> str:
-    features = np.asarray(features, dtype=np.int64)
-    if np.array_equal(features, np.arange(n_features)):
-        return x
-    return g.add(SelectColumns, "bagged_features", input=x, columns=features)
+def _member_input(g: GraphBuilder, x: str, features: np.ndarray) -> str:
+    """``X[:, features]``, the member's feature subset (an exact Gather, see ``select_columns``)."""
+    return select_columns(g, x, features, what="estimators_features_", hint="bagged_features")
 
 
 def _mean(g: GraphBuilder, parts: list[str], weights: np.ndarray, width: int, *, hint: str) -> str:
@@ -108,10 +106,10 @@ def _mean(g: GraphBuilder, parts: list[str], weights: np.ndarray, width: int, *,
           "(and decision_function) -> argmax = predict", pickle_support=_ENSEMBLE_PICKLE)  # fmt: skip
 def bagging_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict_proba = sum_m P_m proba_m / M`` (``P_m`` places member ``m``'s classes)."""
-    k, n = len(est.classes_), est.n_features_in_
+    k, _n = len(est.classes_), est.n_features_in_
     probas, decisions = [], []
     for member, feats in zip(est.estimators_, est.estimators_features_, strict=True):
-        out = convert_into(member, g, _member_input(g, x, feats, n))
+        out = convert_into(member, g, _member_input(g, x, feats))
         if "predict_proba" not in out:
             raise UnsupportedModel(f"BaggingClassifier over {type(member).__name__}: members need predict_proba")
         cols = np.asarray(member.classes_, dtype=np.int64)  # members learn the encoded labels 0..k-1
@@ -137,8 +135,7 @@ def bagging_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
           pickle_support=_ENSEMBLE_PICKLE)  # fmt: skip
 def bagging_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict = sum_m predict_m(X[:, features_m]) / M``."""
-    n = est.n_features_in_
-    preds = [as_column(g, convert_into(m, g, _member_input(g, x, f, n))["predict"])
+    preds = [as_column(g, convert_into(m, g, _member_input(g, x, f))["predict"])
              for m, f in zip(est.estimators_, est.estimators_features_, strict=True)]  # fmt: skip
     g.missing_values = accepts_missing(est)
     mean = _mean(g, preds, np.full(len(preds), 1.0 / len(preds)), 1, hint="prediction")

@@ -1,10 +1,7 @@
-"""Column nodes: picking input columns, and replacing categorical values by their codes.
-
-Both keep NaN and infinity where they are, which a dense layer cannot (``0 * NaN`` is NaN): a
-bagged estimator's feature subset (``sklearn/ensemble/_bagging.py``: ``X[:, features]``) is a
-:class:`SelectColumns`, and HistGradientBoosting's ``OrdinalEncoder(handle_unknown=
-'use_encoded_value', unknown_value=nan)`` in front of its trees (``gradient_boosting.py``,
-``_preprocess_X``) is a :class:`CategoryCodes`.
+"""Category codes: HistGradientBoosting's ``OrdinalEncoder(handle_unknown='use_encoded_value',
+unknown_value=nan)`` in front of its trees (``gradient_boosting.py``, ``_preprocess_X``) as a
+:class:`CategoryCodes` node, which keeps NaN where it is (picking columns is a Dense selection
+layer, ``Dense.selection``).
 """
 
 from __future__ import annotations
@@ -25,25 +22,6 @@ def _index_array(a: object, what: str) -> np.ndarray:
     arr = arr.astype(np.int64)
     arr.setflags(write=False)
     return arr
-
-
-@register_node
-@dataclass(frozen=True, eq=False)
-class SelectColumns(Node):
-    """``y = x[:, columns]`` (columns may repeat); values pass unchanged, NaN included."""
-
-    op: ClassVar[str] = "select_columns"
-    input: str
-    columns: np.ndarray
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "columns", _index_array(self.columns, f"select_columns {self.name!r} columns"))
-
-    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
-        width = self._float2d(ins[0])
-        if self.columns.max() >= width:
-            raise InvalidNetwork(f"select_columns {self.name!r}: column {self.columns.max()} of {width}")
-        return TensorInfo(len(self.columns))
 
 
 @register_node

@@ -159,7 +159,6 @@ register_kernel(ir_coupling.PairwiseCoupling, lambda n, xs: ir_coupling.pairwise
 register_kernel(ir_monomials.Monomials, lambda n, xs: ir_monomials.monomials(n, xs[0]))
 register_kernel(ir_trees.TreeSplits, lambda n, xs: ir_trees.tree_splits(n, xs[0]))
 register_kernel(ir_trees.TreeEnsemble, lambda n, xs: ir_trees.tree_ensemble(n, xs[0]))
-register_kernel(ir_columns.SelectColumns, lambda n, xs: xs[0][:, n.columns])
 register_kernel(ir_columns.CategoryCodes, lambda n, xs: ir_columns.category_codes(n, xs[0]))
 register_kernel(ir_median.WeightedMedian, lambda n, xs: ir_median.weighted_median(n, xs[0]))
 register_kernel(ir_combine.Combine, ir_combine.combine)

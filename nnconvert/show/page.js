@@ -256,7 +256,6 @@
     threshold_label: (n, [x]) => map(x, (v) => classes(n)[(n.strict ? v > n.threshold : v >= n.threshold) ? 1 : 0]),
     pairwise_coupling: (n, [r]) => coupling(n, r),
     monomials: (n, [x]) => monomials(n, x),
-    select_columns: (n, [x]) => n.columns.map((c) => x[c]),
     category_codes: (n, [x]) => {  // the first known category equal to x_j, else NaN
       const y = x.slice();
       n.columns.forEach((col, k) => {

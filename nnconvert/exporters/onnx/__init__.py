@@ -6,7 +6,7 @@ own emitter module (``coupling``, ``monomials``, ``trees``, ``columns``, ``media
 ``neighbours``, ``erf_mixture``, ``preprocess``), registered here by importing it.
 """
 
-from nnconvert.exporters.onnx import columns as _columns  # noqa: F401  (select_columns, category_codes)
+from nnconvert.exporters.onnx import columns as _columns  # noqa: F401  (category_codes)
 from nnconvert.exporters.onnx import combine as _combine  # noqa: F401  (registers the combine emitter)
 from nnconvert.exporters.onnx import coupling as _coupling  # noqa: F401  (registers the pairwise_coupling emitter)
 from nnconvert.exporters.onnx import erf_mixture as _erf_mixture  # noqa: F401  (registers the erf_mixture emitter)

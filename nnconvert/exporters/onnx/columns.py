@@ -1,4 +1,4 @@
-"""ONNX emitters of the column nodes: SelectColumns is one Gather on axis 1; CategoryCodes
+"""ONNX emitter of the category_codes node: CategoryCodes
 compares each categorical column with its known values (Equal), takes the first match's index
 (ArgMax) and writes NaN where none matches, as ``nnconvert.ir.columns.category_codes``.
 Default-domain operators only."""
@@ -9,11 +9,7 @@ import numpy as np
 from onnx import TensorProto
 
 from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
-from nnconvert.ir.columns import CategoryCodes, SelectColumns
-
-
-def _select(g: OnnxGraph, n: SelectColumns) -> None:
-    g.op("Gather", [n.input, g.const(f"{n.name}.columns", n.columns, np.int64)], n.name, name=n.name, axis=1)
+from nnconvert.ir.columns import CategoryCodes
 
 
 def _codes(g: OnnxGraph, n: CategoryCodes) -> None:
@@ -35,5 +31,4 @@ def _codes(g: OnnxGraph, n: CategoryCodes) -> None:
     g.op("Concat", cols, y, name=y, axis=1)
 
 
-register_emitter(SelectColumns, _select)
 register_emitter(CategoryCodes, _codes)

@@ -1,4 +1,4 @@
-"""Torch modules of the column and combining kinds: ``select_columns``, ``category_codes``,
+"""Torch modules of the column and combining kinds: ``category_codes``,
 ``weighted_median`` and ``combine`` (the numpy kernels in :mod:`nnconvert.ir.columns`,
 :mod:`nnconvert.ir.median`, :mod:`nnconvert.ir.combine`, step for step)."""
 
@@ -8,22 +8,11 @@ import torch
 from torch import nn
 
 from nnconvert.exporters.torch.registry import BuildContext, register_module
-from nnconvert.ir.columns import CategoryCodes, SelectColumns
+from nnconvert.ir.columns import CategoryCodes
 from nnconvert.ir.combine import Combine
 from nnconvert.ir.median import WeightedMedian
 
 Tensor = torch.Tensor
-
-
-class Select(nn.Module):
-    """``y = x[:, columns]`` (NaN passes unchanged)."""
-
-    def __init__(self, columns) -> None:
-        super().__init__()
-        self.register_buffer("columns", torch.tensor(columns, dtype=torch.int64), persistent=False)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x[:, self.columns]
 
 
 class Codes(nn.Module):
@@ -86,7 +75,6 @@ class CombineModule(nn.Module):
         return y + self.bias if self.has_bias else y
 
 
-register_module(SelectColumns, lambda n, ctx: Select(n.columns))
 register_module(CategoryCodes, lambda n, ctx: Codes(n, ctx))
 register_module(WeightedMedian, lambda n, ctx: Median(n))
 register_module(Combine, lambda n, ctx: CombineModule(n, ctx))
