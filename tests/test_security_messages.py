@@ -14,12 +14,11 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
-from nnconvert.cli import cli
 from nnconvert.text import csv_cell, printable
+from tests.cli_helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 FEATURES = ["len\x1b[2J\x1b]0;pwned\x07", "wid\u202eth", "cr\rfake", "ok\x9b31m"]
@@ -27,8 +26,7 @@ CLASSES = np.array(['=HYPERLINK("http://x.example","y")', "-1.5", "@SUM(A1)"])
 UNSAFE = ("\x1b", "\r", "\u202e", "\x07", "\x9b")
 
 
-def _cli(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
+_cli = run_cli
 
 
 def _clean(text: str) -> None:

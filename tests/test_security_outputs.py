@@ -14,26 +14,21 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
-from nnconvert.cli import cli
 from nnconvert.cli.publish import OutputError, check_output
+from tests.cli_helpers import one_error, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cli(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
+_cli = run_cli
 
 
 def _refused(res: Result, *words: str) -> None:
-    assert res.exit_code == 2, res.output + res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
+    one_error(res, 2, *words)
 
 
 def _no_temp_files(d: Path) -> None:

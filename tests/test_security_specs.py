@@ -27,22 +27,17 @@ from nnconvert.cli import cli
 from nnconvert.exporters.onnx.bounds import check_graph
 from nnconvert.exporters.onnx.graph import OnnxGraph
 from nnconvert.ir.builder import GraphBuilder
+from tests.cli_helpers import one_error, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _cli(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
+_cli = run_cli
 
 
 def _refused(res: Result, *words: str) -> None:
     """Exit 2, one ``Error:`` line on stderr naming ``words``, nothing on stdout."""
-    assert res.exit_code == 2, res.output + res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
-    assert "Traceback" not in res.stderr and res.stdout == ""
-    for w in words:
-        assert w in lines[0], lines[0]
+    one_error(res, 2, *words, quiet=True)
 
 
 def _subprocess(*args: object, timeout: float = 30) -> subprocess.CompletedProcess[str]:

@@ -13,28 +13,21 @@ import joblib
 import numpy as np
 import onnx
 import pytest
-from click.testing import CliRunner, Result
 from onnx import TensorProto, helper, numpy_helper
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
 from nnconvert.check.selfcheck import ONNX_KEY
-from nnconvert.cli import cli
+from tests.cli_helpers import one_error, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSES = np.array(["setosa", "versicolor", "virginica"])
 
 
-def _cli(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args])
+_cli = run_cli
 
 
-def _one_error(res: Result, code: int, *words: str) -> None:
-    assert res.exit_code == code, res.output + res.stderr
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: "), res.stderr
-    for w in words:
-        assert w in lines[0], lines[0]
+_one_error = one_error
 
 
 @pytest.fixture(scope="module")
