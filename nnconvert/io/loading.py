@@ -36,6 +36,9 @@ def load_model(path: str | Path, *, trust: bool = False, max_memory: int | None 
     """
     path = Path(path)
     name = path.name
+    native = _native_format(path) if path.is_file() else None
+    if native is not None:  # a boosting library's own file: parsed by nnconvert, never by the library
+        return _guarded(name, lambda: native.read(path, Budget(name, Limits.with_memory(max_memory))))
     _check_suffix(path)
     if not path.exists():
         raise ModelLoadError(f"no such file: {path}")
@@ -58,6 +61,15 @@ def load_model(path: str | Path, *, trust: bool = False, max_memory: int | None 
     else:
         obj = _guarded(name, lambda: _load_pickled(path, budget))
     return _check_model(obj, name)
+
+
+def _native_format(path: Path) -> Any:
+    from nnconvert.io.native import sniff_native
+
+    try:
+        return sniff_native(path)
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 def _check_suffix(path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Every file a command reads is one of three kinds, told by suffix: an ONNX file (``.onnx``), a
+"""Every file a command reads is one of three kinds: a boosting library's own model file (told by
+content, :mod:`nnconvert.io.native`; a fitted model), else by suffix an ONNX file (``.onnx``), a
 JSON network spec (``.json``), or a fitted model (anything else, read by
 :func:`nnconvert.io.loading.load_model`). :func:`open_source` reads one into a :class:`Source`.
 """
@@ -107,6 +108,9 @@ def open_source(
     if p.is_dir():
         raise ModelLoadError(f"{p} is a directory, not a file")
     suffix = p.suffix.lower()
+    native = _native(p, trust)
+    if native is not None:
+        return native
     if suffix == ONNX_SUFFIX:
         # No network: a spec an ONNX file carries in its metadata is a claim about the graph, not
         # the graph, so nothing that decides (boundary analysis, verify) may take it for the network;
@@ -126,6 +130,21 @@ def open_source(
     from nnconvert.io.loading import load_model
 
     return Source(p, "model", estimator=load_model(p, trust=trust), simplify=simplify, tree_form=tree_form)
+
+
+def _native(path: Path, trust: bool) -> Source | None:
+    """A boosting library's own model file (told by content, :mod:`nnconvert.io.native`) as a
+    model Source, or None when ``path`` is none of those formats."""
+    from nnconvert.io.loading import load_model
+    from nnconvert.io.native import sniff_native
+
+    try:
+        module = sniff_native(path)
+    except OSError as exc:
+        raise ModelLoadError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if module is None:
+        return None
+    return Source(path, "model", estimator=load_model(path, trust=trust))
 
 
 def one_line(exc: BaseException) -> str:
