@@ -47,6 +47,8 @@ class GraphBuilder:
         self.summaries: list[dict[str, Any]] = []
         # Names of a tensor's columns where they are not the classes (an ovo SVC's class pairs).
         self.column_names: dict[str, list[str]] = {}
+        # Input columns that hold strings: column of X -> its vocabulary (see category_codes).
+        self.string_vocab: dict[int, list[str]] = {}
 
     @property
     def input(self) -> str:
@@ -145,6 +147,69 @@ class GraphBuilder:
     def binary_proba(self, p: str, *, hint: str = "proba") -> str:
         """``[N, 1]`` probability of the positive class -> ``[1 - p, p]`` (exact: ``-1*p + 1``)."""
         return self.dense(p, [[-1.0, 1.0]], [1.0, 0.0], hint=hint)
+
+    def input_column(self, tensor: str, k: int) -> int | None:
+        """The column of ``X`` whose values (or their imputed form) column ``k`` of ``tensor``
+        holds, following exact column copies (selection layers, concatenations, identity
+        activations, imputers); None when the column is computed."""
+        while tensor != ir.INPUT:
+            node = next((n for n in self.nodes if n.name == tensor), None)
+            if isinstance(node, ir.Dense) and node.selection is not None and not node.bias.any():
+                tensor, k = node.input, int(node.selection[k])
+            elif isinstance(node, ir.Concat):
+                for part in node.inputs:
+                    width = self.width(part)
+                    if k < width:
+                        tensor = part
+                        break
+                    k -= width
+            elif isinstance(node, ir.Impute) or (isinstance(node, ir.Activation) and node.fn == "identity"):
+                tensor = node.inputs[0]
+            else:
+                return None
+        return k
+
+    def category_codes(self, tensor: str, k: int, values: Any, *, who: str) -> np.ndarray:
+        """Fitted category values of column ``k`` of ``tensor`` as the float numbers the network
+        compares that column with.
+
+        Numbers stay themselves (NaN, a missing value, included). Strings are codes: a string
+        input column carries ``code(s)``, the position of ``s`` in that column's vocabulary
+        (:attr:`string_vocab`, grown here, so codes already handed out never change); a value
+        outside the vocabulary is -1 (matches no category) and a missing cell (``None``/NaN in
+        the fitted values; the empty string in the network's string input) is NaN. A string
+        category on a computed column, or the empty string as a category, is refused.
+        """
+        from nnconvert.errors import UnsupportedModel
+
+        vals = list(np.asarray(values, dtype=object).ravel())
+        if not any(isinstance(v, str) for v in vals):
+            try:
+                return np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64)
+            except (TypeError, ValueError):
+                raise UnsupportedModel(f"{who}: categories of column {k} are neither numbers nor strings") from None
+        col = self.input_column(tensor, k)
+        if col is None:
+            raise UnsupportedModel(f"{who}: string categories on a computed column (column {k} of {tensor!r})")
+        vocab = self.string_vocab.setdefault(col, [])
+        index = {s: i for i, s in enumerate(vocab)}
+        codes = []
+        for v in vals:
+            if v is None or (isinstance(v, float) and np.isnan(v)):
+                codes.append(np.nan)
+            elif isinstance(v, str):
+                if v == "":
+                    raise UnsupportedModel(
+                        f"{who}: the empty string is a fitted category of column {k}; in a network's string "
+                        "input the empty string stands for a missing value"
+                    )
+                if v not in index:
+                    index[v] = len(vocab)
+                    vocab.append(v)
+                codes.append(float(index[v]))
+            else:
+                raise UnsupportedModel(f"{who}: column {k} mixes strings with {type(v).__name__} categories")
+        return np.array(codes, dtype=np.float64)
 
     def build(self, outputs: Mapping[str, str], meta: ir.Metadata) -> ir.Network:
         return ir.Network(n_features=self.n_features, nodes=tuple(self.nodes), outputs=dict(outputs), meta=meta)
