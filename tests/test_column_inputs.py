@@ -4,6 +4,8 @@ an unknown one -1, a missing cell NaN), unknown strings, "" and None included.""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import onnx
 import pandas as pd
@@ -161,3 +163,82 @@ def test_invalid_inputs(inputs, message: str) -> None:
 def test_invalid_column_input(kwargs, message: str) -> None:
     with pytest.raises(InvalidNetwork, match=message):
         ir.ColumnInput("c", column=0, **kwargs)
+
+
+def test_json_spec_round_trips_the_inputs_and_the_schema_says_them() -> None:
+    import jsonschema
+
+    from nnconvert.exporters.json_spec import schema
+
+    net = _network()
+    spec = json.loads(json.dumps(nnconvert.to_json(net)))
+    validator = jsonschema.Draft202012Validator(schema())
+    validator.validate(spec)
+    assert spec["inputs"][0] == {"name": "city", "kind": "string", "column": 0, "vocabulary": CITIES}
+    back = nnconvert.from_json(spec)
+    assert back.inputs == net.inputs
+    _close(nnconvert.run(back, FRAME)["transform"], _expected())
+    for bad in (
+        {"name": "size", "kind": "float", "column": 1, "vocabulary": ["a"]},
+        {"name": "city", "kind": "string", "column": 0},
+        {"name": "city", "kind": "text", "column": 0},
+        {"name": "", "kind": "float", "column": 0},
+    ):
+        broken = {**spec, "inputs": [bad]}
+        with pytest.raises(jsonschema.ValidationError):
+            validator.validate(broken)
+        with pytest.raises(InvalidNetwork):
+            nnconvert.from_json(broken)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_torch_encodes_the_columns(dtype: str) -> None:
+    torch = pytest.importorskip("torch", reason="torch is not installed (pip install 'nnconvert[torch]')")
+    from nnconvert.check.verify import torch_runner
+
+    net = _network()
+    module = nnconvert.to_torch(net, dtype=dtype)
+    assert module.inputs == net.inputs
+    X = module.encode(FRAME)
+    assert X.dtype == getattr(torch, dtype) and tuple(X.shape) == (6, 3)
+    with torch.no_grad():
+        _close(module(X)["transform"].numpy(), _expected())
+    _close(torch_runner(net, dtype)(FRAME)["transform"], _expected())
+
+
+def _case(name: str):
+    from tests.cases.columns import CASES
+
+    case = next(c for c in CASES if c.id == f"columns-{name}")
+    return case.build()
+
+
+def test_convert_chooses_the_interface() -> None:
+    from nnconvert.errors import UnsupportedModel
+
+    est, rows = _case("ColumnTransformer-drops-a-column")
+    net = nnconvert.convert(est, inputs="columns")
+    assert [(i.name, i.column) for i in net.inputs] == [("height", 0), ("weight", 1), ("income", 3)]  # age dropped
+    assert nnconvert.convert(est).inputs is None  # auto: no string column, one matrix X
+    assert nnconvert.convert(est, inputs="matrix").inputs is None
+    want = est.predict(rows[list(est.feature_names_in_)])
+    np.testing.assert_allclose(nnconvert.run(net, rows)["predict"], want, rtol=1e-12)
+    matrix = rows[["height", "weight", "income"]].to_numpy()  # a matrix of the inputs, in order
+    np.testing.assert_allclose(nnconvert.run(net, matrix)["predict"], want, rtol=1e-12)
+
+    hgb, _ = _case("HistGradientBoostingClassifier-string-categories")
+    assert [i.kind for i in nnconvert.convert(hgb).inputs] == ["float", "string", "float"]
+    with pytest.raises(UnsupportedModel, match="column 'city' holds strings"):
+        nnconvert.convert(hgb, inputs="matrix")
+    with pytest.raises(UnsupportedModel, match="inputs must be one of"):
+        nnconvert.convert(hgb, inputs="rows")
+
+
+def test_unnamed_columns_are_named_as_scikit_learn_does() -> None:
+    from sklearn.linear_model import LinearRegression
+
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    net = nnconvert.convert(LinearRegression().fit(X, X @ [1.0, 2.0, 3.0]), inputs="columns")
+    assert [i.name for i in net.inputs] == ["x0", "x1", "x2"]
+    model = nnconvert.to_onnx(net, dtype="float64")
+    assert [i.name for i in model.graph.input] == ["x0", "x1", "x2"]

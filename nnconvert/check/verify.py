@@ -329,13 +329,16 @@ def torch_runner(network: ir.Network, dtype: str = "float64", device: str = "cpu
     import torch
 
     from nnconvert.exporters.torch import to_torch  # MissingDependency without torch
+    from nnconvert.runtime.columns import is_columns
 
     if device == "cuda" and not torch.cuda.is_available():
         raise DataError("torch sees no CUDA device on this machine")
     module = to_torch(network, dtype=dtype).to(device)
 
-    def run(X: np.ndarray) -> dict[str, np.ndarray]:
+    def run(X: Any) -> dict[str, np.ndarray]:
         with torch.no_grad():
+            if network.inputs and is_columns(X):
+                return module.decode(module(module.encode(X).to(device)))  # columns by name
             return module.decode(module(torch.as_tensor(np.asarray(X, dtype=dtype), device=device)))
 
     return run

@@ -26,6 +26,7 @@ __all__ = [
     "decode_columns",
     "default_names",
     "encode_columns",
+    "encode_inputs",
     "is_columns",
     "string_cells",
     "unknown_string",
@@ -157,14 +158,19 @@ def encode_columns(net: ir.Network, data: Any, dtype: Any = np.float64) -> np.nd
     Mapping or DataFrame of its inputs by name (see the module doc)."""
     if not net.inputs:
         raise DataError("this network takes one matrix X, not named columns")
+    return encode_inputs(net.inputs, net.n_features, data, dtype)
+
+
+def encode_inputs(inputs: Sequence[ir.ColumnInput], n_features: int, data: Any, dtype: Any = np.float64) -> np.ndarray:
+    """:func:`encode_columns` from the inputs and the width of ``X`` alone."""
     if not is_columns(data):
         raise DataError("named columns must come as a mapping name -> array or a pandas DataFrame")
     values = []
-    for inp in net.inputs:
+    for inp in inputs:
         col = _column(data, inp.name)
         values.append(_float_column(inp.name, col) if inp.kind == "float" else _codes(inp, string_cells(inp.name, col)))
-    X = np.zeros((_rows(values), net.n_features), dtype=np.float64)
-    for inp, v in zip(net.inputs, values, strict=True):
+    X = np.zeros((_rows(values), n_features), dtype=np.float64)
+    for inp, v in zip(inputs, values, strict=True):
         X[:, inp.column] = v
     return X.astype(dtype, copy=False)
 
