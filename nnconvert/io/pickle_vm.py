@@ -229,10 +229,16 @@ def admitted_types(roots: frozenset[str]) -> frozenset[type]:
 @functools.cache
 def _made_by_known_code() -> frozenset[type]:
     """Types no file can name that a known ``__setstate__`` creates from validated attributes
-    (IsotonicRegression's interpolator); accepted in the graph without looking inside."""
+    (IsotonicRegression's interpolator; a pickled xgboost Booster's model as nnconvert parsed it,
+    and the ctypes handle xgboost's own deserializer gives it from the same checked bytes, see
+    ``nnconvert.converters.xgboost_trees.booster_state``); accepted without looking inside."""
+    import ctypes
+
     from scipy.interpolate import interp1d
 
-    return frozenset({interp1d})
+    from nnconvert.io.native.xgboost_model import XGBoostModel
+
+    return frozenset({interp1d, XGBoostModel, ctypes.c_void_p})
 
 
 # ---------------------------------------------------------------------- opcode handlers
