@@ -130,8 +130,7 @@ def booster_state(booster: Any, state: Any, budget: Budget) -> None:
 def _wrapper_kind(est: Any) -> str:
     cls = type(est)
     for path, kind in _WRAPPERS.items():
-        module, _, name = path.rpartition(".")
-        if cls.__name__ == name and cls.__module__.split(".")[0] == "xgboost":
+        if cls.__name__ == path.rpartition(".")[2] and cls.__module__.split(".")[0] == "xgboost":
             return kind
     raise UnsupportedModel(f"{cls.__name__} is not an XGBoost wrapper nnconvert knows")
 

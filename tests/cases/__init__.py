@@ -62,6 +62,7 @@ def all_cases() -> list[Case]:
         "decomposition",
         "preprocess",
         "wrappers",
+        "xgboost_models",
     ):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))
