@@ -50,6 +50,7 @@ def tolerance_for(dtype: str, network: ir.Network | None) -> Tolerance:
         return TOLERANCES["float32"]
     return TOLERANCES[dtype]
 
+
 Runner = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
 
@@ -404,7 +405,9 @@ def compare_all(
     labels = label_outputs(network)
     tols = [tolerance_for(dtype, network) for _, dtype in checks]
     cmps = [
-        Comparison(dtype, rtol=tol.rtol if rtol is None else rtol, atol=tol.atol if atol is None else atol, labels=labels)
+        Comparison(
+            dtype, rtol=tol.rtol if rtol is None else rtol, atol=tol.atol if atol is None else atol, labels=labels
+        )
         for (_, dtype), tol in zip(checks, tols, strict=True)
     ]
     need_boundary = network is not None and any(dtype == "float32" for _, dtype in checks)

@@ -93,7 +93,9 @@ def reference_dtype(path: str) -> str | None:
     return _REFERENCE_DTYPES.get(path)
 
 
-def adapt(path: str, *, model: Callable[[Any], Any] | None = None, reference: Callable[[Any], Any] | None = None) -> None:
+def adapt(
+    path: str, *, model: Callable[[Any], Any] | None = None, reference: Callable[[Any], Any] | None = None
+) -> None:
     """Objects of the class at ``path`` are converted as ``model(obj)`` and checked against
     ``reference(obj)`` (an object with the estimator methods the network reproduces), e.g. a
     bare ``xgboost.Booster`` (no ``n_features_in_``, ``predict`` takes a ``DMatrix``). Matched by

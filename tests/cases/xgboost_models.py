@@ -14,7 +14,6 @@ import numpy as np
 
 from tests.cases import Case
 from tests.cases.trees import BOTH, classification, regression
-from tests.cases.tree_rows import with_nan
 
 try:
     import xgboost as xgb
@@ -208,4 +207,4 @@ def _cases() -> list[Case]:
 
 
 CASES = _cases()
-__all__ = ["CASES", "split_rows", "splits_of", "with_nan"]
+__all__ = ["CASES", "split_rows", "splits_of"]
