@@ -242,7 +242,7 @@ def _margin(g: GraphBuilder, x: str, plan: _Plan) -> tuple[str, list[TreeData]]:
     n_groups = max(1, model.num_class, model.num_target)
     trees = _trees(plan, n_groups)
     g.missing_values = True
-    total = tree_block(g, x, trees, source="leaf values (split_conditions at leaves)", hint="tree_sum")
+    total = tree_block(g, x, trees, source="split_conditions at leaves", hint="tree_sum")
     base = base_margin(model, n_groups).astype(np.float64)
     margin = g.scale(total, 1.0, base, source={"bias": "base_score in margin space"}, hint="margin")
     return margin, trees

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.errors import ModelLoadError, UnsupportedModel
+from nnconvert.errors import MissingDependency, ModelLoadError, UnsupportedModel
 from nnconvert.io import allowlist, arrays, objects
 from nnconvert.io.arrays import corrupt, refuse
 from nnconvert.io.limits import Budget
@@ -160,6 +160,9 @@ class PickleReader:
             self.admitted = admitted_types(frozenset(self.roots))
         if found is not None:
             return GlobalRef(module, name, *found)
+        hint = allowlist.missing_library(module, name)
+        if hint is not None:
+            raise MissingDependency(f"{self.budget.filename} holds an {root} model ('{module}.{name}'): {hint}")
         if allowlist.known_unsupported(module, name):
             raise UnsupportedModel(
                 f"{self.budget.filename}: {name} is not supported; supported families: {supported_families()} "

@@ -228,6 +228,13 @@ def _tree(obj: Any, budget: Budget, where: str, n_features: int) -> XGBTree:
     param = _get(obj, "tree_param", dict, budget, where)
     n = _int(param.get("num_nodes"), budget, f"{where} num_nodes", 1)
     leaf_vector = _int(param.get("size_leaf_vector", "1"), budget, f"{where} size_leaf_vector", 0, 1 << 16)
+    if leaf_vector > 1:
+        from nnconvert.errors import UnsupportedModel
+
+        raise UnsupportedModel(
+            f"{budget.filename}: XGBoost multi_strategy='multi_output_tree' (vector leaves) is not supported; "
+            "one_output_per_tree is"
+        )
     left = _array(obj, "left_children", n, "i", budget, where)
     right = _array(obj, "right_children", n, "i", budget, where)
     feature = _array(obj, "split_indices", n, "i", budget, where)
