@@ -67,6 +67,7 @@ def all_cases() -> list[Case]:
         "preprocess",
         "wrappers",
         "columns",
+        "xgboost_models",
     ):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))
