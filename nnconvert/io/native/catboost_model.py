@@ -172,9 +172,9 @@ def _classes(info: Mapping[str, Any], dimension: int) -> np.ndarray:
     params = info.get("class_params")
     names = params.get("class_names") if isinstance(params, Mapping) else None
     kind = params.get("class_label_type") if isinstance(params, Mapping) else None
+    if dimension == 1 and (not names or kind not in _LABEL_TYPES):
+        return np.array([0, 1], dtype=np.int64)  # CrossEntropy keeps no names: CatBoost predicts 0 / 1
     if not isinstance(names, list) or kind not in _LABEL_TYPES:
-        if dimension == 1:  # CrossEntropy on probabilities keeps no names: CatBoost predicts 0 / 1
-            return np.array([0, 1], dtype=np.int64)
         raise ModelLoadError("a classifier without class names (model_info.class_params)")
     expected = 2 if dimension == 1 else dimension
     if len(names) != expected:
