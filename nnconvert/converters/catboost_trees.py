@@ -23,7 +23,7 @@ from nnconvert import ir
 from nnconvert.converters._blocks import regression_output
 from nnconvert.converters.registry import register
 from nnconvert.converters.trees import TreeData, summarize_trees, tree_block
-from nnconvert.errors import NotFitted
+from nnconvert.errors import NotFitted, UnsupportedModel
 from nnconvert.io.limits import Budget, Limits
 from nnconvert.io.native import catboost_cbm
 from nnconvert.io.native.catboost_model import CatBoostClassification, CatBoostModel, build
@@ -109,4 +109,10 @@ def from_live(est: Any) -> CatBoostModel:
 @register("catboost.CatBoostRegressor", _REGRESSOR)
 def catboost_live(est: Any, g: Any, x: str) -> dict[str, str]:
     """A fitted ``CatBoostClassifier``/``CatBoostRegressor`` object."""
-    return catboost_network(from_live(est), g, x, est)
+    m = from_live(est)
+    if g.width(x) != m.n_features:  # a model made with load_model() reports n_features_in_ = 0
+        raise UnsupportedModel(
+            f"this {type(est).__name__} says it takes {g.width(x)} features but its trees read {m.n_features}; "
+            "convert the model file itself (save_model(path, format='json'))"
+        )
+    return catboost_network(m, g, x, est)

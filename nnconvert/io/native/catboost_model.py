@@ -103,6 +103,13 @@ class CatBoostModel:
     def feature_names_in_(self) -> np.ndarray | None:
         return None if self.feature_names is None else np.array(self.feature_names, dtype=object)
 
+    def __sklearn_tags__(self) -> Any:
+        """scikit-learn's tags: CatBoost takes NaN (``verify``/``predict`` accept missing cells)."""
+        from sklearn.utils import InputTags, Tags, TargetTags
+
+        return Tags(estimator_type=getattr(self, "nnconvert_task", None), target_tags=TargetTags(required=True),
+                    input_tags=InputTags(allow_nan=True))  # fmt: skip
+
     def raw(self, X: np.ndarray) -> np.ndarray:
         """``scale * sum_t leaf_values[leaf_t(x)] + bias`` ``[N, dimension]`` (module docstring)."""
         X32 = np.asarray(X, dtype=np.float64).astype(np.float32)
