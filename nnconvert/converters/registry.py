@@ -235,6 +235,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
     classes = getattr(estimator, "classes_", None)
     if classes is not None and (isinstance(classes, list) or getattr(classes, "ndim", 1) != 1):
         classes = None  # multi-label / multi-output: classes_ is per output
+    if classes is not None and getattr(classes, "size", 1) == 0:
+        classes = None  # CatBoostRegressor.classes_ is an empty array
     names = getattr(estimator, "feature_names_in_", None)
     if names is None and hasattr(estimator, "steps"):
         names = getattr(_first_step(estimator), "feature_names_in_", None)

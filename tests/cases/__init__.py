@@ -58,6 +58,7 @@ def all_cases() -> list[Case]:
         "labels",
         "trees",
         "boosting",
+        "catboost_models",
         "ensembles",
         "neighbors",
         "gaussian_process",
