@@ -79,6 +79,15 @@ def cli() -> None:
 )
 @click.option("--no-simplify", is_flag=True, help="Keep consecutive affine layers apart (no folding).")
 @click.option(
+    "--inputs",
+    type=click.Choice(["auto", "matrix", "columns"]),
+    default="auto",
+    show_default=True,
+    help="The network's inputs: one matrix X [N, n_features] (matrix), one [N, 1] input per column the model "
+    "reads, named after it (columns; string columns as tensor(string)), or columns exactly when the model has "
+    "a string column (auto). For a model; a JSON spec keeps its own.",
+)
+@click.option(
     "--references",
     "n_references",
     type=click.IntRange(1),
@@ -102,6 +111,7 @@ def convert(
     dtype: str | None,
     opset: int | None,
     no_simplify: bool,
+    inputs: str,
     n_references: int,
     no_references: bool,
     data: str | None,
@@ -133,7 +143,7 @@ def convert(
         raise click.UsageError("--opset applies to ONNX output, not to a torch program")
     if fmt == "torch":
         from nnconvert.exporters.torch import save_program, to_torch  # one-line error without torch
-    src = open_source(model, trust=trust, simplify=not no_simplify, tree_form=tree_form)
+    src = open_source(model, trust=trust, simplify=not no_simplify, tree_form=tree_form, inputs=inputs)
     path = check_output(out, force=force, inputs=[model, data])
     if src.kind == "onnx":
         raise ModelLoadError(f"{model} is already ONNX; convert reads a model or a JSON network spec")
