@@ -313,3 +313,13 @@ def test_cli_columns_for_a_numeric_model(tmp_path) -> None:
     svg = tmp_path / "net.svg"
     assert run_cli("draw", tmp_path / "net.json", "-o", svg).exit_code == 0
     assert ">age (not an input)</text>" in svg.read_text()
+
+
+def test_cli_inspect_with_inputs_columns(tmp_path) -> None:
+    from tests.cli_helpers import run_cli
+
+    model, _ = _pickled(tmp_path, "ColumnTransformer-drops-a-column")
+    assert json.loads(run_cli("inspect", model, "--json").stdout)["inputs"] is None
+    d = json.loads(run_cli("inspect", model, "--json", "--inputs", "columns").stdout)
+    assert [i["name"] for i in d["inputs"]] == ["height", "weight", "income"]
+    assert [i["name"] for i in d["contract"]["inputs"]] == ["height", "weight", "income"]

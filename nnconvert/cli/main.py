@@ -21,6 +21,7 @@ from nnconvert import __version__, limits
 from nnconvert.cli.options import HEADER
 from nnconvert.cli.support import (
     FORCE,
+    INPUTS,
     INTERRUPTED,
     PATH,
     TREE_FORM,
@@ -78,15 +79,7 @@ def cli() -> None:
     help="ONNX opset, to raise it [default: the lowest that expresses the network, 13 today].",
 )
 @click.option("--no-simplify", is_flag=True, help="Keep consecutive affine layers apart (no folding).")
-@click.option(
-    "--inputs",
-    type=click.Choice(["auto", "matrix", "columns"]),
-    default="auto",
-    show_default=True,
-    help="The network's inputs: one matrix X [N, n_features] (matrix), one [N, 1] input per column the model "
-    "reads, named after it (columns; string columns as tensor(string)), or columns exactly when the model has "
-    "a string column (auto). For a model; a JSON spec keeps its own.",
-)
+@INPUTS
 @click.option(
     "--references",
     "n_references",
