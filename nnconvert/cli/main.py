@@ -21,6 +21,7 @@ from nnconvert import __version__, limits
 from nnconvert.cli.options import HEADER
 from nnconvert.cli.support import (
     FORCE,
+    INPUTS,
     INTERRUPTED,
     PATH,
     TREE_FORM,
@@ -78,6 +79,7 @@ def cli() -> None:
     help="ONNX opset, to raise it [default: the lowest that expresses the network, 13 today].",
 )
 @click.option("--no-simplify", is_flag=True, help="Keep consecutive affine layers apart (no folding).")
+@INPUTS
 @click.option(
     "--references",
     "n_references",
@@ -102,6 +104,7 @@ def convert(
     dtype: str | None,
     opset: int | None,
     no_simplify: bool,
+    inputs: str,
     n_references: int,
     no_references: bool,
     data: str | None,
@@ -133,7 +136,7 @@ def convert(
         raise click.UsageError("--opset applies to ONNX output, not to a torch program")
     if fmt == "torch":
         from nnconvert.exporters.torch import save_program, to_torch  # one-line error without torch
-    src = open_source(model, trust=trust, simplify=not no_simplify, tree_form=tree_form)
+    src = open_source(model, trust=trust, simplify=not no_simplify, tree_form=tree_form, inputs=inputs)
     path = check_output(out, force=force, inputs=[model, data])
     if src.kind == "onnx":
         raise ModelLoadError(f"{model} is already ONNX; convert reads a model or a JSON network spec")

@@ -355,7 +355,7 @@
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     if (unknown.length) return;
-    const row = [...form.querySelectorAll("input")].map((i) => Number(i.value));
+    const row = [...form.querySelectorAll("input, select")].map((i) => Number(i.value));
     if (row.some((v) => Number.isNaN(v))) { status.textContent = "every feature needs a number"; return; }
     current = run(row);
     light(current);
