@@ -14,7 +14,8 @@ at most one of its indicators is 1; ``u_i = 1 - sum_c [x_i == c]`` marks an unkn
   (``handle_unknown='error'`` and an unknown value) the network gives the ``'ignore'`` row.
 - ``OrdinalEncoder.transform``: per feature, the table ``category -> code`` (infrequent
   categories share one code; the missing-value category is ``encoded_missing_value``) and
-  ``unknown_value`` for an unknown value (NaN where scikit-learn raises).
+  ``unknown_value`` for an unknown value (NaN where scikit-learn raises; -1 for an integer
+  ``dtype``, whose codes are labels: ``argmax`` over the feature's indicators picks them).
 - ``TargetEncoder.transform`` (not ``fit_transform``, which cross-fits): per feature (and class)
   the table ``encodings_`` and ``target_mean_`` for an unknown value.
 - ``LabelBinarizer.transform`` of one column: ``pos_label`` where ``y == classes_[j]``, else
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from nnconvert import ir
+from nnconvert.converters._blocks import select_columns
 from nnconvert.converters.registry import register
 from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
@@ -84,6 +86,22 @@ def _all_indicators(g: GraphBuilder, x: str, values: list[np.ndarray], hint: str
     return ind, [np.arange(starts[i], starts[i + 1]) for i in range(len(values))]
 
 
+def _cases(
+    g: GraphBuilder, x: str, values: list[np.ndarray], unknown: Sequence[int], hint: str
+) -> tuple[str, str, list[np.ndarray], dict[int, int]]:
+    """The indicators, ``[indicators | u_i for i in unknown]`` (``u_i = 1 - sum of feature i's
+    indicators``), the indicator columns of each feature and the column of each ``u_i``."""
+    ind, where = _all_indicators(g, x, values, f"{hint}_is")
+    n_ind = g.width(ind)
+    if not unknown:
+        return ind, ind, where, {}
+    U = np.zeros((n_ind, len(unknown)))
+    for k, i in enumerate(unknown):
+        U[where[i], k] = -1.0
+    u = g.dense(ind, U, np.ones(len(unknown)), source={"weight": "-1 per category"}, hint=f"{hint}_unknown")
+    return ind, g.concat([ind, u], hint=f"{hint}_cases"), where, {i: n_ind + k for k, i in enumerate(unknown)}
+
+
 def table_lookup(
     g: GraphBuilder,
     x: str,
@@ -96,24 +114,16 @@ def table_lookup(
     """Output ``o = (i, table, default)``: ``table[c]`` where column ``i`` of ``x`` is category
     ``c`` of feature ``i`` (``values[i][c]``), ``default`` where it is none of them. Entries may
     be NaN."""
-    ind, where = _all_indicators(g, x, values, f"{hint}_is")
-    n_ind, m = g.width(ind), len(outputs)
     unknown = sorted({i for i, _, d in outputs if np.isfinite(d) and d != 0})
-    W = np.zeros((n_ind + len(unknown), m))
+    ind, cases, where, u_col = _cases(g, x, values, unknown, hint)
+    n_ind, m = g.width(ind), len(outputs)
+    W = np.zeros((g.width(cases), m))
     for o, (i, table, default) in enumerate(outputs):
         t = np.asarray(table, dtype=np.float64)
         W[where[i], o] = np.where(np.isfinite(t), t, 0.0)
-        if i in unknown:
-            W[n_ind + unknown.index(i), o] = default
-    parts = [ind]
-    if unknown:  # u_i = 1 - sum of feature i's indicators
-        U = np.zeros((n_ind, len(unknown)))
-        for k, i in enumerate(unknown):
-            U[where[i], k] = -1.0
-        parts.append(
-            g.dense(ind, U, np.ones(len(unknown)), source={"weight": "-1 per category"}, hint=f"{hint}_unknown")
-        )
-    out = g.dense(g.concat(parts, hint=f"{hint}_cases"), W, source={"weight": source}, hint=hint)
+        if i in u_col:
+            W[u_col[i], o] = default
+    out = g.dense(cases, W, source={"weight": source}, hint=hint)
     nan = [not (np.isfinite(t).all() and np.isfinite(d)) for _, t, d in outputs]
     if not any(nan):
         return out
@@ -130,6 +140,21 @@ def table_lookup(
         ir.CategoryCodes, f"{hint}_nan", input=flag, columns=np.arange(m), categories=np.ones((m, 1)), counts=np.ones(m, dtype=np.int64)
     )  # fmt: skip
     return g.add(ir.Combine, f"{hint}_with_nan", sources=(out, nan_or_0), fn="add", coeffs=(1.0, 1.0))
+
+
+def label_lookup(
+    g: GraphBuilder, x: str, values: list[np.ndarray], outputs: list[tuple[int, np.ndarray, float]], dtype: Any
+) -> str:
+    """:func:`table_lookup` for an integer ``dtype``: per output, ``argmax`` over its feature's
+    ``[indicators | u_i]`` (exactly one is 1) picks ``[table | default]`` as labels of ``dtype``;
+    the outputs side by side (``[N, m]`` labels)."""
+    _, cases, where, u_col = _cases(g, x, values, sorted({i for i, *_ in outputs}), "codes")
+    labels = []
+    for o, (i, table, default) in enumerate(outputs):
+        picked = select_columns(g, cases, [*where[i], u_col[i]], what=f"feature {i}'s cases", hint=f"feature{o}_cases")
+        classes = np.append(np.asarray(table, dtype=np.float64), default).astype(dtype)
+        labels.append(g.argmax_label(picked, classes, hint=f"code{o}"))
+    return g.add(ir.StackLabels, "codes", sources=tuple(labels))
 
 
 def _infrequent_map(est: Any, i: int) -> np.ndarray | None:
@@ -182,6 +207,8 @@ def one_hot_encoder(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
                 W[where[i][members], o] = 1.0
         out = g.dense(ind, W, b, source={"weight": "category groups"}, hint="onehot")
     g.name_columns(out, [name for *_, name in cols])
+    if np.dtype(est.dtype).kind != "f":  # integer (or bool) one-hot columns: labels of that dtype
+        out = g.threshold_label(out, np.array([0, 1]).astype(est.dtype), 0.5, hint="onehot_typed")
     n_ind = sum(len(v) for v in values)
     g.summarize(
         who,
@@ -204,7 +231,8 @@ def ordinal_encoder(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     who = "OrdinalEncoder"
     values = category_values(est, g, x, who)
     missing = getattr(est, "_missing_indices", {}) or {}
-    default = float(est.unknown_value) if est.handle_unknown == "use_encoded_value" else float("nan")
+    integer = np.dtype(est.dtype).kind != "f"
+    default = float(est.unknown_value) if est.handle_unknown == "use_encoded_value" else (-1.0 if integer else np.nan)
     outputs = []
     for i, cats in enumerate(est.categories_):
         mapping = _infrequent_map(est, i)
@@ -215,12 +243,15 @@ def ordinal_encoder(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
             else:
                 table[c] = c if mapping is None else mapping[c]
         outputs.append((i, table, default))
-    out = table_lookup(g, x, values, outputs, source="category codes", hint="ordinal")
-    g.name_columns(out, _feature_names(est))
+    if integer:
+        out = label_lookup(g, x, values, outputs, est.dtype)
+    else:
+        out = table_lookup(g, x, values, outputs, source="category codes", hint="ordinal")
+        g.name_columns(out, _feature_names(est))
     g.summarize(
         who,
         f"OrdinalEncoder: {sum(len(v) for v in values)} equality neurons -> {len(outputs)} codes"
-        + (" (unknown values: NaN, where scikit-learn raises)" if est.handle_unknown == "error" else ""),
+        + (f" (unknown values: {default}, where scikit-learn raises)" if est.handle_unknown == "error" else ""),
         indicators=int(sum(len(v) for v in values)),
     )
     return {"transform": out}
@@ -261,7 +292,8 @@ def target_encoder(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
 )
 def label_binarizer(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``transform_j = pos_label if y == classes_[j] else neg_label`` for one input column
-    (binary: the column of ``classes_[1]``; one class: ``neg_label``)."""
+    (binary: the column of ``classes_[1]``; a batch with an unknown label makes scikit-learn return
+    one column per class instead, the network keeps its one column)."""
     who = "LabelBinarizer"
     if g.width(x) != 1:
         raise UnsupportedModel(f"{who} reads one column, got {g.width(x)}")

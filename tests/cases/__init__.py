@@ -61,6 +61,7 @@ def all_cases() -> list[Case]:
         "clustering",
         "decomposition",
         "preprocess",
+        "encoders",
         "wrappers",
     ):
         try:
