@@ -197,7 +197,9 @@ def object_array(items: Any, shape: Any, budget: Budget, admitted: frozenset[typ
     plain = (type(None), bool, int, float, str, np.ndarray, *admitted)  # never a pointer from the file
     # numpy scalars the loader built from plain bytes (OneHotEncoder's drop_idx_: ints and int64s)
     numbers = (np.bool_, np.integer, np.floating)
-    if items and all(type(i) in plain or isinstance(i, numbers) for i in items):  # KBinsDiscretizer's ragged bin_edges_, mixed params
+    if items and all(
+        type(i) in plain or isinstance(i, numbers) for i in items
+    ):  # KBinsDiscretizer's ragged bin_edges_, mixed params
         budget.charge(8 * len(items), f"an object array of shape {shape}")
         out = np.empty(len(items), dtype=object)
         out[:] = items
