@@ -276,3 +276,23 @@ def test_text_encoder_pickles_load_safely_and_convert_alike(tmp_path) -> None:
         np.testing.assert_array_equal(_dense(loaded.transform(X)), _dense(est.transform(X)))
         a, b = _network(est)[0], _network(loaded)[0]
         assert nnconvert.to_json(a)["nodes"] == nnconvert.to_json(b)["nodes"]
+
+
+def test_draw_and_explain_name_the_one_hot_neurons(tmp_path) -> None:
+    """Inside a pipeline the one-hot layer is an inner layer: its neurons carry ``city=Paris``."""
+    from nnconvert.show.draw import layout
+    from nnconvert.show.explain import explain
+
+    X = _codes(KNOWN[["city", "age"]].fillna(np.nan), {0: ["Paris", "Lyon", "Nice", "Lille", "Brest"]})
+    frame = pd.DataFrame({"city": X[:, 0], "age": X[:, 1]})  # numeric codes: the end-to-end form before text inputs
+    y = (frame["age"] > 40).to_numpy()
+    pre = ColumnTransformer([("c", pp.OneHotEncoder(handle_unknown="ignore"), ["city"]), ("n", pp.StandardScaler(), ["age"])])  # fmt: skip
+    net = nnconvert.convert(_fit(make_pipeline(pre, lm.LogisticRegression()), frame, y))
+    assert "neurons: city=0.0, city=1.0" in explain(net)
+    labels = [n.label for n in layout(net).neurons if n.label]
+    assert "city=0.0" in labels and "city=nan" in labels
+    draw_path = tmp_path / "p.svg"
+    from nnconvert.show.draw import draw
+
+    draw(net, draw_path)
+    assert "city=nan" in draw_path.read_text()
