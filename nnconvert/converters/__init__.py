@@ -12,6 +12,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     column_transformer,
     decomposition,
     discriminant,
+    encoders,
     ensembles,
     feature_selection,
     forests,

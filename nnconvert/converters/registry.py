@@ -311,6 +311,9 @@ def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Netw
     columns = {m: builder.column_names[t] for m, t in outputs.items() if t in builder.column_names}
     if columns:
         meta = dataclasses.replace(meta, extra={**meta.extra, "columns": columns})
+    inner = {t: names for t, names in builder.column_names.items() if t not in outputs.values()}
+    if inner:  # what the neurons of inner layers stand for (one-hot ``city=Paris``), for draw and explain
+        meta = dataclasses.replace(meta, extra={**meta.extra, "tensor_columns": inner})
     net = builder.build(outputs, meta)
     if builder.string_vocab:  # string columns: named inputs (nnconvert.convert keeps the used ones)
         from nnconvert.runtime.columns import column_inputs

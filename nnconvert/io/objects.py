@@ -418,6 +418,9 @@ def build(ctx: Context, obj: Any, state: Any) -> Any:
         state = state[0]  # (dict, slots) as copyreg writes it for classes with __slots__
     if type(state) is not dict or not all(type(k) is str and k.isidentifier() for k in state):
         raise refuse(ctx.budget, f"it sets {type(obj).__name__} attributes from {arrays._short(state)[:40]}")
+    # numpy's object dtype kept as an attribute (SimpleImputer's ``_fit_dtype`` on text) is only a
+    # dtype: no array is made from it, so the marker becomes the real dtype here.
+    state = {k: np.dtype(object) if v is arrays.OBJECT else v for k, v in state.items()}
     setstate = getattr(type(obj), "__setstate__", None)
     if setstate is None:
         obj.__dict__.update(state)

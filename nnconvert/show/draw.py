@@ -221,7 +221,9 @@ def _build_groups(net: ir.Network) -> tuple[list[_Group], list[tuple[ir.Node, li
             labels = _class_labels(info, info.width or 1)
             group = _Group("head", len(labels), node, [node.name], depth, labels=labels)
         else:
-            group = _Group("neurons", info.width or 1, node, [node.name], depth, input_acts=input_acts)
+            named = (net.meta.extra.get("tensor_columns") or {}).get(node.name)  # one-hot ``city=Paris``
+            labels = [printable(n) for n in named] if isinstance(named, list) and len(named) == info.width else None
+            group = _Group("neurons", info.width or 1, node, [node.name], depth, input_acts=input_acts, labels=labels)
             name = _act_name(node)
             if name:
                 group.acts.append(name)

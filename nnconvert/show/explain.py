@@ -499,8 +499,11 @@ def explain(network: ir.Network, *, fmt: str = "text") -> str:
         if this_model:
             lines += [f"This model: {t}" for t in this_model] + [""]
         lines += [*facts, "", "Layers (in execution order):"]
+        named = meta.extra.get("tensor_columns") or {}
         for i, s in enumerate(steps, 1):
             lines.append(f"  {i}. {s.name} [{s.op}] {s.shape_in} -> {s.shape_out}: {s.math}")
+            if isinstance(named.get(s.name), list):
+                lines.append(f"     neurons: {_values(named[s.name], 12)}")
             if s.source:
                 lines.append(f"     weights: {s.source}")
             if s.outputs:

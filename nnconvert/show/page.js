@@ -264,6 +264,10 @@
       });
       return y;
     },
+    category_indicators: (n, [x]) => n.columns.map((col, o) => {  // [x_col == v], isnan for the missing entries
+      const v = x[col];
+      return (n.missing && n.missing[o] ? Number.isNaN(v) : v === n.values[o]) ? 1 : 0;
+    }),
     is_missing: (n, [x]) => x.map((v) => (missing(n, v) ? 1 : 0)),
     impute: (n, [x]) => x.map((v, j) => (missing(n, v) ? n.fill[j] : v)),
     row_norm: (n, [x]) => {

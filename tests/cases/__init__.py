@@ -66,6 +66,7 @@ def all_cases() -> list[Case]:
         "clustering",
         "decomposition",
         "preprocess",
+        "encoders",
         "wrappers",
         "columns",
         "xgboost_models",
