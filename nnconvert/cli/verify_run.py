@@ -246,9 +246,10 @@ def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | N
     source = open_rows(data, n_features=src.n_features, expected_names=names, allow_missing=missing)
     total = progress_total(source)
     phases = predict_phases(widths, backend, dtype, source.row_bytes)
-    writer = PredictionWriter(stream, classes, columns if isinstance(columns, dict) else None)
+    writer = PredictionWriter(stream, classes, columns if isinstance(columns, dict) else None, source.layout.id_name)
     with progress(total, "predict") as update:
-        for X in source.chunks(data.limits.rows(phases, total)):
+        for table in source.tables(data.limits.rows(phases, total)):
+            X = table.data
             try:
                 outputs = runner(X)
             except NnconvertError:
@@ -264,7 +265,7 @@ def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | N
                     f"row {row} of {data.path} (0-based) is finite but overflows the network's {dtype}: "
                     f"its outputs would be infinite or NaN ({hint})"
                 )
-            writer.write(outputs)
+            writer.write(outputs, table.ids)
             if update is not None:
-                update(len(X))
+                update(len(table))
     return writer.rows
