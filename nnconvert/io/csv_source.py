@@ -123,6 +123,7 @@ class CsvSource:
             wanted=wanted,
             id_column=id_column,
             matrix=matrix,
+            target=None if self.target is None else self.offset + self.target,
         )
 
     @property

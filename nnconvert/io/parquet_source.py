@@ -140,6 +140,7 @@ class ParquetSource:
         self.positional = [i for i, label in enumerate(self.labels) if i != self.target and label not in stored_index]
         self.layout = by_position(self.positional)
         self.header = None
+        self.checked = False
 
     @contextlib.contextmanager
     def _open(self) -> Iterator[Any]:
@@ -161,7 +162,13 @@ class ParquetSource:
         """Read ``wanted`` by name (a Parquet file always has names), or by position without them."""
         self.layout = choose(self.name, names=self.labels if wanted is not None else None, labels=self.labels,
                              width=self.n_columns, offset=0, positional=self.positional, wanted=wanted,
-                             id_column=id_column, matrix=matrix)  # fmt: skip
+                             id_column=id_column, matrix=matrix, target=self.target)  # fmt: skip
+        self.checked = False
+
+    def check(self) -> None:
+        """Before any row is read: the read columns' types, and each row group's claimed size."""
+        if self.checked:
+            return
         read = [*self.layout.indices, *([] if self.layout.id_index is None else [self.layout.id_index])]
         for i, kind in zip(read, [*self.layout.kinds, "id"], strict=False):
             self._check_type(i, kind)
@@ -172,6 +179,7 @@ class ParquetSource:
         for k, sizes in enumerate(self.group_sizes):
             claimed = sum(v for c, v in sizes.items() if c in names)
             check_claim(f"row group {k} of {self.name} ({self.group_rows[k]} rows)", claimed, self.max_memory)
+        self.checked = True
 
     def _check_type(self, i: int, kind: str) -> None:
         fd = self.fields[i]
@@ -235,6 +243,7 @@ class ParquetSource:
 
     def tables(self, chunk_rows: int) -> Iterator[Table]:
         """The layout's chunks (:class:`nnconvert.io.table.Table`) of at most ``chunk_rows`` rows."""
+        self.check()
         rows = max(1, min(chunk_rows, self.max_memory // max(1, self.row_bytes)))
         layout = self.layout
         read = list(dict.fromkeys([*layout.indices, *([] if layout.id_index is None else [layout.id_index])]))

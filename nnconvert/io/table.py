@@ -168,18 +168,20 @@ def choose(
     wanted: Sequence[Wanted] | None,
     id_column: str | int | None,
     matrix: bool = True,
+    target: int | None = None,
 ) -> Layout:
     """The layout of a file (see the module doc): by name when the model has names (``wanted``)
     and the file too (``names``: its real column names, after ``offset`` leading columns), else by
-    position (``positional``: the file columns that are not the target). ``labels`` (names or
-    pandas' positions) and ``width`` (columns after ``offset``) find the id column."""
+    position (``positional``: the file columns that are features unless the id column is one of
+    them). ``labels`` (names or pandas' positions) and ``width`` (columns after ``offset``) find
+    the id column, which must not be the ``target`` (a file column index)."""
     if wanted is not None and names is not None:
         return by_name(file, names, wanted, offset=offset, id_column=id_column, matrix=matrix)
     id_index = id_name = None
     if id_column is not None:
         k = column_index(file, id_column, labels, width, "id column")
         id_index, id_name = offset + k, (labels[k] if labels is not None else str(k))
-        if id_index not in positional:
+        if id_index == target:
             raise DataError(f"the id column {id_name} of {file} is its target column")
     keep = [i for i in positional if i != id_index]
     if wanted is None or len(keep) != len(wanted):  # a count that differs is refused by the caller
