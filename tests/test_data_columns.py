@@ -212,3 +212,18 @@ def test_subprocess_predict_with_ids(models, tmp_path):
     gone = subprocess.run([*cmd[:-2], "--id-column", "gone"], capture_output=True, text=True, check=False)
     assert gone.returncode == 2 and gone.stderr.startswith("Error: sub.csv has no column 'gone'")
     assert len(gone.stderr.splitlines()) == 1
+
+
+def test_string_columns_count_in_the_memory_model(tmp_path):
+    from nnconvert.check.memory import feed_row_bytes
+    from nnconvert.io.table import STRING_CELL_BYTES
+
+    assert feed_row_bytes([]) == 0  # a matrix network: X is the data itself
+    assert feed_row_bytes(["float", "string"], 3) == 8 + STRING_CELL_BYTES + 3 * 8
+    path = tmp_path / "mixed.csv"
+    pd.DataFrame({"a": np.arange(500.0), "s": [f"v{i}" for i in range(500)]}).to_csv(path, index=False)
+    numbers = open_data(path, columns=[Wanted("a")], max_memory=20_000)
+    text = open_data(path, columns=[Wanted("a"), Wanted("s", STRING)], matrix=False, max_memory=20_000)
+    assert text.row_bytes == numbers.row_bytes + STRING_CELL_BYTES
+    sizes = [len(t) for t in text.tables(65536)]
+    assert sum(sizes) == 500 and max(sizes) == 20_000 // text.row_bytes < max(len(t) for t in numbers.tables(65536))

@@ -245,7 +245,7 @@ def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | N
         missing = accepts_missing(net)
     source = open_rows(data, n_features=src.n_features, expected_names=names, allow_missing=missing)
     total = progress_total(source)
-    phases = predict_phases(widths, backend, dtype, source.row_bytes)
+    phases = predict_phases(widths, backend, dtype, source.row_bytes, id_column=source.layout.id_index is not None)
     writer = PredictionWriter(stream, classes, columns if isinstance(columns, dict) else None, source.layout.id_name)
     with progress(total, "predict") as update:
         for table in source.tables(data.limits.rows(phases, total)):
