@@ -23,7 +23,18 @@ import numpy as np
 from nnconvert.errors import DataError
 from nnconvert.io.columns import Header, is_number, read_header, target_index
 from nnconvert.io.sizes import format_size
-from nnconvert.io.table import FLOAT, Table, Wanted, assemble, by_position, choose, strings, strings_as_text
+from nnconvert.io.table import (
+    ANY,
+    FLOAT,
+    Table,
+    Wanted,
+    as_found,
+    assemble,
+    by_position,
+    choose,
+    strings,
+    strings_as_text,
+)
 
 DELIMITERS = (",", ";", "\t")
 # Bytes one parsed cell holds while a block is converted: its str (~49 + length), the list slot,
@@ -202,6 +213,8 @@ class CsvSource:
             if kind == FLOAT:
                 columns.append(np.ascontiguousarray(X[:, j]))
                 j += 1
+            elif kind == ANY:
+                columns.append(as_found([r[i] for r in block]))
             else:
                 columns.append(strings([r[i] for r in block]))
         return assemble(layout, columns, ids)

@@ -30,6 +30,7 @@ import numpy as np
 from nnconvert.errors import DataError, MissingDependency
 from nnconvert.io.sizes import check_claim
 from nnconvert.io.table import (
+    ANY,
     FLOAT,
     STRING_CELL_BYTES,
     Table,
@@ -193,7 +194,7 @@ class ParquetSource:
             raise DataError(f"{where} holds {fd.type} values; the model reads numbers there")
         if kind == "string" and got != "string":
             raise DataError(f"{where} holds {fd.type} values; the model reads strings there")
-        if kind == "id" and got == "other" and not self._castable(fd.type):
+        if kind in ("id", ANY) and got == "other" and not self._castable(fd.type):
             raise DataError(f"{where} holds {fd.type} values, which cannot be written as an id")
 
     def _castable(self, t: Any) -> bool:
@@ -260,12 +261,22 @@ class ParquetSource:
                     return
                 arrays = {i: batch.column(k) for k, i in enumerate(read)}
                 columns = [
-                    self._floats(arrays[i], i, start) if kind == FLOAT else self._strings(arrays[i])
+                    self._column(arrays[i], i, kind, start)
                     for i, kind in zip(layout.indices, layout.kinds, strict=True)
                 ]
                 ids = None if layout.id_index is None else self._ids(arrays[layout.id_index])
                 yield assemble(layout, columns, ids)
                 start += batch.num_rows
+
+    def _column(self, arr: Any, i: int, kind: str, start: int) -> np.ndarray:
+        """One column of a batch as its kind asks (an ``any`` column: numbers as float64 with
+        NaN for nulls, anything else as strings)."""
+        if kind == ANY:
+            if _kind(self.pa, arr.type) == FLOAT:
+                values = np.asarray(self.pc.cast(self._decoded(arr), self.pa.float64()).to_numpy(zero_copy_only=False))
+                return np.array(values, dtype=np.float64)
+            return self._strings(arr) if _kind(self.pa, arr.type) in ("string", "null") else self._ids(arr)
+        return self._floats(arr, i, start) if kind == FLOAT else self._strings(arr)
 
     def _decoded(self, arr: Any) -> Any:
         return arr.dictionary_decode() if self.pa.types.is_dictionary(arr.type) else arr

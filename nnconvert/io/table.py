@@ -10,7 +10,9 @@ target (and the id) column, their count equal to the model's features.
 
 Which columns are strings is the model's decision, not the file's (:class:`Wanted`): a string
 input reads the cells as text, whatever they look like (``"75001"`` stays a string); a float
-input reads numbers. A chunk is a :class:`Table`: for a matrix network (one input ``X``) its
+input reads numbers. A column the estimator takes but the network does not read (``any``: a
+column its ``ColumnTransformer`` drops) is read as the file has it, numbers if every cell of the
+chunk is one (empty cells NaN), else text: only the estimator sees it, and it ignores it. A chunk is a :class:`Table`: for a matrix network (one input ``X``) its
 ``data`` is the float64 ``[N, k]`` matrix in the model's column order; for a network with named
 column inputs it is a mapping name -> ``[N]`` column, float64 for numbers, an object array of
 ``str`` (``None`` for a missing cell) for strings. Missing values: an empty cell (and ``nan``) in
@@ -29,8 +31,8 @@ import numpy as np
 
 from nnconvert.errors import DataError
 
-FLOAT, STRING = "float", "string"
-KINDS = (FLOAT, STRING)
+FLOAT, STRING, ANY = "float", "string", "any"
+KINDS = (FLOAT, STRING, ANY)
 # Bytes one string cell is counted at while a chunk holds it: the Python str (49 bytes + its
 # text, up to 4 bytes a character for non-ASCII), the object-array slot, and a copy fed to a
 # runtime (an onnxruntime std::string, a pandas column slot). Cells longer than ~40 characters
@@ -41,7 +43,7 @@ SHOWN_COLUMNS = 12  # columns a missing-column error lists
 
 @dataclass(frozen=True)
 class Wanted:
-    """A column the model reads: its name and ``kind`` (``"float"`` or ``"string"``)."""
+    """A column the model reads: its name and ``kind`` (``"float"``, ``"string"`` or ``"any"``)."""
 
     name: str
     kind: str = FLOAT
@@ -207,6 +209,15 @@ def strings(cells: Sequence[str | None]) -> np.ndarray:
     out = np.empty(len(cells), dtype=object)
     out[:] = [c if c else None for c in cells]
     return out
+
+
+def as_found(cells: Sequence[str]) -> np.ndarray:
+    """An ``any`` column from text cells: float64 when every non-empty cell is a number (empty
+    cells NaN), else :func:`strings`."""
+    try:
+        return np.array([float(c) if c.strip() else np.nan for c in cells], dtype=np.float64)
+    except ValueError:
+        return strings(cells)
 
 
 def strings_as_text(cells: Sequence[str]) -> np.ndarray:
