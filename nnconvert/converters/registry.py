@@ -273,4 +273,9 @@ def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Netw
     columns = {m: builder.column_names[t] for m, t in outputs.items() if t in builder.column_names}
     if columns:
         meta = dataclasses.replace(meta, extra={**meta.extra, "columns": columns})
-    return builder.build(outputs, meta)
+    net = builder.build(outputs, meta)
+    if builder.string_vocab:  # string columns: named inputs (nnconvert.convert keeps the used ones)
+        from nnconvert.runtime.columns import column_inputs
+
+        net = net.replace(inputs=column_inputs(net, meta.feature_names, builder.string_vocab))
+    return net
