@@ -15,7 +15,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import LogisticRegression
 
 from nnconvert.errors import DataError
@@ -227,3 +227,68 @@ def test_string_columns_count_in_the_memory_model(tmp_path):
     assert text.row_bytes == numbers.row_bytes + STRING_CELL_BYTES
     sizes = [len(t) for t in text.tables(65536)]
     assert sum(sizes) == 500 and max(sizes) == 20_000 // text.row_bytes < max(len(t) for t in numbers.tables(65536))
+
+
+CITIES = ["Lima", "Oslo", "Paris", "Rome", "Tokyo"]
+
+
+def city_frame(seed: int, n: int, *, odd: bool) -> pd.DataFrame:
+    """Numbers and a string column ``city``; with ``odd``, unknown strings, "" and None among them."""
+    rng = np.random.default_rng(seed)
+    city = rng.choice(CITIES, n).astype(object)
+    if odd:
+        u = rng.uniform(size=n)
+        city[u < 0.08] = "Rio de Janeiro, BR"  # unknown, with a comma (quoted in CSV)
+        city[(u >= 0.08) & (u < 0.14)] = ""
+        city[(u >= 0.14) & (u < 0.2)] = None
+        city[(u >= 0.2) & (u < 0.25)] = "Zürich"
+    return pd.DataFrame({"height": rng.normal(170, 10, n), "city": city, "weight": rng.normal(70, 15, n)})
+
+
+def city_model(path: Path) -> HistGradientBoostingClassifier:
+    """HistGradientBoosting on a string category column (pandas category dtype): a network with
+    named inputs, ``city`` a string input."""
+    train = city_frame(3, 400, odd=False)
+    bonus = train["city"].map({"Lima": 2.0, "Oslo": -1.0, "Paris": 0.5, "Rome": 1.5, "Tokyo": -2.0}).astype(float)
+    y = ((train["height"] - 170) / 10 + bonus > 0.3).astype(int)
+    train["city"] = pd.Categorical(train["city"])
+    est = HistGradientBoostingClassifier(max_iter=15, max_depth=3, categorical_features="from_dtype", random_state=0)
+    est.fit(train, y)
+    joblib.dump(est, path)
+    return est
+
+
+def test_a_string_column_network_from_csv(tmp_path):
+    est = city_model(tmp_path / "city.joblib")
+    rows = city_frame(4, 200, odd=True)
+    data = rows[["weight", "city", "height"]].assign(note="a, b", key=[f"k{i}" for i in range(200)])
+    data.to_csv(tmp_path / "cities.csv", index=False)
+    assert '"Rio de Janeiro, BR"' in (tmp_path / "cities.csv").read_text()
+    model, csv_path = tmp_path / "city.joblib", tmp_path / "cities.csv"
+    res = run_cli("verify", model, "--data", csv_path, "--trust", "--chunk-rows", "64")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    assert res.stdout.count("200 rows") == 2
+    expected = est.predict(rows)
+    res = run_cli("predict", model, "--data", csv_path, "--trust", "--id-column", "key")
+    assert res.exit_code == 0, res.stderr
+    got = _predictions(res.stdout)
+    assert [r["key"] for r in got] == [f"k{i}" for i in range(200)]
+    assert [int(r["predict"]) for r in got] == expected.tolist()
+    # the ONNX file (one input per column, city a string tensor) and the JSON spec, fed by name
+    for net in ("city.onnx", "city.json"):
+        res = run_cli("convert", model, "-o", tmp_path / net, "--trust", "--no-references")
+        assert res.exit_code == 0, res.stderr
+        res = run_cli("verify", model, tmp_path / net, "--data", csv_path, "--trust")
+        assert res.exit_code == 0, res.stdout + res.stderr
+        res = run_cli("predict", tmp_path / net, "--data", csv_path)
+        assert res.exit_code == 0, res.stderr
+        assert [int(r["predict"]) for r in _predictions(res.stdout)] == expected.tolist()
+    res = run_cli("verify", model, "--synthetic", "300", "--trust")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    rows.drop(columns="city").to_csv(tmp_path / "no_city.csv", index=False)
+    for args in (("verify", model), ("predict", tmp_path / "city.onnx")):
+        one_error(
+            run_cli(*args, "--data", tmp_path / "no_city.csv", "--trust"),
+            2,
+            "has no column 'city', which the model reads",
+        )

@@ -223,3 +223,31 @@ def test_pyarrow_table_written_directly(tmp_path):
     np.testing.assert_array_equal(X, [[0.5, 1.0], [1.5, 2.0], [2.5, np.nan]])
     with pytest.raises(DataError, match=r"row 0, column 'n': the value is null"):
         list(open_data(path, columns=[Wanted("n")]).chunks(2))
+
+
+def test_a_string_column_network_from_parquet(tmp_path):
+    from tests.test_data_columns import city_frame, city_model
+
+    model = tmp_path / "city.joblib"
+    est = city_model(model)
+    rows = city_frame(5, 300, odd=True)
+    data = rows[["city", "weight", "height"]].assign(key=np.arange(300) * 7, extra=[[1]] * 300)
+    data["city"] = pd.Categorical(data["city"])  # a dictionary column, nulls for None
+    data.to_parquet(tmp_path / "cities.parquet", row_group_size=128)
+    assert pq.read_table(tmp_path / "cities.parquet").column("city").null_count > 0
+    path = tmp_path / "cities.parquet"
+    res = run_cli("verify", model, "--data", path, "--trust", "--json")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    assert res.stdout.count('"rows": 300') >= 2
+    assert run_cli("convert", model, "-o", tmp_path / "city.onnx", "--trust", "--no-references").exit_code == 0
+    res = run_cli("verify", model, tmp_path / "city.onnx", "--data", path, "--trust")
+    assert res.exit_code == 0, res.stdout + res.stderr
+    res = run_cli("predict", tmp_path / "city.onnx", "--data", path, "--id-column", "key")
+    assert res.exit_code == 0, res.stderr
+    got = _predictions(res.stdout)
+    assert [r["key"] for r in got] == [str(7 * i) for i in range(300)]
+    assert [int(r["predict"]) for r in got] == est.predict(rows).tolist()
+    data.assign(city=np.arange(300.0)).to_parquet(path)  # numbers where the model reads strings
+    one_error(
+        run_cli("predict", tmp_path / "city.onnx", "--data", path), 2, "column 'city' of cities.parquet holds double"
+    )

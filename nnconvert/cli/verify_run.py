@@ -248,7 +248,12 @@ def _rows(plan: Plan, data: DataArgs | None, synthetic: int | None, limits: Limi
 
     # synthetic rows come in fixed, seeded blocks: cut them to the chunk size
     rows = limits.rows(verify_phases(plan.widths, checks, 8 * plan.network.n_features), synthetic)
-    return pieces(iter_synthetic(plan.network, synthetic), rows), synthetic
+    chunks = pieces(iter_synthetic(plan.network, synthetic), rows)
+    if getattr(plan.network, "inputs", None):  # string columns take codes of their vocabulary
+        from nnconvert.runtime.columns import internal_rows
+
+        chunks = (internal_rows(plan.network, X) for X in chunks)
+    return chunks, synthetic
 
 
 def run_checks(plan: Plan, *, data: DataArgs | None, synthetic: int | None, limits: Limits, atol: float | None,
@@ -259,7 +264,7 @@ def run_checks(plan: Plan, *, data: DataArgs | None, synthetic: int | None, limi
     chunks, total = _rows(plan, data, synthetic, limits)
     label = ", ".join(f"{c.backend} {c.dtype}" for c in plan.checks)
     encode = None
-    if not plan.matrix:
+    if not plan.matrix and data is not None:  # columns by name (synthetic rows are the internal X)
         from nnconvert.runtime.columns import encode_columns
 
         encode = functools.partial(encode_columns, plan.network)
