@@ -292,3 +292,16 @@ def test_a_string_column_network_from_csv(tmp_path):
             2,
             "has no column 'city', which the model reads",
         )
+
+
+def test_a_string_column_network_from_a_headerless_csv(tmp_path):
+    est = city_model(tmp_path / "city.joblib")
+    rows = city_frame(6, 50, odd=True)
+    path = tmp_path / "plain.csv"
+    rows.to_csv(path, index=False, header=False)  # the inputs' order: height, city, weight
+    res = run_cli("predict", tmp_path / "city.joblib", "--data", path, "--no-header", "--trust")
+    assert res.exit_code == 0, res.stderr
+    assert [int(r["predict"]) for r in _predictions(res.stdout)] == est.predict(rows).tolist()
+    rows.assign(more=1.0).to_csv(path, index=False, header=False)
+    one_error(run_cli("predict", tmp_path / "city.joblib", "--data", path, "--no-header", "--trust"), 2,
+              "plain.csv has 4 columns and no names; the model reads 3 by name (height, city, weight)")  # fmt: skip

@@ -186,6 +186,11 @@ def choose(
         if id_index == target:
             raise DataError(f"the id column {id_name} of {file} is its target column")
     keep = [i for i in positional if i != id_index]
+    if wanted is not None and not matrix and len(keep) != len(wanted):
+        raise DataError(
+            f"{file} has {len(keep)} columns and no names; the model reads {len(wanted)} by name "
+            f"({_shown([w.name for w in wanted])}): give the file a header"
+        )
     if wanted is None or len(keep) != len(wanted):  # a count that differs is refused by the caller
         return by_position(keep, id_index, id_name)
     kinds = tuple(w.kind for w in wanted)
