@@ -305,3 +305,17 @@ def test_a_string_column_network_from_a_headerless_csv(tmp_path):
     rows.assign(more=1.0).to_csv(path, index=False, header=False)
     one_error(run_cli("predict", tmp_path / "city.joblib", "--data", path, "--no-header", "--trust"), 2,
               "plain.csv has 4 columns and no names; the model reads 3 by name (height, city, weight)")  # fmt: skip
+
+
+def test_columns_only_the_estimator_reads_come_as_found(tmp_path):
+    """A column the network drops (kind ``any``) reaches the estimator as the file holds it."""
+    from nnconvert.io.table import ANY
+
+    frame = pd.DataFrame({"n": [1.5, np.nan, 3.0], "s": ["a", None, "c, d"], "x": [1.0, 2.0, 3.0]})
+    frame.to_csv(tmp_path / "f.csv", index=False)
+    frame.to_parquet(tmp_path / "f.parquet")
+    for name in ("f.csv", "f.parquet"):
+        wanted = [Wanted("s", ANY), Wanted("n", ANY), Wanted("x")]
+        (table,) = list(open_data(tmp_path / name, columns=wanted, matrix=False).tables(10))
+        assert table.data["n"].dtype == np.float64 and np.isnan(table.data["n"][1])
+        assert table.data["s"].tolist() == ["a", None, "c, d"]

@@ -324,7 +324,11 @@ def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | N
     source = open_rows(data, n_features=None if inputs else src.n_features, expected_names=names,
                        allow_missing=missing, columns=wanted, matrix=inputs is None)  # fmt: skip
     total = progress_total(source)
-    feed = 0 if inputs is None else feed_row_bytes([i.kind for i in inputs], n_internal or len(inputs))
+    feed = (
+        0
+        if inputs is None
+        else feed_row_bytes([i.kind for i in inputs], n_internal or 1 + max(i.column for i in inputs))
+    )
     phases = predict_phases(
         widths, backend, dtype, source.row_bytes, feed, id_column=source.layout.id_index is not None
     )
@@ -337,7 +341,7 @@ def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | N
                 if inputs is not None:  # the internal X, for the overflow check
                     from nnconvert.runtime.columns import encode_inputs
 
-                    X = encode_inputs(inputs, n_internal or len(inputs), X)
+                    X = encode_inputs(inputs, n_internal or 1 + max(i.column for i in inputs), X)
             except NnconvertError:
                 raise
             except Exception as exc:
