@@ -39,6 +39,18 @@ TOLERANCES: dict[str, Tolerance] = {
     "float32": Tolerance(rtol=1e-4, atol=1e-4),
 }
 
+
+def tolerance_for(dtype: str, network: ir.Network | None) -> Tolerance:
+    """:data:`TOLERANCES` of ``dtype``, or float32's in both dtypes when the network's estimator
+    computes in float32 itself (XGBoost: its outputs carry no more precision than that; see
+    ``nnconvert.converters.registry.reference_dtype``)."""
+    from nnconvert.converters.registry import reference_dtype
+
+    if network is not None and reference_dtype(network.meta.estimator) == "float32":
+        return TOLERANCES["float32"]
+    return TOLERANCES[dtype]
+
+
 Runner = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
 
@@ -413,7 +425,13 @@ def compare_all(
     internal ``X`` that ``encode`` makes of them.
     """
     labels = label_outputs(network)
-    cmps = [Comparison(dtype, rtol=rtol, atol=atol, labels=labels) for _, dtype in checks]
+    tols = [tolerance_for(dtype, network) for _, dtype in checks]
+    cmps = [
+        Comparison(
+            dtype, rtol=tol.rtol if rtol is None else rtol, atol=tol.atol if atol is None else atol, labels=labels
+        )
+        for (_, dtype), tol in zip(checks, tols, strict=True)
+    ]
     need_boundary = network is not None and any(dtype == "float32" for _, dtype in checks)
     for chunk in chunks:
         if encode is None:

@@ -58,6 +58,7 @@ def all_cases() -> list[Case]:
         "labels",
         "trees",
         "boosting",
+        "catboost_models",
         "ensembles",
         "neighbors",
         "gaussian_process",
@@ -67,6 +68,7 @@ def all_cases() -> list[Case]:
         "preprocess",
         "wrappers",
         "columns",
+        "xgboost_models",
     ):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))
