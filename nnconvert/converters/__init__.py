@@ -7,6 +7,7 @@ the import below. ``_blocks`` and ``kernels`` hold the pieces several families s
 from nnconvert.converters import (  # noqa: F401  (each family registers its converters)
     boosting,
     calibration,
+    catboost_trees,
     cluster,
     column_transformer,
     decomposition,

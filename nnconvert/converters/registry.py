@@ -235,6 +235,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
     classes = getattr(estimator, "classes_", None)
     if classes is not None and (isinstance(classes, list) or getattr(classes, "ndim", 1) != 1):
         classes = None  # multi-label / multi-output: classes_ is per output
+    if classes is not None and getattr(classes, "size", 1) == 0:
+        classes = None  # CatBoostRegressor.classes_ is an empty array
     names = getattr(estimator, "feature_names_in_", None)
     if names is None and hasattr(estimator, "steps"):
         names = getattr(_first_step(estimator), "feature_names_in_", None)
@@ -309,4 +311,9 @@ def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Netw
     columns = {m: builder.column_names[t] for m, t in outputs.items() if t in builder.column_names}
     if columns:
         meta = dataclasses.replace(meta, extra={**meta.extra, "columns": columns})
-    return builder.build(outputs, meta)
+    net = builder.build(outputs, meta)
+    if builder.string_vocab:  # string columns: named inputs (nnconvert.convert keeps the used ones)
+        from nnconvert.runtime.columns import column_inputs
+
+        net = net.replace(inputs=column_inputs(net, meta.feature_names, builder.string_vocab))
+    return net

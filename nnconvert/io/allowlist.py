@@ -4,7 +4,8 @@ A pickle or skops file names globals as ``(module, name)``. The loader looks eac
 *before* anything is imported; only nnconvert's own lists below are ever resolved.
 There are three kinds of admitted names, and nothing else:
 
-- **classes** (:attr:`AllowList.classes`): the registered estimators, the tree/ensemble
+- **classes** (:attr:`AllowList.classes`): the registered estimators (a few read as nnconvert's own
+  class, :data:`READ_AS`: CatBoost's), the tree/ensemble
   models in :data:`KNOWN_CLASSES`, and the helper classes their pickles hold
   (:data:`SUPPORT_CLASSES`, found by pickling every conformance case and every
   tree/ensemble model with each protocol and joblib). The loader creates them only as
@@ -93,6 +94,13 @@ VALUE_FUNCTIONS: tuple[str, ...] = (
         "f_classif", "f_regression", "chi2", "r_regression", "mutual_info_classif", "mutual_info_regression",
     )),
 )
+# Classes read as nnconvert's own: a pickled CatBoost model is its parameters plus CatBoost's binary
+# model, which nnconvert parses itself (nnconvert.io.native.catboost_model); CatBoost never runs.
+READ_AS: dict[str, str] = {
+    f"catboost{module}.{name}": f"nnconvert.io.native.catboost_model.{target}"
+    for module in ("", ".core")
+    for name, target in (("CatBoostClassifier", "CatBoostClassification"), ("CatBoostRegressor", "CatBoostRegression"))
+}
 _BUILTIN_TYPES = ("int", "float", "str", "bool", "complex", "bytes", "tuple", "list", "dict", "object")
 # Libraries whose classes are well known: a class of theirs without a converter is "not
 # supported" (exit 1), not an attack. Told by name; never imported, never admitted.
@@ -184,6 +192,11 @@ def _build(registry_paths: frozenset[str], root: str | None) -> AllowList:
             table[key] = obj
             if isinstance(obj, type):
                 allow.values[key] = obj  # an admitted class may also be stored as a value
+    for path, target in READ_AS.items():
+        if root is None or path.split(".", 1)[0] == root:
+            module, _, name = path.rpartition(".")
+            allow.classes[(module, name)] = _resolve(target)
+            allow.values.pop((module, name), None)
     return allow
 
 
