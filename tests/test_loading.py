@@ -142,7 +142,8 @@ def test_conformance_models_round_trip(tmp_path):
             suffix = {"joblib": ".joblib", "skops": ".skops"}.get(how.split("-")[0], ".pkl")
             loaded = load_model(_write(tmp_path / f"m{suffix}", est, how))
             assert type(loaded) is type(est), case.id
-            np.testing.assert_array_equal(getattr(loaded, method)(X), expected, err_msg=f"{case.id} {how}")
+            got = getattr(loaded, method)(X)
+            np.testing.assert_array_equal(got, expected, err_msg=f"{case.id} {how}")
     assert all(m.split(".")[0] in ("skelm", "hpelm", "tests") for m in unpicklable), unpicklable
 
 
