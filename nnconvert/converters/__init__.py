@@ -36,6 +36,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     target,
     transformers,
     trees,
+    xgboost_trees,
 )
 from nnconvert.converters.registry import convert, convert_into, entries, lookup, register, resolve
 

@@ -114,6 +114,30 @@ def normalise(module: str, name: str) -> tuple[str, str]:
     return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
+# Libraries whose pickles nnconvert reads once they are installed (their classes are admitted by
+# their converters' ``register`` / ``pickle_support``), and what to tell a user without them.
+LIBRARY_HINTS: dict[str, str] = {
+    "xgboost": "install xgboost (pip install 'nnconvert[boosters]') to read its pickles, or convert the model's own "
+    "file (Booster.save_model('model.ubj') or '.json'), which needs no xgboost",
+}
+
+
+def missing_library(module: str, name: str) -> str | None:
+    """The hint of :data:`LIBRARY_HINTS` when ``module.name`` is a class nnconvert supports from a
+    library that is not installed (told from the package spec; nothing is imported)."""
+    import importlib.util
+    import sys
+
+    root = module.split(".", 1)[0]
+    if root not in LIBRARY_HINTS or not _CLASS_NAME.fullmatch(name):
+        return None
+    try:
+        found = sys.modules.get(root, True) is not None and importlib.util.find_spec(root) is not None
+    except (ImportError, ValueError, AttributeError):
+        found = False
+    return None if found else LIBRARY_HINTS[root]
+
+
 def known_unsupported(module: str, name: str) -> bool:
     """Whether ``module.name`` reads as a class of a well-known ML library (by name only)."""
     return module.split(".", 1)[0] in KNOWN_LIBRARIES and bool(_CLASS_NAME.fullmatch(name))

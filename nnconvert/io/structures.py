@@ -216,4 +216,8 @@ def state_handler(obj: Any) -> Callable[[Any, Any, Budget], None] | None:
         return _bit_generator_build
     if isinstance(obj, np.random.RandomState):
         return _random_state_build
+    if type(obj).__module__ == "xgboost.core" and type(obj).__name__ == "Booster":
+        from nnconvert.converters.xgboost_trees import booster_state  # its bytes, parsed by nnconvert
+
+        return booster_state
     return None
