@@ -22,6 +22,10 @@ from typing import Any
 import numpy as np
 
 ENGINES = ("library", "nnconvert", "onnxmltools", "hummingbird")
+# Hummingbird, when its call on a batch, extrapolated linearly from the previous batch, would
+# take longer than this, is not run there (the table says so): one call of Hummingbird on 100 000
+# rows of a 2500-tree model takes many minutes on one thread.
+MAX_CALL_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,7 @@ def bench_booster(spec: BoosterSpec, budget: Any, quick: bool, h: Any) -> tuple[
     est, pool = fit(spec, quick, h._classification)
     runners, costs = converted(spec, est, h)
     rows = []
+    previous: dict[str, tuple[int, float]] = {}
     for n in budget.batches:
         X64 = pool[:n].astype(np.float32).astype(np.float64)
         X32 = X64.astype(np.float32)
@@ -122,6 +127,16 @@ def bench_booster(spec: BoosterSpec, budget: Any, quick: bool, h: Any) -> tuple[
                 cells[name] = h.Cell(error=run or "not run")
                 continue
             X = X64 if name == "library" else X32
+            if (
+                name == "hummingbird"
+                and name in previous
+                and previous[name][1] * n / previous[name][0] > MAX_CALL_SECONDS
+            ):
+                guess = previous[name][1] * n / previous[name][0]
+                cells[name] = h.Cell(
+                    error=f"not run at {n} rows: about {guess:.0f} s per call (from {previous[name][0]} rows)"
+                )
+                continue
             try:
                 if n <= 10_000:
                     run(X)  # warm-up
@@ -133,6 +148,7 @@ def bench_booster(spec: BoosterSpec, budget: Any, quick: bool, h: Any) -> tuple[
                 agree = "100%" if differ == 0 else f"{100 * (1 - differ / n):.3f}% ({differ} differ)"
                 agree += f", Δp {np.max(np.abs(np.asarray(proba, np.float64) - ref_proba)):.0e}"
                 cells[name] = h.Cell(s, reps, agree)
+                previous[name] = (n, s)
             except Exception as exc:
                 cells[name] = h.Cell(error=h._short(exc))
         rows.append((n, cells))
