@@ -223,6 +223,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
 
 def _allows_nan(estimator: Any) -> bool:
     """scikit-learn's ``input_tags.allow_nan`` of the estimator converted (NaN is then data)."""
+    if hasattr(estimator, "nnconvert_allows_nan"):  # nnconvert's own model classes say so themselves
+        return bool(estimator.nnconvert_allows_nan)
     try:
         from sklearn.utils import get_tags
 
@@ -242,6 +244,10 @@ def _composition(estimator: Any) -> dict[str, Any]:
 def as_model(obj: Any) -> Any:
     """Plain saved-model containers -> the wrapper class registered for them: the dict that
     hpelm's ``save()`` writes becomes ``HpelmModel`` (no hpelm needed). Anything else as is."""
+    if type(obj).__name__ == "Booster" and type(obj).__module__ == "lightgbm.basic":
+        from nnconvert.converters.lightgbm_trees import model_of
+
+        return model_of(obj)  # a bare Booster converts as its model text
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmModel, is_saved_model
 

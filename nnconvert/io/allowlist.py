@@ -106,6 +106,23 @@ def normalise(module: str, name: str) -> tuple[str, str]:
     return _compat_pickle.IMPORT_MAPPING.get(module, module), name
 
 
+# Classes that convert but need their library installed to unpickle: ``(root, class names, hint)``.
+NEEDS_LIBRARY: tuple[tuple[str, frozenset[str], str], ...] = (
+    ("lightgbm", frozenset({"LGBMClassifier", "LGBMRegressor", "LGBMRanker", "Booster"}),
+     "a LightGBM pickle needs lightgbm installed to load (pip install 'nnconvert[boosters]'), or convert the "
+     "model's own text file (Booster.save_model('model.txt')), which needs no library"),
+)  # fmt: skip
+
+
+def library_missing(module: str, name: str) -> str | None:
+    """The one-line hint when ``module.name`` is a supported class whose library is not installed."""
+    root = module.split(".", 1)[0]
+    for lib, names, hint in NEEDS_LIBRARY:
+        if root == lib and name in names and _resolve(f"{lib}.{name}") is None:
+            return hint
+    return None
+
+
 def known_unsupported(module: str, name: str) -> bool:
     """Whether ``module.name`` reads as a class of a well-known ML library (by name only)."""
     return module.split(".", 1)[0] in KNOWN_LIBRARIES and bool(_CLASS_NAME.fullmatch(name))

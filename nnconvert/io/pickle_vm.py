@@ -160,6 +160,9 @@ class PickleReader:
             self.admitted = admitted_types(frozenset(self.roots))
         if found is not None:
             return GlobalRef(module, name, *found)
+        hint = allowlist.library_missing(module, name)
+        if hint is not None:
+            raise UnsupportedModel(f"{self.budget.filename}: {hint}")
         if allowlist.known_unsupported(module, name):
             raise UnsupportedModel(
                 f"{self.budget.filename}: {name} is not supported; supported families: {supported_families()} "
