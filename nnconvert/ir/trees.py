@@ -123,9 +123,9 @@ class _SplitTests(Node):
         if self.zero_missing is not None:
             object.__setattr__(self, "zero_missing", _bools(self.zero_missing, f"{what} zero_missing", 1))
             sizes.add(len(self.zero_missing))
-            if self.category is not None and len(self.category) == len(self.zero_missing):
-                if (self.zero_missing & (self.category >= 0)).any():  # type: ignore[operator]
-                    raise InvalidNetwork(f"{what}: zero_missing applies to numeric splits only")
+            cat = self.category
+            if cat is not None and len(cat) == len(self.zero_missing) and (self.zero_missing & (cat >= 0)).any():
+                raise InvalidNetwork(f"{what}: zero_missing applies to numeric splits only")
         if sizes != {n}:
             raise InvalidNetwork(f"{what}: split arrays differ in length ({sorted(sizes)}, expected {n})")
 

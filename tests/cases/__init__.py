@@ -54,6 +54,7 @@ def all_cases() -> list[Case]:
         "labels",
         "trees",
         "boosting",
+        "lightgbm_models",
         "ensembles",
         "neighbors",
         "gaussian_process",
