@@ -259,7 +259,14 @@ def as_model(obj: Any) -> Any:
 
 def reference_of(obj: Any) -> Any:
     """The object whose methods are the reference for ``obj``: an hpelm ``save()`` dict is
-    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm). Anything else as is."""
+    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm); an object with an
+    ``nnconvert_reference()`` (a LightGBM model text) gives its library's model. Anything else as is."""
+    if callable(getattr(obj, "nnconvert_reference", None)):
+        return obj.nnconvert_reference()
+    if type(obj).__module__.startswith("lightgbm."):
+        from nnconvert.converters.lightgbm_trees import live_reference
+
+        return live_reference(obj)  # a safely unpickled LightGBM model has no live Booster
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmReference
 

@@ -96,6 +96,7 @@ class LightGBMModel:
     wrapper: str | None = None
     pandas_categorical: Any = None
     parameters: dict[str, str] = field(default_factory=dict)
+    text: str = field(default="", repr=False)  # the model text itself (LightGBM's reference reads it)
 
     nnconvert_allows_nan: bool = field(default=True, init=False)  # LightGBM routes NaN itself
 
@@ -128,6 +129,21 @@ class LightGBMModel:
     @property
     def n_iterations(self) -> int:
         return len(self.trees) // self.num_tree_per_iteration
+
+    def nnconvert_reference(self) -> Any:
+        """LightGBM reading this model text (``Booster(model_str=...)``): what ``verify``
+        compares a network with. Needs lightgbm; converting does not."""
+        try:
+            import lightgbm
+        except ImportError:
+            raise ModelLoadError(
+                "checking a LightGBM model text against LightGBM needs lightgbm installed "
+                "(pip install 'nnconvert[boosters]'); converting it does not"
+            ) from None
+        booster = lightgbm.Booster(model_str=self.text)
+        if self.best_iteration > 0:
+            booster.best_iteration = self.best_iteration
+        return booster
 
     def iterations_used(self, num_iteration: int | None = None) -> int:
         """How many iterations ``predict`` sums: ``num_iteration`` (None: ``best_iteration``),
@@ -185,7 +201,7 @@ def parse(data: bytes | str, budget: Budget) -> LightGBMModel:
         version=header.get("version", ""), num_class=num_class, num_tree_per_iteration=per_iter,
         max_feature_idx=max_feature, objective=header.get("objective", ""),
         average_output="average_output" in header, feature_names=names, trees=tuple(trees),
-        pandas_categorical=pandas_categorical, parameters=parameters,
+        pandas_categorical=pandas_categorical, parameters=parameters, text=text,
     )  # fmt: skip
 
 
