@@ -79,7 +79,7 @@ def test_model_text_converts_without_lightgbm(models) -> None:
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    for name, est in ests.items():
+    for name in ests:
         ref = lgb.Booster(model_file=str(d / f"{name}.txt")).predict(X)
         np.testing.assert_allclose(np.load(d / f"{name}_out.npy"), ref, rtol=1e-12, atol=1e-14)
     session = ort.InferenceSession(str(d / "multi.onnx"), providers=["CPUExecutionProvider"])
@@ -131,15 +131,17 @@ def _mutations(text: str) -> dict[str, str]:
     lines = text.split("\n")
     first = next(i for i, line in enumerate(lines) if line.startswith("left_child="))
 
+    children = lines[first][len("left_child=") :].split()
+    cycled = list(lines)
+    cycled[first] = "left_child=" + " ".join(["1", "0", *children[2:]])  # node 1's left child is the root
+
     def replace(prefix: str, value: str) -> str:
         return "\n".join(f"{prefix}{value}" if line.startswith(prefix) else line for line in lines)
 
     return {
         "truncated": text[: len(text) // 2],
         "huge num_leaves": replace("num_leaves=", "1000000000000"),
-        "cycle": "\n".join(
-            lines[:first] + ["left_child=1 0" + lines[first][len("left_child=1 0") :]] + lines[first + 1 :]
-        ),
+        "cycle": "\n".join(cycled),
         "feature out of range": replace("split_feature=", "99 " * 8),
         "threshold not a number": replace("threshold=", "abc " * 8),
         "nan threshold": replace("threshold=", "nan " * 8),
@@ -176,7 +178,7 @@ def test_linear_trees_are_refused_by_name(tmp_path) -> None:
 
 def test_num_iteration_follows_best_iteration(models) -> None:
     """A Booster whose best_iteration is set predicts with that many iterations; so does its network."""
-    d, ests, X = models
+    d, _, X = models
     booster = lgb.Booster(model_file=str(d / "binary.txt"))
     booster.best_iteration = 3
     out = nnconvert.run(nnconvert.convert(booster), X)

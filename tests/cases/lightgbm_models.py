@@ -178,7 +178,7 @@ def _cases() -> list[Case]:
             _classifier(3, "str", seed=2, n_estimators=3),
             to_convert=_from_pickle,
             tree_form="neuron",
-        ),  # fmt: skip
+        ),
         Case("LGBMClassifier-binary-sigmoid0.6", _classifier(2, "wild", seed=3, objective="binary", sigmoid=0.6)),
         Case("LGBMClassifier-4cls-multiclassova", _classifier(4, "int", seed=4, objective="multiclassova")),
         Case("LGBMClassifier-binary-zero-as-missing", _classifier(2, "int", seed=8, zero_as_missing=True, **zero)),
@@ -186,24 +186,24 @@ def _cases() -> list[Case]:
         Case(
             "LGBMClassifier-binary-categorical",
             _classifier(2, "str", seed=10, cat_smooth=1.0, min_data_per_group=5, **cat),
-        ),  # fmt: skip
+        ),
         Case(
             "LGBMClassifier-3cls-categorical-pickle",
             _classifier(3, "int", seed=11, min_data_per_group=5, **cat),
             to_convert=_from_pickle,
-        ),  # fmt: skip
+        ),
         Case(
             "LGBMClassifier-3cls-categorical-neuron",
             _classifier(3, "int", seed=11, min_data_per_group=5, n_estimators=2, **cat),
             tree_form="neuron",
-        ),  # fmt: skip
+        ),
         Case("LGBMClassifier-early-stopping", _early_stopping),
         Case("LGBMClassifier-rf", _classifier(2, "int", seed=12, boosting_type="rf", subsample=0.7, subsample_freq=1)),
         Case(
             "LGBMClassifier-3cls-dart-pickle",
             _classifier(3, "str", seed=13, boosting_type="dart"),
             to_convert=_from_pickle,
-        ),  # fmt: skip
+        ),
         *(
             Case(f"LGBMRegressor-{obj}", _regressor(objective=obj, target=target))
             for obj, target in [
@@ -219,18 +219,18 @@ def _cases() -> list[Case]:
                 ("cross_entropy", "unit"),
                 ("cross_entropy_lambda", "unit"),
             ]
-        ),  # fmt: skip
+        ),
         Case("LGBMRegressor-sqrt", _regressor(objective="regression", reg_sqrt=True)),
         Case(
             "LGBMRegressor-rf-pickle",
             _regressor(boosting_type="rf", subsample=0.7, subsample_freq=1),
             to_convert=_from_pickle,
-        ),  # fmt: skip
+        ),
         Case(
             "LGBMRegressor-zero-as-missing-neuron",
             _regressor(zero_as_missing=True, data_kw={"zeros": True}, n_estimators=3),
             tree_form="neuron",
-        ),  # fmt: skip
+        ),
         Case("LGBMRanker-lambdarank", _ranker("lambdarank")),
         Case("LGBMRanker-rank_xendcg-pickle", _ranker("rank_xendcg"), to_convert=_from_pickle),
         Case("lightgbm.Booster-binary", _booster({"objective": "binary"})),
