@@ -370,7 +370,7 @@ def test_known_but_unsupported_classes_are_told_by_name_only(tmp_path):
     code = (
         "import sys\nfrom nnconvert.io.loading import load_model\nfrom nnconvert.errors import UnsupportedModel\n"
         f"p = {str(tmp_path / 'm.pkl')!r}\n"
-        "for module, name in [('imblearn.ensemble', 'EasyEnsembleClassifier'), ('lightgbm.sklearn', 'LGBMClassifier'),\n"
+        "for module, name in [('imblearn.ensemble', 'EasyEnsembleClassifier'), ('lightgbm.dask', 'DaskLGBMClassifier'),\n"
         "                     ('catboost.core', 'CatBoostClassifier'), ('sklearn.semi_supervised', 'LabelSpreading')]:\n"
         "    open(p, 'wb').write(b'\\x80\\x02c' + f'{module}\\n{name}\\n'.encode() + b')\\x81.')\n"
         "    try: load_model(p)\n"
@@ -381,7 +381,7 @@ def test_known_but_unsupported_classes_are_told_by_name_only(tmp_path):
     lines = out.stdout.strip().splitlines()
     assert lines[:4] == [
         "1 m.pkl: EasyEnsembleClassifier is not supported",
-        "1 m.pkl: LGBMClassifier is not supported",
+        "1 m.pkl: DaskLGBMClassifier is not supported",
         "1 m.pkl: CatBoostClassifier is not supported",
         "1 m.pkl: LabelSpreading is not supported",
     ], out.stdout + out.stderr

@@ -259,6 +259,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
 
 def _allows_nan(estimator: Any) -> bool:
     """scikit-learn's ``input_tags.allow_nan`` of the estimator converted (NaN is then data)."""
+    if hasattr(estimator, "nnconvert_allows_nan"):  # nnconvert's own model classes say so themselves
+        return bool(estimator.nnconvert_allows_nan)
     try:
         from sklearn.utils import get_tags
 
@@ -278,6 +280,10 @@ def _composition(estimator: Any) -> dict[str, Any]:
 def as_model(obj: Any) -> Any:
     """Plain saved-model containers -> the wrapper class registered for them: the dict that
     hpelm's ``save()`` writes becomes ``HpelmModel`` (no hpelm needed). Anything else as is."""
+    if type(obj).__name__ == "Booster" and type(obj).__module__ == "lightgbm.basic":
+        from nnconvert.converters.lightgbm_trees import model_of
+
+        return model_of(obj)  # a bare Booster converts as its model text
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmModel, is_saved_model
 
@@ -290,7 +296,14 @@ def as_model(obj: Any) -> Any:
 
 def reference_of(obj: Any) -> Any:
     """The object whose methods are the reference for ``obj``: an hpelm ``save()`` dict is
-    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm). Anything else as is."""
+    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm); an object with an
+    ``nnconvert_reference()`` (a LightGBM model text) gives its library's model. Anything else as is."""
+    if callable(getattr(obj, "nnconvert_reference", None)):
+        return obj.nnconvert_reference()
+    if type(obj).__module__.startswith("lightgbm."):
+        from nnconvert.converters.lightgbm_trees import live_reference
+
+        return live_reference(obj)  # a safely unpickled LightGBM model has no live Booster
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmReference
 

@@ -124,6 +124,8 @@ def normalise(module: str, name: str) -> tuple[str, str]:
 LIBRARY_HINTS: dict[str, str] = {
     "xgboost": "install xgboost (pip install 'nnconvert[boosters]') to read its pickles, or convert the model's own "
     "file (Booster.save_model('model.ubj') or '.json'), which needs no xgboost",
+    "lightgbm": "install lightgbm (pip install 'nnconvert[boosters]') to read its pickles, or convert the model's own "
+    "text file (Booster.save_model('model.txt')), which needs no lightgbm",
 }
 
 
