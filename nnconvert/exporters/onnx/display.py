@@ -5,7 +5,7 @@ The description is the JSON network spec (without references) under the metadata
 :data:`DISPLAY_KEY`. Large weight arrays are not written twice: a field ``{"initializer":
 name, "transform": t}`` points at the graph initializer that already holds it, in the graph's
 float type, with ``t`` the exact map back (``""`` as is, ``"-T/2"`` for the ``-2 c^T`` of the
-squared-distance product, ``"eye"`` for a shift's identity weight; all exact, so float64 files show the weights bit for bit and float32
+squared-distance product, ``"[:-2].T/2"`` for the RBF kernel's ``[[2 c^T], [-1], [-|c|^2]]``, ``"eye"`` for a shift's identity weight; all exact, so float64 files show the weights bit for bit and float32
 files show them rounded to float32). A pointer is only written after checking that it reads the
 array back, so emitter naming can change without breaking a file.
 
@@ -33,13 +33,18 @@ INLINE_MAX = 16  # arrays up to this many values stay inline
 _BACK: dict[str, Callable[[np.ndarray], np.ndarray]] = {
     "": lambda a: a,
     "-T/2": lambda a: -a.T / 2,
+    "[:-2].T/2": lambda a: a[:-2].T / 2,  # the RBF MatMul's [[2 c^T], [-1], [-|c|^2]]
     "eye": lambda a: np.eye(a.size),  # a shift's identity weight, never stored: sized by its bias
 }
 # (node kind, field) -> candidate (initializer suffix, transform), as the emitters in graph.py name them
 _HOMES: dict[tuple[type, str], tuple[tuple[str, str], ...]] = {
     (ir.Dense, "weight"): ((".weight", ""), (".bias", "eye")),
     (ir.Dense, "bias"): ((".bias", ""),),
-    (ir.Distance, "centres"): ((".centres_T_x_minus2", "-T/2"), (".centres", "")),
+    (ir.Distance, "centres"): (
+        (".centres_T_x_minus2", "-T/2"),
+        (".rbf_weight", "[:-2].T/2"),
+        (".centres", ""),
+    ),
 }
 
 
