@@ -32,6 +32,7 @@ from nnconvert.check.verify import (
     label_outputs,
     numpy_runner,
     reference_outputs,
+    tolerance_for,
 )
 from nnconvert.errors import InvalidNetwork
 
@@ -85,7 +86,7 @@ def make_references(
     """
     if dtype not in TOLERANCES:
         raise InvalidNetwork(f"references dtype must be float32 or float64, got {dtype!r}")
-    tol = TOLERANCES[dtype]
+    tol = tolerance_for(dtype, network)
     if X is not None:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != network.n_features:
@@ -160,7 +161,7 @@ def refilter(references: Mapping[str, Any], network: ir.Network, dtype: str) -> 
     dtype cannot check robustly (near a float32 boundary, or out of its tolerance)."""
     refs = validate_references(references, network.n_features)
     X, outputs = _arrays(refs)
-    tol = TOLERANCES[dtype]
+    tol = tolerance_for(dtype, network)
     near = boundary_rows(network, X) if dtype == "float32" and len(X) else np.zeros(len(X), dtype=bool)
     ill = _row_bad(outputs, numpy_runner(network, dtype)(X), tol) if len(X) else near
     keep = ~near & ~ill
@@ -253,7 +254,9 @@ def check_references(
     refs = validate_references(references)
     X, expected = _arrays(refs)
     dtype = dtype or refs["dtype"]
-    cmp = Comparison(dtype, rtol=rtol, atol=atol, labels=label_outputs(network))  # None: TOLERANCES[dtype]
+    tol = tolerance_for(dtype, network)
+    rtol, atol = tol.rtol if rtol is None else rtol, tol.atol if atol is None else atol
+    cmp = Comparison(dtype, rtol=rtol, atol=atol, labels=label_outputs(network))
     if not len(X):
         raise DataError("no reference rows to compare: verify proves nothing on zero rows")
     try:

@@ -39,6 +39,18 @@ TOLERANCES: dict[str, Tolerance] = {
     "float32": Tolerance(rtol=1e-4, atol=1e-4),
 }
 
+
+def tolerance_for(dtype: str, network: ir.Network | None) -> Tolerance:
+    """:data:`TOLERANCES` of ``dtype``, or float32's in both dtypes when the network's estimator
+    computes in float32 itself (XGBoost: its outputs carry no more precision than that; see
+    ``nnconvert.converters.registry.reference_dtype``)."""
+    from nnconvert.converters.registry import reference_dtype
+
+    if network is not None and reference_dtype(network.meta.estimator) == "float32":
+        return TOLERANCES["float32"]
+    return TOLERANCES[dtype]
+
+
 Runner = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
 
@@ -51,8 +63,11 @@ DERIVED_OUTPUTS: dict[str, tuple[tuple[str, ...], Callable[[Any, np.ndarray], An
 def reference_outputs(estimator: Any, X: np.ndarray) -> dict[str, np.ndarray]:
     """Call each of the estimator's methods among :data:`OUTPUT_METHODS` on float64 ``X``
     (``predict_std`` as :data:`DERIVED_OUTPUTS` says)."""
-    X = np.asarray(X, dtype=np.float64)
     from nnconvert.converters.registry import reference_of
+    from nnconvert.runtime.columns import is_columns
+
+    if not is_columns(X):  # a DataFrame goes to a model fitted on one as it is (strings included)
+        X = np.asarray(X, dtype=np.float64)
 
     estimator = reference_of(estimator)  # e.g. an hpelm save() dict -> a live hpelm model
     out = {}
@@ -326,13 +341,16 @@ def torch_runner(network: ir.Network, dtype: str = "float64", device: str = "cpu
     import torch
 
     from nnconvert.exporters.torch import to_torch  # MissingDependency without torch
+    from nnconvert.runtime.columns import is_columns
 
     if device == "cuda" and not torch.cuda.is_available():
         raise DataError("torch sees no CUDA device on this machine")
     module = to_torch(network, dtype=dtype).to(device)
 
-    def run(X: np.ndarray) -> dict[str, np.ndarray]:
+    def run(X: Any) -> dict[str, np.ndarray]:
         with torch.no_grad():
+            if network.inputs and is_columns(X):
+                return module.decode(module(module.encode(X).to(device)))  # columns by name
             return module.decode(module(torch.as_tensor(np.asarray(X, dtype=dtype), device=device)))
 
     return run
@@ -340,26 +358,40 @@ def torch_runner(network: ir.Network, dtype: str = "float64", device: str = "cpu
 
 def onnx_runner(model: Any, device: str = "cpu") -> tuple[Runner, str]:
     """A runner over an onnxruntime session (CPU, or the CUDA provider for ``device="cuda"``),
-    and the dtype of the model's ``X`` input."""
+    and the dtype of the model's float input(s). A model with named column inputs (its metadata
+    ``inputs``) is fed by name: the runner takes the columns (a mapping or DataFrame) or the
+    internal ``X``, decoded into columns (``nnconvert.runtime.columns.decode_columns``)."""
+    import onnx
     import onnxruntime as ort
+
+    from nnconvert.exporters.onnx import read_metadata
+    from nnconvert.runtime.columns import column_feeds, decode_columns, is_columns
 
     provider = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}[device]
     if provider not in ort.get_available_providers():
         raise DataError(f"this onnxruntime has no {provider} (install onnxruntime-gpu on a machine with a GPU)")
     data = model if isinstance(model, bytes) else model.SerializeToString()
+    columns = read_metadata(onnx.load_from_string(data)).get("inputs")
     options = ort.SessionOptions()
     options.log_severity_level = 3
     session = ort.InferenceSession(data, options, providers=[provider])
     inputs = session.get_inputs()
-    if len(inputs) != 1 or inputs[0].name != ir.INPUT:
-        raise DataError(f"the ONNX model must have one input named X, it has {[i.name for i in inputs]}")
-    dtype = {"tensor(float)": "float32", "tensor(double)": "float64"}.get(inputs[0].type)
+    expected = [c.name for c in columns] if columns else [ir.INPUT]
+    if [i.name for i in inputs] != expected:
+        raise DataError(f"the ONNX model must have the inputs {expected}, it has {[i.name for i in inputs]}")
+    types = {i.type for i in inputs} - {"tensor(string)"}
+    dtype = {"tensor(float)": "float32", "tensor(double)": "float64"}.get(types.pop()) if len(types) == 1 else None
     if dtype is None:
-        raise DataError(f"the ONNX model's input X is {inputs[0].type}; expected float or double")
+        raise DataError(f"the ONNX model's inputs are {sorted({i.type for i in inputs})}; expected float or double")
     names = [o.name for o in session.get_outputs()]
 
-    def run(X: np.ndarray) -> dict[str, np.ndarray]:
-        return dict(zip(names, session.run(None, {ir.INPUT: np.asarray(X, dtype=dtype)}), strict=True))
+    def run(X: Any) -> dict[str, np.ndarray]:
+        if columns:
+            cols = X if is_columns(X) else decode_columns(columns, X, missing="")
+            feeds = column_feeds(columns, cols, dtype)
+        else:
+            feeds = {ir.INPUT: np.asarray(X, dtype=dtype)}
+        return dict(zip(names, session.run(None, feeds), strict=True))
 
     return run, dtype
 
@@ -391,7 +423,13 @@ def compare_all(
     ``network`` (the IR) is needed in float32 to tell boundary flips from real ones.
     """
     labels = label_outputs(network)
-    cmps = [Comparison(dtype, rtol=rtol, atol=atol, labels=labels) for _, dtype in checks]
+    tols = [tolerance_for(dtype, network) for _, dtype in checks]
+    cmps = [
+        Comparison(
+            dtype, rtol=tol.rtol if rtol is None else rtol, atol=tol.atol if atol is None else atol, labels=labels
+        )
+        for (_, dtype), tol in zip(checks, tols, strict=True)
+    ]
     need_boundary = network is not None and any(dtype == "float32" for _, dtype in checks)
     for X in chunks:
         X = np.asarray(X, dtype=np.float64)

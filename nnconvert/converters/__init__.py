@@ -7,6 +7,7 @@ the import below. ``_blocks`` and ``kernels`` hold the pieces several families s
 from nnconvert.converters import (  # noqa: F401  (each family registers its converters)
     boosting,
     calibration,
+    catboost_trees,
     cluster,
     column_transformer,
     decomposition,
@@ -35,6 +36,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     target,
     transformers,
     trees,
+    xgboost_trees,
 )
 from nnconvert.converters.registry import convert, convert_into, entries, lookup, register, resolve
 

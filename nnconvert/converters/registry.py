@@ -38,6 +38,8 @@ class Entry:
 _ENTRIES: dict[str, Entry] = {}
 _BY_CLASS: dict[type, Entry] | None = None
 _REFUSED: dict[str, str] = {}  # public dotted path -> why it has no exact network
+# public dotted path -> (the model object to convert, the reference object for verify), see adapt()
+_ADAPTERS: dict[str, tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]] = {}
 
 
 def register(path: str, architecture: str, *, pickle_support: tuple[str, ...] = ()) -> Callable[[Converter], Converter]:
@@ -76,6 +78,38 @@ def refusal(cls: type) -> str | None:
         if cls.__name__ == name and (cls.__module__ == module or cls.__module__.startswith(module + ".")):
             return reason
     return None
+
+
+_REFERENCE_DTYPES: dict[str, str] = {}  # public dotted path -> the dtype its library computes in
+
+
+def declare_reference_dtype(path: str, dtype: str) -> None:
+    """The estimator at ``path`` computes its outputs in ``dtype`` (``"float32"``: XGBoost), so
+    they are checked with that dtype's tolerances (``nnconvert.check.verify.tolerance_for``)."""
+    _REFERENCE_DTYPES[path] = dtype
+
+
+def reference_dtype(path: str) -> str | None:
+    return _REFERENCE_DTYPES.get(path)
+
+
+def adapt(
+    path: str, *, model: Callable[[Any], Any] | None = None, reference: Callable[[Any], Any] | None = None
+) -> None:
+    """Objects of the class at ``path`` are converted as ``model(obj)`` and checked against
+    ``reference(obj)`` (an object with the estimator methods the network reproduces), e.g. a
+    bare ``xgboost.Booster`` (no ``n_features_in_``, ``predict`` takes a ``DMatrix``). Matched by
+    class name and module, without importing anything."""
+    _ADAPTERS[path] = (model, reference)
+
+
+def _adapter(obj: Any) -> tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]:
+    cls = type(obj)
+    for path, fns in _ADAPTERS.items():
+        module, _, name = path.rpartition(".")
+        if cls.__name__ == name and (cls.__module__ == module or cls.__module__.startswith(module.split(".")[0] + ".")):
+            return fns
+    return None, None
 
 
 def resolve(path: str) -> type | None:
@@ -207,6 +241,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
     classes = getattr(estimator, "classes_", None)
     if classes is not None and (isinstance(classes, list) or getattr(classes, "ndim", 1) != 1):
         classes = None  # multi-label / multi-output: classes_ is per output
+    if classes is not None and getattr(classes, "size", 1) == 0:
+        classes = None  # CatBoostRegressor.classes_ is an empty array
     names = getattr(estimator, "feature_names_in_", None)
     if names is None and hasattr(estimator, "steps"):
         names = getattr(_first_step(estimator), "feature_names_in_", None)
@@ -254,7 +290,8 @@ def as_model(obj: Any) -> Any:
         if is_saved_model(obj):
             return HpelmModel.from_saved(obj)
         raise UnsupportedModel(f"a dict with keys {sorted(map(str, obj))[:8]} is not a supported model file")
-    return obj
+    model, _ = _adapter(obj)
+    return obj if model is None else model(obj)
 
 
 def reference_of(obj: Any) -> Any:
@@ -265,7 +302,8 @@ def reference_of(obj: Any) -> Any:
 
         as_model(obj)  # raises for dicts that are not hpelm files
         return HpelmReference.from_saved(obj)
-    return obj
+    _, reference = _adapter(obj)
+    return obj if reference is None else reference(obj)
 
 
 def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Network:
@@ -279,4 +317,9 @@ def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Netw
     columns = {m: builder.column_names[t] for m, t in outputs.items() if t in builder.column_names}
     if columns:
         meta = dataclasses.replace(meta, extra={**meta.extra, "columns": columns})
-    return builder.build(outputs, meta)
+    net = builder.build(outputs, meta)
+    if builder.string_vocab:  # string columns: named inputs (nnconvert.convert keeps the used ones)
+        from nnconvert.runtime.columns import column_inputs
+
+        net = net.replace(inputs=column_inputs(net, meta.feature_names, builder.string_vocab))
+    return net

@@ -4,7 +4,8 @@ A pickle or skops file names globals as ``(module, name)``. The loader looks eac
 *before* anything is imported; only nnconvert's own lists below are ever resolved.
 There are three kinds of admitted names, and nothing else:
 
-- **classes** (:attr:`AllowList.classes`): the registered estimators, the tree/ensemble
+- **classes** (:attr:`AllowList.classes`): the registered estimators (a few read as nnconvert's own
+  class, :data:`READ_AS`: CatBoost's), the tree/ensemble
   models in :data:`KNOWN_CLASSES`, and the helper classes their pickles hold
   (:data:`SUPPORT_CLASSES`, found by pickling every conformance case and every
   tree/ensemble model with each protocol and joblib). The loader creates them only as
@@ -88,6 +89,13 @@ VALUE_FUNCTIONS: tuple[str, ...] = (
         "f_classif", "f_regression", "chi2", "r_regression", "mutual_info_classif", "mutual_info_regression",
     )),
 )
+# Classes read as nnconvert's own: a pickled CatBoost model is its parameters plus CatBoost's binary
+# model, which nnconvert parses itself (nnconvert.io.native.catboost_model); CatBoost never runs.
+READ_AS: dict[str, str] = {
+    f"catboost{module}.{name}": f"nnconvert.io.native.catboost_model.{target}"
+    for module in ("", ".core")
+    for name, target in (("CatBoostClassifier", "CatBoostClassification"), ("CatBoostRegressor", "CatBoostRegression"))
+}
 _BUILTIN_TYPES = ("int", "float", "str", "bool", "complex", "bytes", "tuple", "list", "dict", "object")
 # Libraries whose classes are well known: a class of theirs without a converter is "not
 # supported" (exit 1), not an attack. Told by name; never imported, never admitted.
@@ -104,6 +112,30 @@ def normalise(module: str, name: str) -> tuple[str, str]:
     if (module, name) in _compat_pickle.NAME_MAPPING:
         return _compat_pickle.NAME_MAPPING[(module, name)]
     return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+# Libraries whose pickles nnconvert reads once they are installed (their classes are admitted by
+# their converters' ``register`` / ``pickle_support``), and what to tell a user without them.
+LIBRARY_HINTS: dict[str, str] = {
+    "xgboost": "install xgboost (pip install 'nnconvert[boosters]') to read its pickles, or convert the model's own "
+    "file (Booster.save_model('model.ubj') or '.json'), which needs no xgboost",
+}
+
+
+def missing_library(module: str, name: str) -> str | None:
+    """The hint of :data:`LIBRARY_HINTS` when ``module.name`` is a class nnconvert supports from a
+    library that is not installed (told from the package spec; nothing is imported)."""
+    import importlib.util
+    import sys
+
+    root = module.split(".", 1)[0]
+    if root not in LIBRARY_HINTS or not _CLASS_NAME.fullmatch(name):
+        return None
+    try:
+        found = sys.modules.get(root, True) is not None and importlib.util.find_spec(root) is not None
+    except (ImportError, ValueError, AttributeError):
+        found = False
+    return None if found else LIBRARY_HINTS[root]
 
 
 def known_unsupported(module: str, name: str) -> bool:
@@ -155,6 +187,11 @@ def _build(registry_paths: frozenset[str], root: str | None) -> AllowList:
             table[key] = obj
             if isinstance(obj, type):
                 allow.values[key] = obj  # an admitted class may also be stored as a value
+    for path, target in READ_AS.items():
+        if root is None or path.split(".", 1)[0] == root:
+            module, _, name = path.rpartition(".")
+            allow.classes[(module, name)] = _resolve(target)
+            allow.values.pop((module, name), None)
     return allow
 
 

@@ -204,6 +204,10 @@ def state_handler(obj: Any) -> Callable[[Any, Any, Budget], None] | None:
     """The BUILD handler for a structure of this module, or None for plain-attribute objects."""
     import scipy.sparse
 
+    from nnconvert.io.native import catboost_model
+
+    if isinstance(obj, catboost_model.CatBoostModel):
+        return catboost_model.pickle_state
     if is_tree(type(obj)):
         return _tree_state
     if scipy.sparse.issparse(obj):
@@ -212,4 +216,8 @@ def state_handler(obj: Any) -> Callable[[Any, Any, Budget], None] | None:
         return _bit_generator_build
     if isinstance(obj, np.random.RandomState):
         return _random_state_build
+    if type(obj).__module__ == "xgboost.core" and type(obj).__name__ == "Booster":
+        from nnconvert.converters.xgboost_trees import booster_state  # its bytes, parsed by nnconvert
+
+        return booster_state
     return None

@@ -13,6 +13,7 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 - ``erf_mixture``: the Gaussian-process classifier's erf approximation (in float64).
 - ``preprocess``: missing values (is_missing, impute), row norms, per-column interpolation;
 - ``labels``: labels as one-hot floats, label columns side by side.
+- ``inputs``: named column inputs (one per DataFrame column, float or string) filling ``X``.
 
 ``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
 node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
@@ -25,6 +26,7 @@ from nnconvert.ir.combine import Combine
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.erf_mixture import ErfMixture
 from nnconvert.ir.heads import ArgMaxLabel, LogSumExp, Normalize, Squeeze, ThresholdLabel
+from nnconvert.ir.inputs import INPUT_KINDS, ColumnInput, inputs_from_json
 from nnconvert.ir.labels import LabelIndicator, StackLabels
 from nnconvert.ir.median import WeightedMedian
 from nnconvert.ir.monomials import Monomials
@@ -38,12 +40,14 @@ __all__ = [
     "ACTIVATIONS",
     "DISTANCE_METRICS",
     "INPUT",
+    "INPUT_KINDS",
     "LABEL_DTYPES",
     "NODE_TYPES",
     "OUTPUT_METHODS",
     "Activation",
     "ArgMaxLabel",
     "CategoryCodes",
+    "ColumnInput",
     "Combine",
     "Concat",
     "Dense",
@@ -72,6 +76,7 @@ __all__ = [
     "WeightedMedian",
     "Work",
     "as_classes",
+    "inputs_from_json",
     "label_dtype",
     "register_node",
 ]

@@ -96,6 +96,8 @@ def to_json(
         "nodes": nodes,
         "outputs": dict(network.outputs),
     }
+    if network.inputs:  # named column inputs filling X (nnconvert.ir.inputs)
+        spec["inputs"] = [i.to_dict() for i in network.inputs]
     if references is not None:
         spec["references"] = dict(references)
     return spec
@@ -143,7 +145,7 @@ def from_json(spec: Mapping[str, Any] | str | os.PathLike) -> ir.Network:
         raise InvalidNetwork(
             f"unsupported spec version {data.get('version')!r}; this nnconvert reads version {VERSION}"
         )
-    unknown = sorted(set(data) - {"format", "version", "metadata", "input", "nodes", "outputs", "references"})
+    unknown = sorted(set(data) - {"format", "version", "metadata", "input", "inputs", "nodes", "outputs", "references"})
     if unknown:
         raise InvalidNetwork(f"unknown top-level field {unknown[0]!r}")
     inp = data.get("input")
@@ -163,6 +165,7 @@ def from_json(spec: Mapping[str, Any] | str | os.PathLike) -> ir.Network:
         nodes=tuple(n for n, _ in parsed),
         outputs=dict(outputs),
         meta=parse_metadata(data, inp),
+        inputs=None if data.get("inputs") is None else ir.inputs_from_json(data["inputs"]),
     )
     check_info(net, {n.name: info for n, info in parsed})
     check_network(net, "the network spec")  # before any work: sizes a short spec may claim

@@ -36,6 +36,7 @@ class OnnxGraph:
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
         self._used: set[str] = {ir.INPUT, *network.outputs, *(n.name for n in network.nodes)}
+        self._used |= {i.name for i in network.inputs or ()}  # named column inputs keep their names
         self._next: dict[str, int] = {}  # per hint, the first suffix not yet tried
         self.fused: set[str] = set()  # nodes an earlier emitter already wrote (see emit)
 
