@@ -147,11 +147,17 @@ def _by_class(cls: type) -> Entry | None:
     if _BY_CLASS is None:
         _BY_CLASS = {}
     if cls not in _BY_CLASS:
-        for entry in _ENTRIES.values():
-            if entry.path.split(".", 1)[0] in sys.modules:
-                resolved = resolve(entry.path)
-                if resolved is not None:
-                    _BY_CLASS[resolved] = entry
+        # entries named like cls first (cheap: its package is loaded), every entry only if none
+        # matches (importing every scikit-learn submodule costs a second or two)
+        named = [e for e in _ENTRIES.values() if e.path.rsplit(".", 1)[-1] == cls.__name__]
+        for entries_ in (named, _ENTRIES.values()):
+            for entry in entries_:
+                if entry.path.split(".", 1)[0] in sys.modules:
+                    resolved = resolve(entry.path)
+                    if resolved is not None:
+                        _BY_CLASS[resolved] = entry
+            if cls in _BY_CLASS:
+                break
     return _BY_CLASS.get(cls)
 
 
