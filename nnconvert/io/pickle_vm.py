@@ -232,10 +232,13 @@ def admitted_types(roots: frozenset[str]) -> frozenset[type]:
 @functools.cache
 def _made_by_known_code() -> frozenset[type]:
     """Types no file can name that a known ``__setstate__`` creates from validated attributes
-    (IsotonicRegression's interpolator); accepted in the graph without looking inside."""
+    (IsotonicRegression's interpolator; a LightGBM Booster's C handle, made by LightGBM from a
+    model text nnconvert's parser checked); accepted in the graph without looking inside."""
+    import ctypes
+
     from scipy.interpolate import interp1d
 
-    return frozenset({interp1d})
+    return frozenset({interp1d, ctypes.c_void_p})
 
 
 # ---------------------------------------------------------------------- opcode handlers
