@@ -107,8 +107,9 @@ def test_pickle_without_lightgbm_says_how_to_install(models) -> None:
 
 @pytest.mark.parametrize("name,suffix", [("multi", "txt"), ("binary", "pkl"), ("poisson", "txt")])
 def test_cli_convert_and_verify(models, tmp_path, name: str, suffix: str) -> None:
-    """``nnconvert convert model.txt -o net.onnx`` then ``verify`` against LightGBM (a pickle's
-    reference is its Booster re-read by LightGBM from the checked model text)."""
+    """``nnconvert convert model.txt -o net.onnx`` then ``verify`` against LightGBM (a .txt's
+    reference is LightGBM reading it; a pickle's, the safely loaded model, whose Booster LightGBM
+    built from the model text once nnconvert's parser had checked it)."""
     d, _, _ = models
     model, onnx_path = d / f"{name}.{suffix}", tmp_path / "net.onnx"
     res = run_cli("convert", model, "-o", onnx_path)

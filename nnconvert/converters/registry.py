@@ -306,10 +306,6 @@ def reference_of(obj: Any) -> Any:
     ``nnconvert_reference()`` (a LightGBM model text) gives its library's model. Anything else as is."""
     if callable(getattr(obj, "nnconvert_reference", None)):
         return obj.nnconvert_reference()
-    if type(obj).__module__.startswith("lightgbm."):
-        from nnconvert.converters.lightgbm_trees import live_reference
-
-        return live_reference(obj)  # a safely unpickled LightGBM model has no live Booster
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmReference
 
