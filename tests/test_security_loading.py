@@ -370,12 +370,9 @@ def test_known_but_unsupported_classes_are_told_by_name_only(tmp_path):
     code = (
         "import sys\nfrom nnconvert.io.loading import load_model\nfrom nnconvert.errors import UnsupportedModel\n"
         f"p = {str(tmp_path / 'm.pkl')!r}\n"
-        "for module, name in [('imblearn.ensemble', 'EasyEnsembleClassifier'), ('lightgbm.dask', 'DaskLGBMClassifier'),
-"
-        "                     ('interpret.glassbox', 'ExplainableBoostingClassifier'),
-"
-        "                     ('sklearn.semi_supervised', 'LabelSpreading')]:
-"
+        "for module, name in [('imblearn.ensemble', 'EasyEnsembleClassifier'), ('lightgbm.dask', 'DaskLGBMClassifier'),\n"
+        "                     ('interpret.glassbox', 'ExplainableBoostingClassifier'),\n"
+        "                     ('sklearn.semi_supervised', 'LabelSpreading')]:\n"
         "    open(p, 'wb').write(b'\\x80\\x02c' + f'{module}\\n{name}\\n'.encode() + b')\\x81.')\n"
         "    try: load_model(p)\n"
         "    except UnsupportedModel as e: print(e.exit_code, str(e).split(';')[0])\n"
