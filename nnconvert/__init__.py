@@ -19,23 +19,53 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "convert", "from_json", "load_model", "run", "to_json", "to_onnx", "to_torch"]
 
 
-def convert(estimator: Any, *, simplify: bool = True, tree_form: str = "auto") -> Any:
+INPUT_MODES = ("auto", "matrix", "columns")
+
+
+def convert(estimator: Any, *, simplify: bool = True, tree_form: str = "auto", inputs: str = "auto") -> Any:
     """Convert a fitted estimator to a :class:`nnconvert.ir.Network`; ``tree_form`` (``auto``,
-    ``neuron`` or ``compact``) says how trees become neurons."""
+    ``neuron`` or ``compact``) says how trees become neurons.
+
+    ``inputs`` is the interface: ``matrix`` one input ``X [N, n_features]``; ``columns`` one
+    input per column the network reads, named from the model's ``feature_names_in_`` (else
+    ``x0..``), a string column where the fitted state shows string categories; ``auto``
+    columns exactly when the model has a string column, else the matrix.
+    """
     from nnconvert.converters.registry import convert as _convert
+    from nnconvert.errors import UnsupportedModel
     from nnconvert.ir.builder import ConversionOptions
     from nnconvert.limits import check_network
+    from nnconvert.runtime.columns import column_inputs
     from nnconvert.runtime.simplify import simplify as _simplify
 
+    if inputs not in INPUT_MODES:
+        raise UnsupportedModel(f"inputs must be one of {', '.join(INPUT_MODES)}, got {inputs!r}")
     net = _convert(estimator, ConversionOptions(tree_form=tree_form))
     check_network(net, "the converted network")  # e.g. a pickled SVC claiming 600 classes
-    return _simplify(net) if simplify else net
+    vocab = {i.column: i.vocabulary for i in net.string_inputs}  # registry.convert lists string columns
+    if vocab and inputs == "matrix":
+        name = net.string_inputs[0].name
+        raise UnsupportedModel(
+            f"column {name!r} holds strings, which one float matrix X cannot carry; "
+            "use inputs='columns' (convert --inputs columns)"
+        )
+    net = _simplify(net) if simplify else net
+    if inputs == "columns" or vocab:
+        net = net.replace(inputs=column_inputs(net, net.meta.feature_names, vocab))
+    elif net.inputs is not None:
+        net = net.replace(inputs=None)
+    return net
 
 
 def run(network: Any, X: Any, dtype: Any = "float64") -> dict[str, Any]:
-    """Run a network in the numpy runtime (float64 is the reference)."""
+    """Run a network in the numpy runtime (float64 is the reference). A network with named
+    inputs takes its columns by name (a mapping name -> array, or a pandas DataFrame), or,
+    when every input is float, a 2-D matrix of the inputs in order."""
     from nnconvert.runtime import run as _run
+    from nnconvert.runtime.columns import is_columns, matrix_columns
 
+    if getattr(network, "inputs", None) and not is_columns(X):
+        X = matrix_columns(network, X)
     return _run(network, X, dtype)
 
 

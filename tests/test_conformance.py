@@ -1,5 +1,10 @@
 """The one conformance test: every supported estimator and configuration, through every
-backend and dtype, compared with the estimator's own methods on float64 input."""
+backend and dtype, compared with the estimator's own methods on float64 input.
+
+A case whose rows are a pandas DataFrame calls the estimator on the DataFrame and feeds every
+backend by column name (numpy, onnxruntime, the JSON round trip, torch through ``encode``, the
+ReferenceEvaluator); the float32 boundary analysis runs on the internal ``X`` (string codes are
+exact integers)."""
 
 from __future__ import annotations
 
@@ -13,8 +18,18 @@ import pytest
 from sklearn.base import BaseEstimator
 
 import nnconvert
-from nnconvert.check.verify import compare, numpy_runner, onnx_runner, reference_outputs, torch_runner
+from nnconvert.check.verify import (
+    Comparison,
+    boundary_rows,
+    compare,
+    label_outputs,
+    numpy_runner,
+    onnx_runner,
+    reference_outputs,
+    torch_runner,
+)
 from nnconvert.converters import registry
+from nnconvert.runtime.columns import column_feeds, encode_columns, is_columns
 from tests.cases import Case, all_cases
 
 CASES = all_cases()
@@ -25,7 +40,36 @@ MAX_BOUNDARY_SHARE = 0.05
 @functools.cache
 def _network(case: Case):
     est, _ = case.build()
-    return nnconvert.convert(case.convert_input(est), tree_form=case.tree_form)
+    return nnconvert.convert(case.convert_input(est), tree_form=case.tree_form, inputs=case.inputs)
+
+
+def _internal(net, rows) -> np.ndarray:
+    """The internal ``X`` of evaluation rows: a DataFrame encoded by column name (or, for a
+    matrix network, its columns in the model's order)."""
+    if not is_columns(rows):
+        return rows
+    if net.inputs:
+        return encode_columns(net, rows)
+    return rows[list(net.meta.feature_names)].to_numpy(dtype=np.float64)
+
+
+def _own_columns(net, rows):
+    """Rows as the estimator takes them: a DataFrame with the fit's columns in the fit's order."""
+    return rows[list(net.meta.feature_names)] if is_columns(rows) else rows
+
+
+def _compare(est, net, rows, runner, dtype: str):
+    """``runner`` against the estimator on ``rows``. A DataFrame goes to the runner as it is (by
+    column name; as its matrix for a matrix network) and to the estimator with its own columns
+    in its own order (scikit-learn wants the fit's order)."""
+    if not is_columns(rows):
+        return compare(lambda r: reference_outputs(est, r), runner, [rows], dtype=dtype, network=net)
+    X = _internal(net, rows)
+    cmp = Comparison(dtype, labels=label_outputs(net))
+    got = runner(rows if net.inputs else X)
+    ref = reference_outputs(est, _own_columns(net, rows))
+    cmp.update(ref, got, boundary_rows(net, X) if dtype == "float32" else None)
+    return cmp
 
 
 def _runner(net, backend: str, dtype: str):
@@ -48,11 +92,9 @@ def _runner(net, backend: str, dtype: str):
 def test_equivalent(case: Case, dtype: str, backend: str) -> None:
     est, X = case.build()
     net = _network(case)
-    result = compare(
-        lambda rows: reference_outputs(est, rows), _runner(net, backend, dtype), [X], dtype=dtype, network=net
-    )
+    result = _compare(est, net, X, _runner(net, backend, dtype), dtype)
     assert result.equivalent, f"{case} [{backend}, {dtype}]\n{result.format_text()}"
-    assert set(result.outputs) == set(reference_outputs(est, X[:2])), "outputs differ from the estimator's methods"
+    assert set(result.outputs) == set(reference_outputs(est, _own_columns(net, X)[:2])), "outputs differ"
     for rep in result.outputs.values():
         if dtype == "float64":
             assert rep.n_boundary == 0
@@ -64,13 +106,18 @@ def _reference_evaluator(model) -> Callable[[np.ndarray], dict[str, np.ndarray]]
     backend, independent of onnxruntime, for the file ``convert`` writes by default."""
     from onnx.reference import ReferenceEvaluator
 
+    from nnconvert.exporters.onnx import read_metadata
+
     session = ReferenceEvaluator(model)
     names = [o.name for o in model.graph.output]
-    dtype = np.float32 if model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT else np.float64
+    types = {i.type.tensor_type.elem_type for i in model.graph.input}
+    dtype = np.float64 if onnx.TensorProto.DOUBLE in types else np.float32
+    inputs = read_metadata(model).get("inputs")
 
-    def run(X: np.ndarray) -> dict[str, np.ndarray]:
+    def run(X) -> dict[str, np.ndarray]:
+        feeds = column_feeds(inputs, X, dtype) if inputs else {"X": np.asarray(X, dtype=dtype)}  # by column name
         with np.errstate(all="ignore"):  # IEEE results (exp overflows, 1/0 masked later), as in onnxruntime
-            return dict(zip(names, session.run(None, {"X": np.asarray(X, dtype=dtype)}), strict=True))
+            return dict(zip(names, session.run(None, feeds), strict=True))
 
     return run
 
@@ -83,9 +130,7 @@ def test_default_file_in_onnx_reference_evaluator(case: Case) -> None:
     net = _network(case)
     model = onnx.load_from_string(nnconvert.to_onnx(net).SerializeToString())
     assert model.opset_import[0].version == 13 and model.ir_version == 7
-    result = compare(
-        lambda rows: reference_outputs(est, rows), _reference_evaluator(model), [X], dtype="float32", network=net
-    )
+    result = _compare(est, net, X, _reference_evaluator(model), "float32")
     assert result.equivalent, f"{case} [ReferenceEvaluator, float32]\n{result.format_text()}"
 
 

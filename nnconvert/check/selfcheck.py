@@ -11,6 +11,11 @@ rows within float32 rounding of a decision boundary (:func:`nnconvert.check.veri
 and ill-conditioned rows where the network, run in that dtype, already differs from the reference
 beyond :data:`nnconvert.check.verify.TOLERANCES`. Everything is seeded, so the same model gives the
 same references, byte for byte.
+
+A network with named column inputs stores its rows as the internal ``X`` (string columns as the
+codes of their vocabulary, :mod:`nnconvert.ir.inputs`): generated rows are snapped to codes and
+unlisted columns to 0, data rows holding a code no string has (-1, an unknown string) are not
+used, and the estimator is given the rows decoded into a DataFrame with its column names.
 """
 
 from __future__ import annotations
@@ -32,8 +37,10 @@ from nnconvert.check.verify import (
     label_outputs,
     numpy_runner,
     reference_outputs,
+    tolerance_for,
 )
 from nnconvert.errors import InvalidNetwork
+from nnconvert.runtime.columns import coded_rows, estimator_frame, internal_rows
 
 __all__ = ["FORMAT", "check_references", "make_references", "validate_references"]
 
@@ -85,15 +92,15 @@ def make_references(
     """
     if dtype not in TOLERANCES:
         raise InvalidNetwork(f"references dtype must be float32 or float64, got {dtype!r}")
-    tol = TOLERANCES[dtype]
+    tol = tolerance_for(dtype, network)
     if X is not None:
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != network.n_features:
             raise InvalidNetwork(f"reference rows must be [N, {network.n_features}], got {X.shape}")
-        X = X[np.all(np.isfinite(X), axis=1)]
+        X = X[np.all(np.isfinite(X), axis=1) & coded_rows(network, X)]
         groups = [X[spread(X[:: max(1, len(X) // 20000)], 4 * n)] if len(X) > 20000 else X[spread(X, 4 * n)]]
     else:
-        groups = candidates(network, n, seed)
+        groups = [internal_rows(network, g) for g in candidates(network, n, seed)]
     pool = np.vstack(groups)
     reference, what = _reference(estimator, network)
     ref = reference(pool)
@@ -150,7 +157,9 @@ def _reference(estimator: Any, network: ir.Network) -> tuple[Callable[[np.ndarra
         with warnings.catch_warnings():
             # A model fitted on a DataFrame warns on arrays; the rows are in its feature order.
             warnings.filterwarnings("ignore", message=".*feature names.*", category=UserWarning)
-            return reference_outputs(estimator, X)
+            # named columns: the DataFrame of the fit's columns (string codes decoded to their strings)
+            rows = estimator_frame(network, X) if network.inputs and network.meta.feature_names else X
+            return reference_outputs(estimator, rows)
 
     return run, "estimator"
 
@@ -160,7 +169,7 @@ def refilter(references: Mapping[str, Any], network: ir.Network, dtype: str) -> 
     dtype cannot check robustly (near a float32 boundary, or out of its tolerance)."""
     refs = validate_references(references, network.n_features)
     X, outputs = _arrays(refs)
-    tol = TOLERANCES[dtype]
+    tol = tolerance_for(dtype, network)
     near = boundary_rows(network, X) if dtype == "float32" and len(X) else np.zeros(len(X), dtype=bool)
     ill = _row_bad(outputs, numpy_runner(network, dtype)(X), tol) if len(X) else near
     keep = ~near & ~ill
@@ -253,7 +262,9 @@ def check_references(
     refs = validate_references(references)
     X, expected = _arrays(refs)
     dtype = dtype or refs["dtype"]
-    cmp = Comparison(dtype, rtol=rtol, atol=atol, labels=label_outputs(network))  # None: TOLERANCES[dtype]
+    tol = tolerance_for(dtype, network)
+    rtol, atol = tol.rtol if rtol is None else rtol, tol.atol if atol is None else atol
+    cmp = Comparison(dtype, rtol=rtol, atol=atol, labels=label_outputs(network))
     if not len(X):
         raise DataError("no reference rows to compare: verify proves nothing on zero rows")
     try:

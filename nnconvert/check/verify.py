@@ -39,6 +39,18 @@ TOLERANCES: dict[str, Tolerance] = {
     "float32": Tolerance(rtol=1e-4, atol=1e-4),
 }
 
+
+def tolerance_for(dtype: str, network: ir.Network | None) -> Tolerance:
+    """:data:`TOLERANCES` of ``dtype``, or float32's in both dtypes when the network's estimator
+    computes in float32 itself (XGBoost: its outputs carry no more precision than that; see
+    ``nnconvert.converters.registry.reference_dtype``)."""
+    from nnconvert.converters.registry import reference_dtype
+
+    if network is not None and reference_dtype(network.meta.estimator) == "float32":
+        return TOLERANCES["float32"]
+    return TOLERANCES[dtype]
+
+
 Runner = Callable[[np.ndarray], Mapping[str, np.ndarray]]
 
 
@@ -51,8 +63,11 @@ DERIVED_OUTPUTS: dict[str, tuple[tuple[str, ...], Callable[[Any, np.ndarray], An
 def reference_outputs(estimator: Any, X: np.ndarray) -> dict[str, np.ndarray]:
     """Call each of the estimator's methods among :data:`OUTPUT_METHODS` on float64 ``X``
     (``predict_std`` as :data:`DERIVED_OUTPUTS` says)."""
-    X = np.asarray(X, dtype=np.float64)
     from nnconvert.converters.registry import reference_of
+    from nnconvert.runtime.columns import is_columns
+
+    if not is_columns(X):  # a DataFrame goes to a model fitted on one as it is (strings included)
+        X = np.asarray(X, dtype=np.float64)
 
     estimator = reference_of(estimator)  # e.g. an hpelm save() dict -> a live hpelm model
     out = {}
@@ -326,13 +341,16 @@ def torch_runner(network: ir.Network, dtype: str = "float64", device: str = "cpu
     import torch
 
     from nnconvert.exporters.torch import to_torch  # MissingDependency without torch
+    from nnconvert.runtime.columns import is_columns
 
     if device == "cuda" and not torch.cuda.is_available():
         raise DataError("torch sees no CUDA device on this machine")
     module = to_torch(network, dtype=dtype).to(device)
 
-    def run(X: np.ndarray) -> dict[str, np.ndarray]:
+    def run(X: Any) -> dict[str, np.ndarray]:
         with torch.no_grad():
+            if network.inputs and is_columns(X):
+                return module.decode(module(module.encode(X).to(device)))  # columns by name
             return module.decode(module(torch.as_tensor(np.asarray(X, dtype=dtype), device=device)))
 
     return run
@@ -340,33 +358,45 @@ def torch_runner(network: ir.Network, dtype: str = "float64", device: str = "cpu
 
 def onnx_runner(model: Any, device: str = "cpu") -> tuple[Runner, str]:
     """A runner over an onnxruntime session (CPU, or the CUDA provider for ``device="cuda"``),
-    and the dtype of the model's ``X`` input."""
+    and the dtype of the model's float input(s). A model with named column inputs (its metadata
+    ``inputs``) is fed by name: the runner takes the columns (a mapping or DataFrame) or the
+    internal ``X``, decoded into columns (``nnconvert.runtime.columns.decode_columns``)."""
+    import onnx
     import onnxruntime as ort
+
+    from nnconvert.exporters.onnx import read_metadata
+    from nnconvert.runtime.columns import column_feeds, decode_columns, is_columns
 
     provider = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}[device]
     if provider not in ort.get_available_providers():
         raise DataError(f"this onnxruntime has no {provider} (install onnxruntime-gpu on a machine with a GPU)")
     data = model if isinstance(model, bytes) else model.SerializeToString()
+    columns = read_metadata(onnx.load_from_string(data)).get("inputs")
     options = ort.SessionOptions()
     options.log_severity_level = 3
     session = ort.InferenceSession(data, options, providers=[provider])
     inputs = session.get_inputs()
-    if len(inputs) != 1 or inputs[0].name != ir.INPUT:
-        raise DataError(f"the ONNX model must have one input named X, it has {[i.name for i in inputs]}")
-    dtype = {"tensor(float)": "float32", "tensor(double)": "float64"}.get(inputs[0].type)
+    expected = [c.name for c in columns] if columns else [ir.INPUT]
+    if [i.name for i in inputs] != expected:
+        raise DataError(f"the ONNX model must have the inputs {expected}, it has {[i.name for i in inputs]}")
+    types = {i.type for i in inputs} - {"tensor(string)"}
+    dtype = {"tensor(float)": "float32", "tensor(double)": "float64"}.get(types.pop()) if len(types) == 1 else None
     if dtype is None:
-        raise DataError(f"the ONNX model's input X is {inputs[0].type}; expected float or double")
+        raise DataError(f"the ONNX model's inputs are {sorted({i.type for i in inputs})}; expected float or double")
     names = [o.name for o in session.get_outputs()]
 
-    def run(X: np.ndarray) -> dict[str, np.ndarray]:
-        return dict(zip(names, session.run(None, {ir.INPUT: np.asarray(X, dtype=dtype)}), strict=True))
+    def run(X: Any) -> dict[str, np.ndarray]:
+        if columns:
+            cols = X if is_columns(X) else decode_columns(columns, X, missing="")
+            feeds = column_feeds(columns, cols, dtype)
+        else:
+            feeds = {ir.INPUT: np.asarray(X, dtype=dtype)}
+        return dict(zip(names, session.run(None, feeds), strict=True))
 
     return run, dtype
 
 
-def _guarded(
-    fn: Callable[[np.ndarray], Mapping[str, np.ndarray]], X: np.ndarray, what: str
-) -> Mapping[str, np.ndarray]:
+def _guarded(fn: Callable[[Any], Mapping[str, np.ndarray]], X: Any, what: str) -> Mapping[str, np.ndarray]:
     try:
         return fn(X)
     except NnconvertError:
@@ -376,34 +406,63 @@ def _guarded(
 
 
 def compare_all(
-    reference: Callable[[np.ndarray], Mapping[str, np.ndarray]],
+    reference: Callable[[Any], Mapping[str, np.ndarray]],
     checks: Sequence[tuple[Runner, str]],
-    chunks: Iterable[np.ndarray],
+    chunks: Iterable[Any],
     *,
     network: ir.Network | None = None,
     rtol: float | None = None,
     atol: float | None = None,
     progress: Callable[[int], None] | None = None,
+    encode: Callable[[Any], np.ndarray] | None = None,
 ) -> list[Comparison]:
     """Compare several ``(runner, dtype)`` backends with one reference, chunk by chunk: the
     reference (often the slowest part) and the float32 boundary analysis run once per chunk.
 
-    ``network`` (the IR) is needed in float32 to tell boundary flips from real ones.
+    ``network`` (the IR) is needed in float32 to tell boundary flips from real ones. A chunk is
+    ``X`` (float64), or, with ``encode``, the columns by name of a network with named inputs:
+    the reference and the runners get the columns as they are, the boundary analysis the
+    internal ``X`` that ``encode`` makes of them.
     """
     labels = label_outputs(network)
-    cmps = [Comparison(dtype, rtol=rtol, atol=atol, labels=labels) for _, dtype in checks]
+    tols = [tolerance_for(dtype, network) for _, dtype in checks]
+    cmps = [
+        Comparison(
+            dtype, rtol=tol.rtol if rtol is None else rtol, atol=tol.atol if atol is None else atol, labels=labels
+        )
+        for (_, dtype), tol in zip(checks, tols, strict=True)
+    ]
     need_boundary = network is not None and any(dtype == "float32" for _, dtype in checks)
-    for X in chunks:
-        X = np.asarray(X, dtype=np.float64)
-        ref = _guarded(reference, X, "the model")
+    for chunk in chunks:
+        if encode is None:
+            X = data = np.asarray(chunk, dtype=np.float64)
+        else:
+            data, X = chunk, encode(chunk)
+        ref = _guarded(reference, data, "the model")
         boundary = boundary_rows(network, X) if need_boundary else None
         for (runner, dtype), cmp in zip(checks, cmps, strict=True):
-            cmp.update(ref, _guarded(runner, X, "the network"), boundary if dtype == "float32" else None)
+            cmp.update(ref, _guarded(runner, data, "the network"), boundary if dtype == "float32" else None)
         if progress is not None:
             progress(len(X))
     if not cmps or cmps[0].n_rows == 0:
         raise DataError("no rows to compare: the data holds no rows, and verify proves nothing on zero rows")
     return cmps
+
+
+def reference_frame(columns: Mapping[str, np.ndarray]) -> Any:
+    """Columns by name as the pandas DataFrame an estimator fitted on one takes: number columns
+    float64, string columns object dtype with NaN for a missing cell (as ``pandas.read_csv``
+    gives them, and as scikit-learn's imputers and encoders take missing strings)."""
+    import pandas as pd
+
+    frame: dict[str, Any] = {}
+    for name, values in columns.items():
+        if values.dtype == object:
+            cells = np.array([np.nan if v is None else v for v in values.tolist()], dtype=object)
+            frame[name] = pd.Series(cells, dtype=object)
+        else:
+            frame[name] = pd.Series(values, dtype=np.float64)
+    return pd.DataFrame(frame, columns=list(columns))
 
 
 def overflow_rows(X: np.ndarray, outputs: Mapping[str, np.ndarray], dtype: str) -> np.ndarray:

@@ -7,10 +7,12 @@ the import below. ``_blocks`` and ``kernels`` hold the pieces several families s
 from nnconvert.converters import (  # noqa: F401  (each family registers its converters)
     boosting,
     calibration,
+    catboost_trees,
     cluster,
     column_transformer,
     decomposition,
     discriminant,
+    encoders,
     ensembles,
     feature_selection,
     forests,
@@ -19,6 +21,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     impute,
     kernel_approx,
     kernel_ridge,
+    lightgbm_trees,
     linear,
     mixture,
     mlp,
@@ -35,6 +38,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     target,
     transformers,
     trees,
+    xgboost_trees,
 )
 from nnconvert.converters.registry import convert, convert_into, entries, lookup, register, resolve
 

@@ -160,7 +160,9 @@ def _hgb_input(est: Any, g: GraphBuilder, x: str) -> tuple[str, np.ndarray]:
     if is_cat is None or not np.any(is_cat) or est._preprocessor is None:
         return x, np.arange(est.n_features_in_)
     cat_cols = np.flatnonzero(is_cat)
-    known = [np.asarray(c, dtype=np.float64) for c in est._preprocessor.named_transformers_["encoder"].categories_]
+    fitted = est._preprocessor.named_transformers_["encoder"].categories_
+    # string categories (a pandas category column of text) are codes of the input column's vocabulary
+    known = [g.category_codes(x, int(k), c, who=type(est).__name__) for k, c in zip(cat_cols, fitted, strict=True)]
     known = [c[~np.isnan(c)] for c in known]
     width = max(1, max(len(c) for c in known))
     table = np.zeros((len(known), width))

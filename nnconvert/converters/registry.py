@@ -38,6 +38,8 @@ class Entry:
 _ENTRIES: dict[str, Entry] = {}
 _BY_CLASS: dict[type, Entry] | None = None
 _REFUSED: dict[str, str] = {}  # public dotted path -> why it has no exact network
+# public dotted path -> (the model object to convert, the reference object for verify), see adapt()
+_ADAPTERS: dict[str, tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]] = {}
 
 
 def register(path: str, architecture: str, *, pickle_support: tuple[str, ...] = ()) -> Callable[[Converter], Converter]:
@@ -78,6 +80,38 @@ def refusal(cls: type) -> str | None:
     return None
 
 
+_REFERENCE_DTYPES: dict[str, str] = {}  # public dotted path -> the dtype its library computes in
+
+
+def declare_reference_dtype(path: str, dtype: str) -> None:
+    """The estimator at ``path`` computes its outputs in ``dtype`` (``"float32"``: XGBoost), so
+    they are checked with that dtype's tolerances (``nnconvert.check.verify.tolerance_for``)."""
+    _REFERENCE_DTYPES[path] = dtype
+
+
+def reference_dtype(path: str) -> str | None:
+    return _REFERENCE_DTYPES.get(path)
+
+
+def adapt(
+    path: str, *, model: Callable[[Any], Any] | None = None, reference: Callable[[Any], Any] | None = None
+) -> None:
+    """Objects of the class at ``path`` are converted as ``model(obj)`` and checked against
+    ``reference(obj)`` (an object with the estimator methods the network reproduces), e.g. a
+    bare ``xgboost.Booster`` (no ``n_features_in_``, ``predict`` takes a ``DMatrix``). Matched by
+    class name and module, without importing anything."""
+    _ADAPTERS[path] = (model, reference)
+
+
+def _adapter(obj: Any) -> tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]:
+    cls = type(obj)
+    for path, fns in _ADAPTERS.items():
+        module, _, name = path.rpartition(".")
+        if cls.__name__ == name and (cls.__module__ == module or cls.__module__.startswith(module.split(".")[0] + ".")):
+            return fns
+    return None, None
+
+
 def resolve(path: str) -> type | None:
     """The class behind a dotted path, or None when its library is not installed."""
     module, _, name = path.rpartition(".")
@@ -113,11 +147,17 @@ def _by_class(cls: type) -> Entry | None:
     if _BY_CLASS is None:
         _BY_CLASS = {}
     if cls not in _BY_CLASS:
-        for entry in _ENTRIES.values():
-            if entry.path.split(".", 1)[0] in sys.modules:
-                resolved = resolve(entry.path)
-                if resolved is not None:
-                    _BY_CLASS[resolved] = entry
+        # entries named like cls first (cheap: its package is loaded), every entry only if none
+        # matches (importing every scikit-learn submodule costs a second or two)
+        named = [e for e in _ENTRIES.values() if e.path.rsplit(".", 1)[-1] == cls.__name__]
+        for entries_ in (named, _ENTRIES.values()):
+            for entry in entries_:
+                if entry.path.split(".", 1)[0] in sys.modules:
+                    resolved = resolve(entry.path)
+                    if resolved is not None:
+                        _BY_CLASS[resolved] = entry
+            if cls in _BY_CLASS:
+                break
     return _BY_CLASS.get(cls)
 
 
@@ -201,6 +241,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
     classes = getattr(estimator, "classes_", None)
     if classes is not None and (isinstance(classes, list) or getattr(classes, "ndim", 1) != 1):
         classes = None  # multi-label / multi-output: classes_ is per output
+    if classes is not None and getattr(classes, "size", 1) == 0:
+        classes = None  # CatBoostRegressor.classes_ is an empty array
     names = getattr(estimator, "feature_names_in_", None)
     if names is None and hasattr(estimator, "steps"):
         names = getattr(_first_step(estimator), "feature_names_in_", None)
@@ -223,6 +265,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
 
 def _allows_nan(estimator: Any) -> bool:
     """scikit-learn's ``input_tags.allow_nan`` of the estimator converted (NaN is then data)."""
+    if hasattr(estimator, "nnconvert_allows_nan"):  # nnconvert's own model classes say so themselves
+        return bool(estimator.nnconvert_allows_nan)
     try:
         from sklearn.utils import get_tags
 
@@ -242,24 +286,33 @@ def _composition(estimator: Any) -> dict[str, Any]:
 def as_model(obj: Any) -> Any:
     """Plain saved-model containers -> the wrapper class registered for them: the dict that
     hpelm's ``save()`` writes becomes ``HpelmModel`` (no hpelm needed). Anything else as is."""
+    if type(obj).__name__ == "Booster" and type(obj).__module__ == "lightgbm.basic":
+        from nnconvert.converters.lightgbm_trees import model_of
+
+        return model_of(obj)  # a bare Booster converts as its model text
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmModel, is_saved_model
 
         if is_saved_model(obj):
             return HpelmModel.from_saved(obj)
         raise UnsupportedModel(f"a dict with keys {sorted(map(str, obj))[:8]} is not a supported model file")
-    return obj
+    model, _ = _adapter(obj)
+    return obj if model is None else model(obj)
 
 
 def reference_of(obj: Any) -> Any:
     """The object whose methods are the reference for ``obj``: an hpelm ``save()`` dict is
-    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm). Anything else as is."""
+    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm); an object with an
+    ``nnconvert_reference()`` (a LightGBM model text) gives its library's model. Anything else as is."""
+    if callable(getattr(obj, "nnconvert_reference", None)):
+        return obj.nnconvert_reference()
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmReference
 
         as_model(obj)  # raises for dicts that are not hpelm files
         return HpelmReference.from_saved(obj)
-    return obj
+    _, reference = _adapter(obj)
+    return obj if reference is None else reference(obj)
 
 
 def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Network:
@@ -273,4 +326,12 @@ def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Netw
     columns = {m: builder.column_names[t] for m, t in outputs.items() if t in builder.column_names}
     if columns:
         meta = dataclasses.replace(meta, extra={**meta.extra, "columns": columns})
-    return builder.build(outputs, meta)
+    inner = {t: names for t, names in builder.column_names.items() if t not in outputs.values()}
+    if inner:  # what the neurons of inner layers stand for (one-hot ``city=Paris``), for draw and explain
+        meta = dataclasses.replace(meta, extra={**meta.extra, "tensor_columns": inner})
+    net = builder.build(outputs, meta)
+    if builder.string_vocab:  # string columns: named inputs (nnconvert.convert keeps the used ones)
+        from nnconvert.runtime.columns import column_inputs
+
+        net = net.replace(inputs=column_inputs(net, meta.feature_names, builder.string_vocab))
+    return net

@@ -4,7 +4,8 @@ A pickle or skops file names globals as ``(module, name)``. The loader looks eac
 *before* anything is imported; only nnconvert's own lists below are ever resolved.
 There are three kinds of admitted names, and nothing else:
 
-- **classes** (:attr:`AllowList.classes`): the registered estimators, the tree/ensemble
+- **classes** (:attr:`AllowList.classes`): the registered estimators (a few read as nnconvert's own
+  class, :data:`READ_AS`: CatBoost's), the tree/ensemble
   models in :data:`KNOWN_CLASSES`, and the helper classes their pickles hold
   (:data:`SUPPORT_CLASSES`, found by pickling every conformance case and every
   tree/ensemble model with each protocol and joblib). The loader creates them only as
@@ -22,7 +23,12 @@ There are three kinds of admitted names, and nothing else:
   ...), in :data:`nnconvert.io.objects.CONSTRUCTORS`. The named function itself never runs.
 
 A name in none of these is either a class of a well-known ML library that nnconvert cannot
-convert (:func:`known_unsupported`: "not supported", exit 1) or untrusted (exit 2).
+convert (:func:`known_unsupported`: "not supported", exit 1) or untrusted (exit 2). A supported
+class whose library is not installed (an ``XGBClassifier`` pickle without xgboost) is told by
+:func:`missing_library`: one line saying what to install, or to use the library's own model file.
+XGBoost's wrappers and ``xgboost.core.Booster`` are admitted by their converter
+(:mod:`nnconvert.converters.xgboost_trees`); a Booster's state is its model's bytes, parsed by
+nnconvert (``structures.state_handler``), never handed to its own ``__setstate__`` unchecked.
 """
 
 from __future__ import annotations
@@ -88,6 +94,13 @@ VALUE_FUNCTIONS: tuple[str, ...] = (
         "f_classif", "f_regression", "chi2", "r_regression", "mutual_info_classif", "mutual_info_regression",
     )),
 )
+# Classes read as nnconvert's own: a pickled CatBoost model is its parameters plus CatBoost's binary
+# model, which nnconvert parses itself (nnconvert.io.native.catboost_model); CatBoost never runs.
+READ_AS: dict[str, str] = {
+    f"catboost{module}.{name}": f"nnconvert.io.native.catboost_model.{target}"
+    for module in ("", ".core")
+    for name, target in (("CatBoostClassifier", "CatBoostClassification"), ("CatBoostRegressor", "CatBoostRegression"))
+}
 _BUILTIN_TYPES = ("int", "float", "str", "bool", "complex", "bytes", "tuple", "list", "dict", "object")
 # Libraries whose classes are well known: a class of theirs without a converter is "not
 # supported" (exit 1), not an attack. Told by name; never imported, never admitted.
@@ -104,6 +117,32 @@ def normalise(module: str, name: str) -> tuple[str, str]:
     if (module, name) in _compat_pickle.NAME_MAPPING:
         return _compat_pickle.NAME_MAPPING[(module, name)]
     return _compat_pickle.IMPORT_MAPPING.get(module, module), name
+
+
+# Libraries whose pickles nnconvert reads once they are installed (their classes are admitted by
+# their converters' ``register`` / ``pickle_support``), and what to tell a user without them.
+LIBRARY_HINTS: dict[str, str] = {
+    "xgboost": "install xgboost (pip install 'nnconvert[boosters]') to read its pickles, or convert the model's own "
+    "file (Booster.save_model('model.ubj') or '.json'), which needs no xgboost",
+    "lightgbm": "install lightgbm (pip install 'nnconvert[boosters]') to read its pickles, or convert the model's own "
+    "text file (Booster.save_model('model.txt')), which needs no lightgbm",
+}
+
+
+def missing_library(module: str, name: str) -> str | None:
+    """The hint of :data:`LIBRARY_HINTS` when ``module.name`` is a class nnconvert supports from a
+    library that is not installed (told from the package spec; nothing is imported)."""
+    import importlib.util
+    import sys
+
+    root = module.split(".", 1)[0]
+    if root not in LIBRARY_HINTS or not _CLASS_NAME.fullmatch(name):
+        return None
+    try:
+        found = sys.modules.get(root, True) is not None and importlib.util.find_spec(root) is not None
+    except (ImportError, ValueError, AttributeError):
+        found = False
+    return None if found else LIBRARY_HINTS[root]
 
 
 def known_unsupported(module: str, name: str) -> bool:
@@ -155,6 +194,11 @@ def _build(registry_paths: frozenset[str], root: str | None) -> AllowList:
             table[key] = obj
             if isinstance(obj, type):
                 allow.values[key] = obj  # an admitted class may also be stored as a value
+    for path, target in READ_AS.items():
+        if root is None or path.split(".", 1)[0] == root:
+            module, _, name = path.rpartition(".")
+            allow.classes[(module, name)] = _resolve(target)
+            allow.values.pop((module, name), None)
     return allow
 
 
@@ -171,10 +215,23 @@ def allowed(root: str | None = None) -> AllowList:
     return _allowed_for(frozenset(pickle_allow_list()), root)
 
 
+@functools.cache
+def _listed_names(registry_paths: frozenset[str], root: str) -> frozenset[str]:
+    """The class/function names of every listed path under ``root`` (text only, nothing imported)."""
+    paths = (*registry_paths, *KNOWN_CLASSES, *SUPPORT_CLASSES, *VALUE_FUNCTIONS)
+    return frozenset(p.rsplit(".", 1)[-1] for p in paths if p.split(".", 1)[0] == root)
+
+
 def lookup(module: str, name: str) -> tuple[str, Any] | None:
-    """``("class", cls)``, ``("value", obj)`` or None for a name as written in a file."""
+    """``("class", cls)``, ``("value", obj)`` or None for a name as written in a file. A name
+    of a well-known library that no listed path carries is None without importing the library."""
+    from nnconvert.converters.registry import pickle_allow_list
+
     module, name = normalise(module, name)
-    allow = allowed(module.split(".", 1)[0])
+    root = module.split(".", 1)[0]
+    if root in KNOWN_LIBRARIES and name.rsplit(".", 1)[-1] not in _listed_names(frozenset(pickle_allow_list()), root):
+        return None
+    allow = allowed(root)
     if (module, name) in allow.classes:
         return "class", allow.classes[(module, name)]
     if (module, name) in allow.values:

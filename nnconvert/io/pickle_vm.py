@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.errors import ModelLoadError, UnsupportedModel
+from nnconvert.errors import MissingDependency, ModelLoadError, UnsupportedModel
 from nnconvert.io import allowlist, arrays, objects
 from nnconvert.io.arrays import corrupt, refuse
 from nnconvert.io.limits import Budget
@@ -160,6 +160,9 @@ class PickleReader:
             self.admitted = admitted_types(frozenset(self.roots))
         if found is not None:
             return GlobalRef(module, name, *found)
+        hint = allowlist.missing_library(module, name)
+        if hint is not None:
+            raise MissingDependency(f"{self.budget.filename} holds an {root} model ('{module}.{name}'): {hint}")
         if allowlist.known_unsupported(module, name):
             raise UnsupportedModel(
                 f"{self.budget.filename}: {name} is not supported; supported families: {supported_families()} "
@@ -229,10 +232,17 @@ def admitted_types(roots: frozenset[str]) -> frozenset[type]:
 @functools.cache
 def _made_by_known_code() -> frozenset[type]:
     """Types no file can name that a known ``__setstate__`` creates from validated attributes
-    (IsotonicRegression's interpolator); accepted in the graph without looking inside."""
+    (IsotonicRegression's interpolator; a pickled xgboost Booster's model as nnconvert parsed it,
+    and the ctypes handle xgboost's own deserializer gives it from the same checked bytes, see
+    ``nnconvert.converters.xgboost_trees.booster_state``; a LightGBM Booster's C handle, made by
+    LightGBM from a model text nnconvert's parser checked); accepted without looking inside."""
+    import ctypes
+
     from scipy.interpolate import interp1d
 
-    return frozenset({interp1d})
+    from nnconvert.io.native.xgboost_model import XGBoostModel
+
+    return frozenset({interp1d, XGBoostModel, ctypes.c_void_p})
 
 
 # ---------------------------------------------------------------------- opcode handlers

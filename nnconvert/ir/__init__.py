@@ -7,12 +7,13 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 - ``nodes``: dense, activation, distance (kernel neurons), concat;
 - ``heads``: normalize, squeeze, logsumexp, argmax and threshold labels;
 - ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products;
-- ``trees``: split neurons and tree traversal; ``columns``: category codes; ``median``: AdaBoost's weighted median.
+- ``trees``: split neurons and tree traversal; ``columns``: category codes and indicators; ``median``: AdaBoost's weighted median.
 - ``combine``: elementwise sums and products of tensors (kernel sums and products);
 - ``neighbours``: k-nearest / radius neighbour selection and weighted vote;
 - ``erf_mixture``: the Gaussian-process classifier's erf approximation (in float64).
 - ``preprocess``: missing values (is_missing, impute), row norms, per-column interpolation;
 - ``labels``: labels as one-hot floats, label columns side by side.
+- ``inputs``: named column inputs (one per DataFrame column, float or string) filling ``X``.
 
 ``builder.GraphBuilder`` is how converters write networks. Runtimes and exporters dispatch on the
 node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
@@ -20,11 +21,12 @@ node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
 
 from nnconvert.errors import InvalidNetwork
 from nnconvert.ir.base import LABEL_DTYPES, NODE_TYPES, Node, TensorInfo, Work, as_classes, label_dtype, register_node
-from nnconvert.ir.columns import CategoryCodes
+from nnconvert.ir.columns import CategoryCodes, CategoryIndicators
 from nnconvert.ir.combine import Combine
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.erf_mixture import ErfMixture
 from nnconvert.ir.heads import ArgMaxLabel, LogSumExp, Normalize, Squeeze, ThresholdLabel
+from nnconvert.ir.inputs import INPUT_KINDS, ColumnInput, inputs_from_json
 from nnconvert.ir.labels import LabelIndicator, StackLabels
 from nnconvert.ir.median import WeightedMedian
 from nnconvert.ir.monomials import Monomials
@@ -38,12 +40,15 @@ __all__ = [
     "ACTIVATIONS",
     "DISTANCE_METRICS",
     "INPUT",
+    "INPUT_KINDS",
     "LABEL_DTYPES",
     "NODE_TYPES",
     "OUTPUT_METHODS",
     "Activation",
     "ArgMaxLabel",
     "CategoryCodes",
+    "CategoryIndicators",
+    "ColumnInput",
     "Combine",
     "Concat",
     "Dense",
@@ -72,6 +77,7 @@ __all__ = [
     "WeightedMedian",
     "Work",
     "as_classes",
+    "inputs_from_json",
     "label_dtype",
     "register_node",
 ]

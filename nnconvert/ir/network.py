@@ -17,6 +17,7 @@ import numpy as np
 
 from nnconvert.errors import InvalidNetwork
 from nnconvert.ir.base import LABEL_DTYPES, Node, TensorInfo, Work, as_classes, label_dtype
+from nnconvert.ir.inputs import ColumnInput, validate_inputs
 from nnconvert.ir.nodes import Dense
 
 INPUT = "X"
@@ -71,21 +72,31 @@ class Metadata:
 @dataclass(frozen=True, eq=False)
 class Network:
     """A validated neuron graph: input ``X`` of ``n_features`` columns, ``nodes`` in
-    topological order, and ``outputs`` mapping estimator method names to tensor names."""
+    topological order, and ``outputs`` mapping estimator method names to tensor names.
+
+    ``inputs`` (None: the interface is ``X`` itself) lists the named column inputs that fill
+    ``X`` (see :mod:`nnconvert.ir.inputs`); unlisted columns of ``X`` read as 0.0."""
 
     n_features: int
     nodes: tuple[Node, ...]
     outputs: Mapping[str, str]
     meta: Metadata
+    inputs: tuple[ColumnInput, ...] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "nodes", tuple(self.nodes))
         object.__setattr__(self, "outputs", dict(self.outputs))
+        if self.inputs is not None:
+            object.__setattr__(self, "inputs", tuple(self.inputs))
+            if not all(isinstance(i, ColumnInput) for i in self.inputs):
+                raise InvalidNetwork("inputs must be ColumnInput objects")
         object.__setattr__(self, "_infos", self._validate())
 
     def _validate(self) -> dict[str, TensorInfo]:
         if not isinstance(self.n_features, int) or self.n_features < 1:
             raise InvalidNetwork(f"n_features must be a positive integer, got {self.n_features!r}")
+        if self.inputs is not None:
+            validate_inputs(self.inputs, self.n_features, OUTPUT_METHODS)
         infos: dict[str, TensorInfo] = {INPUT: TensorInfo(self.n_features)}
         for node in self.nodes:
             if not isinstance(node, Node):
@@ -104,6 +115,11 @@ class Network:
             if tensor not in infos or tensor == INPUT:
                 raise InvalidNetwork(f"output {method!r} names unknown tensor {tensor!r}")
         return infos
+
+    @property
+    def string_inputs(self) -> tuple[ColumnInput, ...]:
+        """The string column inputs (none without named inputs)."""
+        return tuple(i for i in self.inputs or () if i.kind == "string")
 
     def info(self, tensor: str) -> TensorInfo:
         """Static shape and kind of a tensor."""

@@ -1,7 +1,9 @@
 """The numpy runtime: executes a Network; in float64 it is the reference implementation.
 
 ``run(network, X)`` returns ``{output name: array}``. With ``dtype=np.float32`` every float
-tensor and weight is float32, which mirrors what the float32 ONNX graph computes.
+tensor and weight is float32, which mirrors what the float32 ONNX graph computes. ``X`` is the
+internal matrix ``[N, n_features]``; a network with named inputs also takes its columns by name
+(a Mapping or DataFrame, encoded by ``nnconvert.runtime.columns.encode_columns``).
 """
 
 from __future__ import annotations
@@ -160,6 +162,7 @@ register_kernel(ir_monomials.Monomials, lambda n, xs: ir_monomials.monomials(n, 
 register_kernel(ir_trees.TreeSplits, lambda n, xs: ir_trees.tree_splits(n, xs[0]))
 register_kernel(ir_trees.TreeEnsemble, lambda n, xs: ir_trees.tree_ensemble(n, xs[0]))
 register_kernel(ir_columns.CategoryCodes, lambda n, xs: ir_columns.category_codes(n, xs[0]))
+register_kernel(ir_columns.CategoryIndicators, lambda n, xs: ir_columns.category_indicators(n, xs[0]))
 register_kernel(ir_median.WeightedMedian, lambda n, xs: ir_median.weighted_median(n, xs[0]))
 register_kernel(ir_combine.Combine, ir_combine.combine)
 register_kernel(ir_erf_mixture.ErfMixture, lambda n, xs: ir_erf_mixture.erf_mixture(n, xs[0], xs[1]))
@@ -173,7 +176,12 @@ register_kernel(ir_labels.StackLabels, lambda n, xs: np.stack(xs, axis=1))
 
 
 def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:
-    """Return X as a 2-D ``dtype`` array with the network's number of columns, or raise DataError."""
+    """Return X as a 2-D ``dtype`` array with the network's number of columns, or raise DataError;
+    columns by name (for a network with named inputs) are encoded into that array."""
+    from nnconvert.runtime.columns import encode_columns, is_columns
+
+    if network.inputs and is_columns(X):
+        return encode_columns(network, X, dtype)
     try:
         arr = np.asarray(X, dtype=dtype)
     except (TypeError, ValueError) as exc:

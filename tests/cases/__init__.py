@@ -2,7 +2,9 @@
 
 Each family module defines ``CASES``: a list of :class:`Case`. ``make()`` returns a fitted
 estimator and float64 evaluation rows (never the training rows alone: include rows near
-decision boundaries where the family has them). A registered estimator without a case
+decision boundaries where the family has them), or a pandas DataFrame of rows for a model
+fitted on one: then the estimator is called on the DataFrame and every backend is fed by
+column name (``Case.inputs`` is ``nnconvert.convert``'s ``inputs``). A registered estimator without a case
 fails ``test_every_registered_estimator_has_a_case``.
 """
 
@@ -25,6 +27,8 @@ class Case:
     to_convert: Callable[[Any], Any] | None = None
     # How trees become neurons (nnconvert.convert's tree_form): cases run both forms where both apply.
     tree_form: str = "auto"
+    # The network's interface (nnconvert.convert's inputs): auto, matrix or columns.
+    inputs: str = "auto"
 
     def convert_input(self, estimator: Any) -> Any:
         return estimator if self.to_convert is None else self.to_convert(estimator)
@@ -32,12 +36,12 @@ class Case:
     def __str__(self) -> str:
         return self.id
 
-    def build(self) -> tuple[Any, np.ndarray]:
+    def build(self) -> tuple[Any, Any]:
         return _built(self)
 
 
 @functools.cache
-def _built(case: Case) -> tuple[Any, np.ndarray]:
+def _built(case: Case) -> tuple[Any, Any]:
     return case.make()
 
 
@@ -54,6 +58,8 @@ def all_cases() -> list[Case]:
         "labels",
         "trees",
         "boosting",
+        "catboost_models",
+        "lightgbm_models",
         "ensembles",
         "neighbors",
         "gaussian_process",
@@ -61,7 +67,10 @@ def all_cases() -> list[Case]:
         "clustering",
         "decomposition",
         "preprocess",
+        "encoders",
         "wrappers",
+        "columns",
+        "xgboost_models",
     ):
         try:
             modules.append(__import__(f"tests.cases.{name}", fromlist=["CASES"]))

@@ -3,7 +3,9 @@
 Each IR node kind has one small emitter (in :mod:`nnconvert.exporters.onnx.graph`, extendable
 with :func:`register_emitter`) that writes the same arithmetic as ``nnconvert.runtime``, in the
 same order, so float64 graphs agree with the numpy reference to rounding. The graph reads ``X``
-``[N, n_features]`` and has one output per estimator method (``predict``, ``predict_proba``...).
+``[N, n_features]``, or one ``[N, 1]`` input per named column (:mod:`nnconvert.exporters.onnx.inputs`:
+strings through ``TfIdfVectorizer``, opset 9, so the default opset stays 13), and has one output
+per estimator method (``predict``, ``predict_proba``...).
 Only this module and its ``onnx_*`` helpers import ``onnx`` and ``onnxruntime``.
 """
 
@@ -23,11 +25,12 @@ from nnconvert import ir
 from nnconvert.errors import DataError, InvalidNetwork
 from nnconvert.exporters.onnx.display import DISPLAY_KEY, display_spec
 from nnconvert.exporters.onnx.graph import FLOAT_TYPES, OnnxGraph, emit
+from nnconvert.exporters.onnx.inputs import emit_inputs, graph_inputs, rename_values
 
 MIN_OPSET = 13  # Softmax(axis) per-axis, ReduceSum/Squeeze/Unsqueeze axes as inputs
 _RESERVED_PROPS = (
     "nnconvert_version", "estimator", "task", "sklearn_version", "classes", "classes_dtype", "feature_names",
-    "outputs", "dtype", "description", "n_features", "extra", DISPLAY_KEY,
+    "outputs", "dtype", "description", "n_features", "extra", "inputs", DISPLAY_KEY,
 )  # fmt: skip
 
 
@@ -60,6 +63,8 @@ def _metadata(network: ir.Network, dtype: np.dtype, extra: Mapping[str, str] | N
         props["feature_names"] = _json(list(meta.feature_names))
     if meta.extra:
         props["extra"] = _json(dict(meta.extra))
+    if network.inputs:
+        props["inputs"] = _json([i.to_dict() for i in network.inputs])
     for key, value in (extra or {}).items():
         if key in _RESERVED_PROPS:
             raise ValueError(f"extra_metadata may not override {key!r}")
@@ -78,10 +83,15 @@ def _build(network: ir.Network, dtype: np.dtype, opset: int, extra: Mapping[str,
         elem = g.elem_type if info.kind == "float" else label_elem_type(info.classes)  # type: ignore[arg-type]
         shape = ["N"] if info.width is None else ["N", info.width]
         outputs.append(helper.make_tensor_value_info(method, elem, shape))
+    if network.inputs:  # the column inputs build X first (see exporters.onnx.inputs)
+        body = rename_values(g)
+        start = len(g.nodes)
+        emit_inputs(g, body)
+        g.nodes = g.nodes[start:] + g.nodes[:start]
     graph = helper.make_graph(
         g.nodes,
         f"nnconvert_{network.meta.estimator_name}",
-        [helper.make_tensor_value_info(ir.INPUT, g.elem_type, ["N", network.n_features])],
+        graph_inputs(network, g.elem_type),
         outputs,
         g.initializers,
     )
@@ -152,13 +162,15 @@ def read_metadata(model: onnx.ModelProto) -> dict[str, Any]:
     """The nnconvert metadata of a model, JSON fields parsed (``classes``, ``outputs``...)."""
     props = {p.key: p.value for p in model.metadata_props if p.key != DISPLAY_KEY}
     out: dict[str, Any] = dict(props)
-    for key in ("classes", "feature_names", "outputs", "extra"):
+    for key in ("classes", "feature_names", "outputs", "extra", "inputs"):
         if key in props:
             try:
                 out[key] = json.loads(props[key])
             except json.JSONDecodeError:
                 raise InvalidNetwork(f"ONNX metadata {key!r} is not valid JSON") from None
     out.setdefault("feature_names", None)
+    if "inputs" in out:
+        out["inputs"] = ir.inputs_from_json(out["inputs"], "ONNX metadata 'inputs'")
     if "n_features" in props and props["n_features"].isdigit():
         out["n_features"] = int(props["n_features"])
     out.update(producer_name=model.producer_name, producer_version=model.producer_version)
@@ -170,26 +182,55 @@ def run_onnx(
     model_or_bytes: onnx.ModelProto | bytes | str | os.PathLike, X: Any, *, threads: int | None = None
 ) -> dict[str, np.ndarray]:
     """Run a model in onnxruntime (CPU): ``{output name: array}``; X is cast to the input dtype
-    and string labels come back as numpy ``str`` arrays, like ``nnconvert.runtime.run``."""
+    and string labels come back as numpy ``str`` arrays, like ``nnconvert.runtime.run``. A model
+    with named column inputs takes its columns by name (a mapping or a DataFrame), or a matrix of
+    its inputs in order when they are all float."""
     import onnxruntime as ort
 
-    data = model_or_bytes.SerializeToString() if isinstance(model_or_bytes, onnx.ModelProto) else model_or_bytes
+    if isinstance(model_or_bytes, onnx.ModelProto):
+        model = model_or_bytes
+    elif isinstance(model_or_bytes, bytes):
+        model = onnx.load_from_string(model_or_bytes)
+    else:
+        model = onnx.load(os.fspath(model_or_bytes))
     options = ort.SessionOptions()
     if threads is not None:
         options.intra_op_num_threads = options.inter_op_num_threads = threads
-    sess = ort.InferenceSession(
-        os.fspath(data) if not isinstance(data, bytes) else data, options, providers=["CPUExecutionProvider"]
-    )
+    sess = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
     inp = sess.get_inputs()[0]
-    try:
-        arr = np.asarray(X, dtype=np.float64 if inp.type == "tensor(double)" else np.float32)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"input is not numeric: {exc}") from None
-    n_features = inp.shape[1] if len(inp.shape) == 2 else None
-    if arr.ndim != 2 or (isinstance(n_features, int) and arr.shape[1] != n_features):
-        raise DataError(f"input has shape {arr.shape}; the model expects [N, {n_features}]")
-    results = sess.run(None, {inp.name: arr})
+    dtype = np.float64 if "tensor(double)" in [i.type for i in sess.get_inputs()] else np.float32
+    inputs = read_metadata(model).get("inputs")
+    if inputs:
+        feeds = onnx_feeds(inputs, X, dtype)
+    else:
+        try:
+            arr = np.asarray(X, dtype=dtype)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"input is not numeric: {exc}") from None
+        n_features = inp.shape[1] if len(inp.shape) == 2 else None
+        if arr.ndim != 2 or (isinstance(n_features, int) and arr.shape[1] != n_features):
+            raise DataError(f"input has shape {arr.shape}; the model expects [N, {n_features}]")
+        feeds = {inp.name: arr}
+    results = sess.run(None, feeds)
     out = {}
     for meta, value in zip(sess.get_outputs(), results, strict=True):
         out[meta.name] = value.astype(str) if value.dtype == object else value
     return out
+
+
+def onnx_feeds(inputs: tuple[ir.ColumnInput, ...], data: Any, dtype: Any) -> dict[str, np.ndarray]:
+    """Feeds for a model with named column inputs: columns by name (a mapping or DataFrame),
+    or a matrix of the inputs in order when every input is float."""
+    from nnconvert.runtime.columns import column_feeds, is_columns
+
+    if not is_columns(data):
+        if any(i.kind == "string" for i in inputs):
+            raise DataError("this model has string inputs: pass its columns by name (a mapping or a DataFrame)")
+        try:
+            arr = np.asarray(data, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"input is not numeric: {exc}") from None
+        if arr.ndim != 2 or arr.shape[1] != len(inputs):
+            raise DataError(f"input has shape {arr.shape}; the model's inputs are [N, {len(inputs)}]")
+        data = {i.name: arr[:, k] for k, i in enumerate(inputs)}
+    return column_feeds(inputs, data, dtype)

@@ -6,6 +6,12 @@ labels come back as themselves (int64); other labels (strings, floats, bools: to
 strings) come back as class indices into ``module.classes_``. With ``soft=True`` steps, argmax
 and threshold heads are smooth (see :mod:`nnconvert.exporters.torch.layers`), so a label output
 is a soft one-hot ``[N, n_classes]`` (argmax) or the soft indicator of ``classes_[1]`` (threshold).
+
+Named column inputs (``Network.inputs``): torch has no string tensors, so ``forward`` always
+takes the internal float ``X [N, n_features]`` (string columns as their codes, see
+:mod:`nnconvert.ir.inputs`), and ``module.encode(columns)`` builds it from the columns by name
+(a mapping or a DataFrame, ``nnconvert.runtime.columns.encode_columns``):
+``module(module.encode(df))``. ``module.inputs`` lists the inputs.
 """
 
 from __future__ import annotations
@@ -54,6 +60,7 @@ class TorchNetwork(nn.Module):
         self._wiring = [(key, n.name, tuple(n.inputs)) for key, n in zip(keys, network.nodes, strict=True)]
         self.outputs: Mapping[str, str] = dict(network.outputs)
         self.n_features = network.n_features
+        self.inputs: tuple[ir.ColumnInput, ...] | None = network.inputs
         self.dtype = ctx.dtype
         self.soft, self.temperature = ctx.soft, ctx.temperature
         meta = network.meta
@@ -78,6 +85,17 @@ class TorchNetwork(nn.Module):
         for key, name, inputs in self._wiring:
             values[name] = self.layers[key](*(values[i] for i in inputs))
         return {method: values[tensor] for method, tensor in self.outputs.items()}
+
+    def encode(self, columns: object) -> torch.Tensor:
+        """The internal ``X`` (in the module's dtype) of a network with named inputs, from its
+        columns by name: a mapping name -> array or a pandas DataFrame."""
+        from nnconvert.errors import DataError
+        from nnconvert.runtime.columns import encode_inputs
+
+        if not self.inputs:
+            raise DataError("this network takes one matrix X, not named columns")
+        X = encode_inputs(self.inputs, self.n_features, columns, np.float64)
+        return torch.as_tensor(X).to(self.dtype)
 
     def decode(self, outputs: Mapping[str, torch.Tensor]) -> dict[str, np.ndarray]:
         """Outputs as numpy arrays, class indices turned back into the class labels."""

@@ -33,6 +33,8 @@ def program_metadata(module: TorchNetwork) -> dict[str, Any]:
         "classes": None if module.classes_ is None else module.classes_.tolist(),
         "outputs": list(module.outputs),
         "index_outputs": {m: c.tolist() for m, c in module.index_outputs.items()},
+        # named column inputs and how they fill X (string columns as codes; see nnconvert.ir.inputs)
+        "inputs": None if not module.inputs else [i.to_dict() for i in module.inputs],
     }
 
 

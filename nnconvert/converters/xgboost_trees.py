@@ -1,0 +1,377 @@
+"""XGBoost boosted trees (``XGBClassifier``, ``XGBRegressor``, ``XGBRF*``, ``XGBRanker``, a bare
+``Booster``, and XGBoost's own ``.json``/``.ubj`` model files) as tree networks.
+
+Every source becomes one parsed model (:class:`nnconvert.io.native.xgboost_model.XGBoostModel`,
+read by nnconvert's own JSON/UBJSON parser: a live or pickled booster's bytes, or the file), and
+the network is built from that alone. Mirrors XGBoost 3.2:
+
+- **splits** (``src/tree/tree_model.h``, ``GetNext``): X is cast to float32; a row goes left iff
+  ``x < split_condition`` (float32). For float32 ``x`` that is ``x <= nextafter(split, -inf)``,
+  which is the IR's ``cast_float32`` split test (:mod:`nnconvert.ir.trees`) with that threshold:
+  exact in every dtype. NaN goes to ``default_left``. The wrappers' ``missing`` must be NaN (a
+  number as ``missing`` is refused: its rows would need a per-split default, which the tree IR
+  only has for NaN). Categorical splits (``enable_categorical``) are refused.
+- **margin** (``src/predictor/cpu_predictor.cc``, ``src/gbm/gbtree.cc``): ``base_margin[g] + sum
+  of leaf values`` of the trees of output group ``g`` (``tree_info``) in the iteration range;
+  dart multiplies each tree's leaf by its ``weight_drop``. ``base_margin`` is the stored
+  ``base_score`` (one per target since XGBoost 2, else broadcast) through the objective's
+  ``ProbToMargin`` in float32 (``src/objective/regression_loss.h``): ``logit(clip(b, 1e-6,
+  1 - 1e-6))`` for ``binary:logistic``/``reg:logistic``, ``log b`` for ``count:poisson``,
+  ``reg:gamma``, ``reg:tweedie``, ``survival:cox``, ``survival:aft``; ``b`` otherwise.
+- **iteration range**: the wrappers' ``predict`` uses ``(0, best_iteration + 1)`` when the model
+  has a ``best_iteration`` (early stopping), else every round; ``Booster.predict`` every round.
+- **transform** (``PredTransform``): sigmoid (``binary:logistic``, ``reg:logistic``), ``margin >
+  0`` (``binary:hinge``), exp (poisson, gamma, tweedie, cox, aft), softmax (``multi:softprob``),
+  argmax as a float (``multi:softmax``, ``Booster.predict``), identity otherwise (squared, pseudo-
+  Huber, absolute, quantile and expectile errors, ``binary:logitraw``, ``rank:*`` scores).
+- **wrappers** (``python-package/xgboost/sklearn.py``): ``XGBClassifier.predict_proba`` is
+  ``[1 - p, p]`` for one output column, the softprob rows for several (``multi:softmax``:
+  ``scipy.special.softmax`` of the margins); ``predict`` is ``p > 0.5`` as 0/1 (for
+  ``logitraw`` the margin itself is compared with 0.5), the argmax for several classes, the
+  ``int32`` class of ``multi:softmax``; ``classes_`` is ``arange(n_classes_)``. The classifier
+  has no ``decision_function``: the network has none either. Regressors and rankers: ``predict``.
+  A model file that the scikit-learn API saved (``scikit_learn`` attribute) converts as that
+  wrapper after ``load_model``; any other file as ``Booster.predict``.
+
+**Bound.** XGBoost sums the leaves in float32 (tree by tree, from the base margin) and transforms
+in float32; the float64 network sums in float64. The network's margin differs from XGBoost's by at
+most ``(T + 1) * 2^-24 * (|base| + sum |leaf|)`` over the ``T`` trees a row passes; transformed
+outputs by the float32 rounding of the transform. XGBoost's own outputs carry float32 precision,
+so ``verify`` compares every network of an XGBoost model with the float32 tolerances
+(:data:`nnconvert.check.verify.TOLERANCES`, ``rtol = atol = 1e-4``) in both dtypes; labels must be
+equal (float32 runs forgive only rows at a float32 decision boundary).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nnconvert.converters._blocks import regression_output
+from nnconvert.converters.registry import adapt, declare_reference_dtype, register, resolve
+from nnconvert.converters.trees import TreeData, summarize_trees, tree_block
+from nnconvert.errors import ModelLoadError, UnsupportedModel
+from nnconvert.io.limits import Budget, Limits
+from nnconvert.io.native.xgboost_model import XGBoostModel, XGBTree, parse_raw
+from nnconvert.ir.builder import GraphBuilder
+
+MODEL_PATH = "nnconvert.io.native.xgboost_model.XGBoostModel"
+_BOOSTER = "xgboost.core.Booster"
+_WRAPPERS = {
+    "xgboost.sklearn.XGBClassifier": "classifier",
+    "xgboost.sklearn.XGBRFClassifier": "classifier",
+    "xgboost.sklearn.XGBRegressor": "regressor",
+    "xgboost.sklearn.XGBRFRegressor": "regressor",
+    "xgboost.sklearn.XGBRanker": "ranker",
+}
+XGB_PICKLE = (_BOOSTER,)
+_IDENTITY = {
+    "reg:squarederror", "reg:squaredlogerror", "reg:pseudohubererror", "reg:absoluteerror", "reg:quantileerror",
+    "reg:expectileerror", "binary:logitraw", "reg:linear", "rank:pairwise", "rank:ndcg", "rank:map",
+}  # fmt: skip
+_SIGMOID = {"binary:logistic", "reg:logistic"}
+_EXP = {"count:poisson", "reg:gamma", "reg:tweedie", "survival:cox", "survival:aft"}
+_MULTI = {"multi:softprob", "multi:softmax"}
+OBJECTIVES = (*sorted(_IDENTITY), *sorted(_SIGMOID), "binary:hinge", *sorted(_EXP), *sorted(_MULTI))
+INSTALL_HINT = "pip install 'nnconvert[boosters]'"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the network computes: the model, whose methods (``kind``), the rounds used."""
+
+    model: XGBoostModel
+    kind: str  # classifier | regressor | ranker | booster
+    name: str  # the class shown in summaries
+    n_classes: int
+    end: int  # rounds [0, end)
+
+
+# ---------------------------------------------------------------------------- sources
+
+
+def _limits_budget(source: str) -> Budget:
+    return Budget(source, Limits.with_memory(None))
+
+
+def booster_model(booster: Any) -> XGBoostModel:
+    """The parsed model of a live (or safely unpickled) ``xgboost.Booster``: the model the loader
+    parsed from the pickle's bytes, else the booster's own UBJSON (``save_raw("ubj")``) read by
+    nnconvert's parser."""
+    parsed = booster.__dict__.get("_nnconvert_model")
+    if isinstance(parsed, XGBoostModel):
+        return parsed
+    if booster.__dict__.get("handle") is None:
+        raise UnsupportedModel("this xgboost Booster holds no model (it was never trained or loaded)")
+    return parse_raw(bytes(booster.save_raw("ubj")), _limits_budget("the xgboost Booster"), "xgboost.Booster")
+
+
+def booster_state(booster: Any, state: Any, budget: Budget) -> None:
+    """The safe loader's BUILD of a pickled ``Booster``: its state is ``{"handle": bytearray}``
+    (``Booster.__getstate__``, UBJSON ``{"Config", "Model"}``). nnconvert's parser reads and checks
+    those bytes first (the converter uses only that parse); then, when xgboost is importable,
+    xgboost's own deserializer loads the same checked bytes so the object works as a model
+    (``verify`` calls its ``predict``). Nothing else from the file is used."""
+    from nnconvert.io.arrays import corrupt
+
+    if type(state) is not dict or not isinstance(state.get("handle"), bytes | bytearray):
+        raise corrupt(budget, "a Booster's state")
+    if set(state) - {"handle", "feature_names", "feature_types", "best_iteration", "best_score"}:
+        raise corrupt(budget, f"a Booster's state with {sorted(state)[:6]}")
+    raw = bytes(state["handle"])
+    model = parse_raw(raw, budget, budget.filename)
+    type(booster).__setstate__(booster, {"handle": bytearray(raw)})
+    booster.__dict__["_nnconvert_model"] = model
+
+
+def _wrapper_kind(est: Any) -> str:
+    cls = type(est)
+    for path, kind in _WRAPPERS.items():
+        if cls.__name__ == path.rpartition(".")[2] and cls.__module__.split(".")[0] == "xgboost":
+            return kind
+    raise UnsupportedModel(f"{cls.__name__} is not an XGBoost wrapper nnconvert knows")
+
+
+def _plan(est: Any) -> _Plan:
+    if isinstance(est, XGBoostModel):
+        model = est
+        kind = model.sklearn_type if model.sklearn_type in ("classifier", "regressor", "ranker") else "booster"
+        n_classes = max(2, model.num_class) if kind == "classifier" else 0
+        name = {"booster": "Booster"}.get(kind, f"XGB{kind.capitalize()}")
+        wrapper = kind != "booster"
+    else:
+        kind = _wrapper_kind(est)
+        booster = est.get_booster()
+        model = booster_model(booster)
+        missing = getattr(est, "missing", np.nan)
+        if missing is not None and not (isinstance(missing, float) and math.isnan(missing)):
+            raise UnsupportedModel(
+                f"{type(est).__name__}(missing={missing!r}): only NaN as the missing value is supported (the network "
+                "routes NaN by each split's default_left; a number as missing would need that too)"
+            )
+        if getattr(est, "booster", None) == "gblinear":
+            raise UnsupportedModel(f"{type(est).__name__}(booster='gblinear') is not supported (gbtree and dart are)")
+        n_classes = int(est.n_classes_) if kind == "classifier" else 0
+        name, wrapper = type(est).__name__, True
+    best = model.best_iteration
+    end = best + 1 if wrapper and best is not None else model.n_rounds
+    if not 0 <= end <= model.n_rounds:
+        raise UnsupportedModel(f"best_iteration {best} is outside the model's {model.n_rounds} rounds")
+    return _Plan(model, kind, name, n_classes, end)
+
+
+# ---------------------------------------------------------------------------- network
+
+
+def _f32(v: Any) -> np.float32:
+    return np.float32(v)
+
+
+def base_margin(model: XGBoostModel, n_groups: int) -> np.ndarray:
+    """``ProbToMargin(base_score)`` per output group, in float32 (see the module docstring)."""
+    base = np.array(model.base_score, dtype=np.float32)
+    if len(base) == 1 and n_groups > 1:
+        base = np.repeat(base, n_groups)
+    if len(base) != n_groups:
+        raise UnsupportedModel(f"base_score has {len(base)} values for {n_groups} outputs")
+    obj = model.objective
+    if obj in _SIGMOID:
+        eps = _f32(1e-6)
+        b = np.minimum(np.maximum(base, eps), _f32(1) - eps)
+        inner = (_f32(1) / b - _f32(1)).astype(np.float32)
+        return np.array([-np.float32(math.log(float(v))) for v in inner], dtype=np.float32)
+    if obj in _EXP:
+        if (base <= 0).any():
+            raise UnsupportedModel(f"{obj} with base_score <= 0")
+        return np.array([np.float32(math.log(float(v))) for v in base], dtype=np.float32)
+    return base
+
+
+def _tree_data(tree: XGBTree, group: int, n_groups: int, weight: np.float32 | None) -> TreeData:
+    leaf = tree.is_leaf
+    split = tree.split.astype(np.float32)
+    # x < split (float32) <=> x <= the float32 just below split
+    below = np.nextafter(split, np.float32(-np.inf)).astype(np.float64)
+    values = np.zeros((len(leaf), n_groups))
+    leaf_value = tree.value if weight is None else (tree.value * weight).astype(np.float32)
+    values[:, group] = np.where(leaf, leaf_value.astype(np.float64), 0.0)
+    return TreeData(
+        feature=np.where(leaf, 0, tree.feature).astype(np.int64),
+        threshold=np.where(leaf, 0.0, below),
+        left=tree.left,
+        right=tree.right,
+        missing_left=tree.default_left & ~leaf,
+        values=values,
+    )
+
+
+def _check_model(model: XGBoostModel, plan: _Plan) -> None:
+    if model.objective not in OBJECTIVES:
+        raise UnsupportedModel(f"the XGBoost objective {model.objective!r} is not supported")
+    if any(t.leaf_vector > 1 for t in model.trees):
+        raise UnsupportedModel(
+            "XGBoost multi_strategy='multi_output_tree' (vector leaves) is not supported; one_output_per_tree is"
+        )
+    if any(t.categorical.any() for t in model.trees):
+        raise UnsupportedModel(
+            "XGBoost categorical splits (enable_categorical=True) are not supported; encode the categories as numbers"
+        )
+    if model.num_feature < 1:
+        raise UnsupportedModel("the XGBoost model has no features")
+
+
+def _trees(plan: _Plan, n_groups: int) -> list[TreeData]:
+    model = plan.model
+    stop = int(model.iteration_indptr[plan.end])
+    weights = model.weight_drop
+    trees = [
+        _tree_data(model.trees[i], int(model.tree_info[i]), n_groups, None if weights is None else _f32(weights[i]))
+        for i in range(stop)
+    ]
+    if not trees:  # no rounds used: the margin is the base score
+        one = np.zeros(1, dtype=np.int64)
+        trees = [TreeData(one, np.zeros(1), one - 1, one - 1, np.zeros(1, bool), np.zeros((1, n_groups)))]
+    return trees
+
+
+def _margin(g: GraphBuilder, x: str, plan: _Plan) -> tuple[str, list[TreeData]]:
+    model = plan.model
+    n_groups = max(1, model.num_class, model.num_target)
+    trees = _trees(plan, n_groups)
+    g.missing_values = True
+    total = tree_block(g, x, trees, source="split_conditions at leaves", hint="tree_sum")
+    base = base_margin(model, n_groups).astype(np.float64)
+    margin = g.scale(total, 1.0, base, source={"bias": "base_score in margin space"}, hint="margin")
+    return margin, trees
+
+
+def _transform(g: GraphBuilder, margin: str, objective: str) -> str:
+    """``PredTransform``: what ``Booster.predict`` returns per output column."""
+    if objective in _SIGMOID:
+        return g.act(margin, "sigmoid", hint="prediction")
+    if objective in _EXP:
+        return g.act(margin, "exp", hint="prediction")
+    if objective == "binary:hinge":
+        return g.act(margin, "step_gt", hint="prediction")
+    if objective == "multi:softprob":
+        return g.act(margin, "softmax", hint="proba")
+    return margin
+
+
+def _classifier(g: GraphBuilder, margin: str, plan: _Plan) -> dict[str, str]:
+    obj = plan.model.objective
+    k = g.width(margin)
+    classes = np.arange(plan.n_classes)
+    if k > 1:
+        if obj not in _MULTI or k != plan.n_classes:
+            raise UnsupportedModel(f"an XGBoost classifier with {k} output columns and objective {obj}")
+        proba = g.act(margin, "softmax", hint="proba")
+        if obj == "multi:softmax":
+            return {"predict_proba": proba, "predict": g.argmax_label(margin, classes.astype(np.int32))}
+        return {"predict_proba": proba, "predict": g.argmax_label(margin, classes)}
+    if plan.n_classes != 2:
+        raise UnsupportedModel(f"an XGBoost classifier with one output column and {plan.n_classes} classes")
+    p = _transform(g, margin, obj)
+    threshold = 0.5 if obj not in _SIGMOID and obj != "binary:hinge" else 0.0
+    # p > 0.5 (sklearn.py XGBClassifier.predict): sigmoid(m) > 0.5 iff m > 0, hinge's 0/1 iff m > 0
+    label = g.threshold_label(g.squeeze(margin, hint="margin_1d"), classes, threshold, strict=True)
+    return {"predict_proba": g.binary_proba(p), "predict": label}
+
+
+def _booster(g: GraphBuilder, margin: str, plan: _Plan) -> dict[str, str]:
+    obj = plan.model.objective
+    if obj == "multi:softmax":
+        k = g.width(margin)
+        return {"predict": g.argmax_label(margin, np.arange(k, dtype=np.float32))}
+    out = _transform(g, margin, obj)
+    return regression_output(g, out, g.width(out) == 1)
+
+
+def xgboost_network(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``margin = base_margin + sum leaf values`` (see the module docstring), then the methods of
+    the source: the wrapper's, or ``Booster.predict``'s."""
+    plan = _plan(est)
+    _check_model(plan.model, plan)
+    margin, trees = _margin(g, x, plan)
+    obj = plan.model.objective
+    tail = f"base_score ({obj}) + leaf values summed = margin -> {plan.kind} outputs"
+    named = type(plan.name, (), {})()  # summarize_trees shows the class name of what it is given
+    summarize_trees(g, named, trees, tail, objective=obj, rounds=plan.end, booster=plan.model.booster)
+    if plan.kind == "classifier":
+        return _classifier(g, margin, plan)
+    if plan.kind == "booster":
+        return _booster(g, margin, plan)
+    if obj in _MULTI:
+        raise UnsupportedModel(f"an XGBoost {plan.kind} with objective {obj}")
+    return regression_output(g, _transform(g, margin, obj), g.width(margin) == 1)
+
+
+_ARCH = (
+    "split neurons of every tree (x < split in float32, NaN by default_left) -> leaf AND neurons -> base margin + "
+    "leaf values = margin -> objective's transform"
+)
+for _path, _kind in _WRAPPERS.items():
+    _tail = {
+        "classifier": " -> [1 - p, p] | softmax = predict_proba; p > 0.5 | argmax = predict",
+        "regressor": " = predict",
+        "ranker": " = predict (scores)",
+    }[_kind]
+    register(_path, _ARCH + _tail, pickle_support=XGB_PICKLE)(xgboost_network)
+register(MODEL_PATH, _ARCH + " = Booster.predict (or the saving wrapper's methods)", pickle_support=XGB_PICKLE)(
+    xgboost_network
+)
+
+
+# ---------------------------------------------------------------------------- references
+
+
+class BoosterReference:
+    """``Booster.predict`` on a numpy matrix (``DMatrix(X)``, NaN missing): the reference of a bare
+    booster and of a model file that no wrapper saved."""
+
+    def __init__(self, booster: Any) -> None:
+        self.booster = booster
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        import xgboost
+
+        return self.booster.predict(xgboost.DMatrix(np.asarray(X)))
+
+
+def _xgboost() -> Any:
+    try:
+        import xgboost
+    except ImportError:
+        raise ModelLoadError(
+            f"checking an XGBoost model against XGBoost's own predictions needs xgboost installed ({INSTALL_HINT})"
+        ) from None
+    return xgboost
+
+
+def reference_for(model: XGBoostModel) -> Any:
+    """xgboost's own model for a parsed file: the wrapper that saved it (``load_model``), else a
+    :class:`BoosterReference`."""
+    xgboost = _xgboost()
+    if model.path is None:
+        raise ModelLoadError(f"{model.source}: no model file to rebuild XGBoost's own model from")
+    kind = model.sklearn_type
+    if kind in ("classifier", "regressor", "ranker"):
+        est = {"classifier": xgboost.XGBClassifier, "regressor": xgboost.XGBRegressor, "ranker": xgboost.XGBRanker}[
+            kind
+        ]()
+        est.load_model(model.path)
+        return est
+    return BoosterReference(xgboost.Booster(model_file=model.path))
+
+
+adapt(_BOOSTER, model=booster_model, reference=BoosterReference)
+for _path in (*_WRAPPERS, MODEL_PATH):
+    declare_reference_dtype(_path, "float32")
+adapt(MODEL_PATH, reference=reference_for)
+
+
+def xgboost_installed() -> bool:
+    return resolve(_BOOSTER) is not None

@@ -1,0 +1,172 @@
+"""CatBoost's binary model (``.cbm``), read by nnconvert's own bounded flatbuffers reader.
+
+A pickled ``CatBoostClassifier``/``CatBoostRegressor`` keeps this blob as ``'__model'``; a live
+model gives it with ``_serialize_model()``. Layout (``catboost/libs/model/model.cpp``,
+``flatbuffers/model.fbs``, ``features.fbs``): ``b"CBM1"``, a little-endian uint32 core size, the
+``TModelCore`` flatbuffer (``FormatVersion`` ``"FlabuffersModel_v1"``, ``ModelTrees``, ``InfoMap``,
+``ModelPartIds``), then the model parts (CTR tables) that ``ModelPartIds`` names.
+
+Only what the network needs is read: ``TModelTrees`` fields ``ApproxDimension`` (0), ``TreeSplits``
+(1: indices into the binary features, which are every float feature's borders in order),
+``TreeSizes`` (2), ``CatFeatures`` (4), ``FloatFeatures`` (5: ``HasNans`` 0, ``Index`` 1, ``FlatIndex``
+2, ``Borders`` 3, ``FeatureId`` 4, ``NanValueTreatment`` 5), ``OneHotFeatures`` (6), ``CtrFeatures``
+(7), ``LeafValues`` (8), ``NonSymmetricStepNodes`` (10), ``TextFeatures`` (12),
+``EstimatedFeatures`` (13), ``Scale`` (14), ``Bias`` (15), ``MultiBias`` (16), ``EmbeddingFeatures``
+(18); the info map's ``params`` and ``class_params`` (JSON text). Every offset and vector length
+is checked against the blob before it is followed, and every array against the memory budget
+before it is made; anything out of place is one ModelLoadError line.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+import numpy as np
+
+from nnconvert.errors import ModelLoadError
+from nnconvert.io.limits import Budget
+from nnconvert.io.native.catboost_model import NON_SYMMETRIC, FloatFeature, Parts, not_supported, parse_info_value
+
+MAGIC = b"CBM1"
+FORMAT_VERSION = "FlabuffersModel_v1"  # sic: CatBoost's spelling
+_TREATMENTS = ("AsIs", "AsFalse", "AsTrue")
+
+
+class _Buffer:
+    """Bounded reads from one flatbuffer; every position is checked before it is read."""
+
+    def __init__(self, data: bytes, budget: Budget) -> None:
+        self.data, self.budget = data, budget
+
+    def fail(self, what: str) -> ModelLoadError:
+        return ModelLoadError(f"{self.budget.filename}: the CatBoost model blob is corrupt ({what})")
+
+    def read(self, fmt: str, pos: int) -> Any:
+        size = struct.calcsize(fmt)
+        if pos < 0 or pos + size > len(self.data):
+            raise self.fail(f"a read at byte {pos} past the end")
+        return struct.unpack_from("<" + fmt, self.data, pos)[0]
+
+    def table(self, pos: int) -> _Table:
+        return _Table(self, pos)
+
+
+class _Table:
+    def __init__(self, buf: _Buffer, pos: int) -> None:
+        self.buf, self.pos = buf, pos
+        vtable = pos - buf.read("i", pos)
+        size = buf.read("H", vtable)
+        if size < 4 or size % 2:
+            raise buf.fail("a table's vtable")
+        self.offsets = [buf.read("H", vtable + 4 + 2 * i) for i in range((size - 4) // 2)]
+
+    def _field(self, i: int) -> int | None:
+        off = self.offsets[i] if i < len(self.offsets) else 0
+        return self.pos + off if off else None
+
+    def scalar(self, i: int, fmt: str, default: Any) -> Any:
+        at = self._field(i)
+        return default if at is None else self.buf.read(fmt, at)
+
+    def _target(self, i: int) -> int | None:
+        at = self._field(i)
+        return None if at is None else at + self.buf.read("I", at)
+
+    def _vector(self, i: int, item: int) -> tuple[int, int]:
+        """``(first element, length)`` of a vector field (``(0, 0)`` when absent)."""
+        at = self._target(i)
+        if at is None:
+            return 0, 0
+        n = self.buf.read("I", at)
+        if at + 4 + n * item > len(self.buf.data):
+            raise self.buf.fail(f"a vector of {n} items past the end")
+        return at + 4, n
+
+    def array(self, i: int, dtype: str) -> np.ndarray:
+        dt = np.dtype(dtype).newbyteorder("<")
+        start, n = self._vector(i, dt.itemsize)
+        self.buf.budget.charge(n * 8, "an array of the CatBoost model")
+        return np.frombuffer(self.buf.data, dtype=dt, count=n, offset=start).astype(dt.newbyteorder("="))
+
+    def tables(self, i: int) -> list[_Table]:
+        start, n = self._vector(i, 4)
+        self.buf.budget.check_items(n, "a table vector of the CatBoost model")
+        return [self.buf.table(start + 4 * k + self.buf.read("I", start + 4 * k)) for k in range(n)]
+
+    def count(self, i: int) -> int:
+        return self._vector(i, 1)[1]
+
+    def string(self, i: int) -> str:
+        start, n = self._vector(i, 1)
+        try:
+            return self.buf.data[start : start + n].decode("utf-8")
+        except UnicodeDecodeError:
+            raise self.buf.fail("a string that is not UTF-8") from None
+
+
+def _feature_ids(tables: list[_Table], id_field: int, index_field: int) -> list[str]:
+    return [t.string(id_field) or f"#{t.scalar(index_field, 'i', -1)}" for t in tables]
+
+
+def parse(blob: bytes, budget: Budget) -> Parts:
+    """The parts of a CatBoost binary model (module docstring) for :func:`catboost_model.build`."""
+    buf = _Buffer(blob, budget)
+    if blob[:4] != MAGIC or len(blob) < 12:
+        raise ModelLoadError(f"{budget.filename}: the CatBoost model is not a CatBoost binary model (no CBM1 header)")
+    core_size = buf.read("I", 4)
+    if core_size + 8 > len(blob):
+        raise buf.fail(f"a core of {core_size} bytes in a blob of {len(blob)}")
+    core = _Buffer(blob[8 : 8 + core_size], budget)
+    root = core.table(core.read("I", 0))
+    if root.string(0) != FORMAT_VERSION:
+        raise core.fail(f"format version {root.string(0)[:40]!r}, expected {FORMAT_VERSION!r}")
+    trees_at = root._target(1)
+    if trees_at is None:
+        raise core.fail("no trees")
+    trees = core.table(trees_at)
+    for field, kind, ids in (
+        (4, "categorical features", lambda: _feature_ids(trees.tables(4), 2, 0)),
+        (12, "text features", lambda: _feature_ids(trees.tables(12), 2, 0)),
+        (18, "embedding features", lambda: _feature_ids(trees.tables(18), 2, 0)),
+        (7, "CTR features", lambda: [f"ctr {k}" for k in range(trees.count(7))]),
+        (13, "estimated features", lambda: [f"estimated {k}" for k in range(trees.count(13))]),
+    ):
+        if trees.count(field):
+            raise not_supported(kind, ids())
+    if trees.count(10):
+        raise NON_SYMMETRIC
+    floats = []
+    binary: list[tuple[int, float]] = []  # the binary features: every float feature's borders in order
+    for t in trees.tables(5):
+        borders = t.array(3, "f4")
+        treatment = t.scalar(5, "b", 0)
+        if not 0 <= treatment < len(_TREATMENTS):
+            raise core.fail(f"nan value treatment {treatment}")
+        flat = t.scalar(2, "i", -1)
+        floats.append(
+            FloatFeature(flat, tuple(borders.astype(np.float64).tolist()), _TREATMENTS[treatment], t.string(4))
+        )
+        binary.extend((flat, float(b)) for b in borders)
+    splits, sizes = trees.array(1, "i4"), trees.array(2, "i4")
+    dim = trees.scalar(0, "i", 1)
+    values = trees.array(8, "f8")
+    if (sizes < 0).any() or sizes.sum() != len(splits) or (splits < 0).any() or (splits >= len(binary)).any():
+        raise core.fail("tree sizes and splits do not match the binary features")
+    if (sizes > 30).any() or dim < 1:
+        raise core.fail("a tree deeper than 30 or a dimension below 1")
+    counts = (1 << sizes.astype(np.int64)) * dim
+    if counts.sum() != len(values):
+        raise core.fail(f"{len(values)} leaf values for trees that need {int(counts.sum())}")
+    ends, starts = np.cumsum(sizes), np.cumsum(sizes) - sizes
+    per_tree = [[binary[s] for s in splits[a:b].tolist()] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    leaf_ends = np.cumsum(counts)
+    leaves = [values[e - c : e] for e, c in zip(leaf_ends.tolist(), counts.tolist(), strict=True)]
+    multi = trees.array(16, "f8")
+    bias = multi.tolist() if len(multi) else [trees.scalar(15, "d", 0.0)]
+    info: dict[str, Any] = {}
+    for kv in root.tables(2):
+        key = kv.string(0)
+        if key in ("params", "class_params", "binclass_probability_threshold"):
+            info[key] = parse_info_value(kv.string(1))
+    return Parts(floats, per_tree, leaves, dim, trees.scalar(14, "d", 1.0), bias, info)

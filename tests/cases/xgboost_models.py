@@ -1,0 +1,210 @@
+"""Cases for XGBoost: every objective through the scikit-learn wrappers (classifier, regressor,
+random forests, ranker), a bare ``Booster``, dart, early stopping (``best_iteration``), a base score
+per target, NaN rows and rows on the split conditions (``x == split`` and its float32
+neighbours), and the same models read back from XGBoost's own ``.json`` / ``.ubj`` files."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tests.cases import Case
+from tests.cases.trees import BOTH, classification, regression
+
+try:
+    import xgboost as xgb
+except ImportError:  # pragma: no cover - the boosters extra installs it
+    xgb = None
+
+_FILES: dict[int, Path] = {}  # id(estimator) -> the model file it was saved to
+_DIR: list[Path] = []
+
+
+def splits_of(booster: Any) -> list[tuple[int, float]]:
+    """``(feature, split_condition)`` of every split, read from XGBoost's own JSON dump."""
+    doc = json.loads(bytes(booster.save_raw("json")))
+    out = []
+    for tree in doc["learner"]["gradient_booster"].get("gbtree", doc["learner"]["gradient_booster"])["model"]["trees"]:
+        left = np.asarray(tree["left_children"])
+        inner = left >= 0
+        feats = np.asarray(tree["split_indices"])[inner]
+        conds = np.asarray(tree["split_conditions"], dtype=np.float32)[inner]
+        out += list(zip(feats.tolist(), conds.astype(np.float64).tolist(), strict=True))
+    return out
+
+
+def split_rows(X: np.ndarray, splits: list[tuple[int, float]], n: int = 40, seed: int = 0) -> np.ndarray:
+    """Rows of ``X`` with one feature set to a split condition ``t`` (goes right: ``x < t`` fails),
+    the float32 just below it (left), just above it, and a float64 just below ``t`` that rounds
+    to ``t`` in float32 (right: XGBoost compares float32 values)."""
+    rng = np.random.default_rng(seed)
+    if not splits:
+        return X[:0]
+    rows = []
+    for i in rng.integers(0, len(splits), n):
+        f, t = splits[i]
+        t32 = np.float32(t)
+        for v in (t, np.nextafter(t32, np.float32(-np.inf)), np.nextafter(t32, np.float32(np.inf)),
+                  np.nextafter(t, -np.inf)):  # fmt: skip
+            row = X[rng.integers(0, len(X))].copy()
+            row[f] = float(v)
+            rows.append(row)
+    return np.array(rows)
+
+
+def _with_edges(est: Any, X_eval: np.ndarray) -> np.ndarray:
+    booster = est.get_booster() if hasattr(est, "get_booster") else est
+    return np.vstack([X_eval, split_rows(np.nan_to_num(X_eval), splits_of(booster))])
+
+
+def _case(name: str, fit: Any, forms: tuple[str, ...] = ("auto",)) -> list[Case]:
+    def make() -> tuple[Any, np.ndarray]:
+        est, X_eval = fit()
+        return est, _with_edges(est, X_eval)
+
+    made = Case(f"{name}-made", make).build
+    return [Case(f"{name}-{form}", made, tree_form=form) for form in forms]
+
+
+def _small(**kw: Any) -> dict[str, Any]:
+    return {"n_estimators": 12, "max_depth": 3, "learning_rate": 0.3, "random_state": 0, "n_jobs": 1, **kw}
+
+
+def _classifier(n_classes: int, *, nan: bool = True, seed: int = 0, cls: str = "XGBClassifier", **kw: Any):
+    def fit():
+        X, y, X_eval = classification(n_classes, "int", nan=nan, seed=seed)
+        return getattr(xgb, cls)(**_small(**kw)).fit(X, y), X_eval
+
+    return fit
+
+
+def _regressor(objective: str, *, target: str = "real", nan: bool = True, n_outputs: int = 1,
+               cls: str = "XGBRegressor", **kw: Any):  # fmt: skip
+    def fit():
+        X, y, X_eval = regression(n_outputs, nan=nan, seed=5, positive=target != "real")
+        if target == "unit":
+            y = 1 / (1 + np.exp(-(y - np.median(y))))
+        if target == "count":
+            y = np.floor(y * 2)
+        return getattr(xgb, cls)(**_small(objective=objective, **kw)).fit(X, y), X_eval
+
+    return fit
+
+
+def _early_stopping():
+    X, y, X_eval = classification(3, "int", nan=True, seed=4, n=400)
+    est = xgb.XGBClassifier(**_small(n_estimators=60, learning_rate=0.5, early_stopping_rounds=3))
+    est.fit(X[:300], y[:300], eval_set=[(X[300:], y[300:])], verbose=False)
+    assert est.best_iteration < 59  # early stopping chose fewer rounds than were trained
+    return est, X_eval
+
+
+def _ranker(objective: str):
+    def fit():
+        X, y, X_eval = regression(nan=True, seed=6)
+        rel = np.digitize(y, np.quantile(y, [0.3, 0.6, 0.85]))
+        qid = np.repeat(np.arange(24), 10)
+        return xgb.XGBRanker(**_small(objective=objective)).fit(X, rel, qid=qid), X_eval
+
+    return fit
+
+
+def _booster(objective: str, **params: Any):
+    """A bare ``xgb.train`` Booster (``Booster.predict`` is the reference)."""
+
+    def fit():
+        X, y, X_eval = regression(nan=True, seed=8, positive=True)
+        d = xgb.DMatrix(X, label=y)
+        if objective == "survival:aft":
+            d.set_float_info("label_lower_bound", y)
+            d.set_float_info("label_upper_bound", np.where(np.arange(len(y)) % 4 == 0, np.inf, y))
+        if objective == "binary:logistic":
+            d.set_label((y > np.median(y)).astype(float))
+        if objective == "multi:softmax":
+            d.set_label(np.digitize(y, np.quantile(y, [0.33, 0.66])).astype(float))
+            params["num_class"] = 3
+        booster = xgb.train({"objective": objective, "max_depth": 3, "eta": 0.3, "nthread": 1, "seed": 0, **params},
+                            d, num_boost_round=10)  # fmt: skip
+        return booster, X_eval
+
+    return fit
+
+
+def _saved(fit: Any, suffix: str):
+    """``fit``'s model, saved to an XGBoost model file that the case converts (the live model is
+    the reference)."""
+
+    def make():
+        est, X_eval = fit()
+        if not _DIR:
+            _DIR.append(Path(tempfile.mkdtemp(prefix="nnconvert-xgb-")))
+        path = _DIR[0] / f"model{len(_FILES)}{suffix}"
+        est.save_model(str(path))
+        _FILES[id(est)] = path
+        return est, X_eval
+
+    return make
+
+
+def _from_file(est: Any) -> Any:
+    import nnconvert
+
+    return nnconvert.load_model(_FILES[id(est)])
+
+
+def _file_case(name: str, fit: Any, suffix: str) -> Case:
+    def make() -> tuple[Any, np.ndarray]:
+        est, X_eval = _saved(fit, suffix)()
+        return est, _with_edges(est, X_eval)
+
+    return Case(f"{name}{suffix.replace('.', '-')}", make, to_convert=_from_file)
+
+
+def _cases() -> list[Case]:
+    if xgb is None:  # pragma: no cover
+        return []
+    cases = [
+        *_case("XGBClassifier-binary-nan", _classifier(2), BOTH),
+        *_case("XGBClassifier-3cls-nan", _classifier(3, seed=1), BOTH),
+        *_case("XGBClassifier-softmax", _classifier(3, seed=2, objective="multi:softmax")),
+        *_case("XGBClassifier-logitraw", _classifier(2, seed=3, objective="binary:logitraw")),
+        *_case("XGBClassifier-hinge", _classifier(2, seed=4, objective="binary:hinge")),
+        *_case("XGBClassifier-dart", _classifier(2, seed=5, booster="dart", rate_drop=0.3)),
+        *_case("XGBClassifier-early-stopping", _early_stopping),
+        *_case("XGBRFClassifier-3cls", _classifier(3, seed=6, cls="XGBRFClassifier", learning_rate=1.0)),
+        *_case("XGBRegressor-squarederror-nan", _regressor("reg:squarederror"), BOTH),
+        *_case("XGBRegressor-dart", _regressor("reg:squarederror", booster="dart", rate_drop=0.2)),
+        *_case("XGBRegressor-logistic", _regressor("reg:logistic", target="unit")),
+        *_case("XGBRegressor-pseudohuber", _regressor("reg:pseudohubererror")),
+        *_case("XGBRegressor-absoluteerror", _regressor("reg:absoluteerror")),
+        *_case("XGBRegressor-quantile", _regressor("reg:quantileerror", quantile_alpha=0.3)),
+        *_case("XGBRegressor-multiquantile", _regressor("reg:quantileerror", quantile_alpha=np.array([0.2, 0.8]))),
+        *_case("XGBRegressor-poisson", _regressor("count:poisson", target="count")),
+        *_case("XGBRegressor-gamma", _regressor("reg:gamma", target="positive")),
+        *_case("XGBRegressor-tweedie", _regressor("reg:tweedie", target="positive", tweedie_variance_power=1.4)),
+        *_case("XGBRegressor-cox", _regressor("survival:cox", target="positive")),
+        *_case("XGBRegressor-2targets", _regressor("reg:squarederror", n_outputs=2)),
+        *_case("XGBRFRegressor", _regressor("reg:squarederror", cls="XGBRFRegressor", learning_rate=1.0)),
+        *_case("XGBRanker-pairwise", _ranker("rank:pairwise")),
+        *_case("XGBRanker-ndcg", _ranker("rank:ndcg")),
+        *_case("Booster-logistic", _booster("binary:logistic")),
+        *_case("Booster-softmax", _booster("multi:softmax")),
+        *_case("Booster-aft", _booster("survival:aft", aft_loss_distribution="normal")),
+        _file_case("XGBClassifier-binary-file", _classifier(2, seed=7), ".json"),
+        _file_case("XGBClassifier-binary-file", _classifier(2, seed=7), ".ubj"),
+        _file_case("XGBClassifier-3cls-file", _classifier(3, seed=8), ".ubj"),
+        _file_case("XGBClassifier-early-stopping-file", _early_stopping, ".json"),
+        _file_case("XGBRegressor-2targets-file", _regressor("reg:squarederror", n_outputs=2), ".ubj"),
+        _file_case("XGBRegressor-dart-file", _regressor("reg:squarederror", booster="dart", rate_drop=0.2), ".json"),
+        _file_case("Booster-aft-file", _booster("survival:aft", aft_loss_distribution="logistic"), ".ubj"),
+        _file_case("Booster-softmax-file", _booster("multi:softmax"), ".json"),
+    ]
+    return cases
+
+
+CASES = _cases()
+__all__ = ["CASES", "split_rows", "splits_of"]
