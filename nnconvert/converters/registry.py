@@ -267,6 +267,23 @@ def _allows_nan(estimator: Any) -> bool:
     """scikit-learn's ``input_tags.allow_nan`` of the estimator converted (NaN is then data)."""
     if hasattr(estimator, "nnconvert_allows_nan"):  # nnconvert's own model classes say so themselves
         return bool(estimator.nnconvert_allows_nan)
+    # scikit-learn tags a ColumnTransformer as refusing NaN whatever its branches do: it takes NaN in
+    # the columns of a branch that does (an imputer, trees), so its claim is its branches' (a NaN in
+    # another branch's column makes the estimator itself raise, which verify reports). A Pipeline or
+    # a search takes the claim of what reads the input first.
+    branches = getattr(estimator, "transformers_", None)
+    if branches is not None:
+        return any(_allows_nan(t) for _, t, _ in branches if not isinstance(t, str))
+    best = getattr(estimator, "best_estimator_", None)
+    if best is not None:
+        return _allows_nan(best)
+    if hasattr(estimator, "steps"):
+        active = [s for _, s in estimator.steps if s is not None and not isinstance(s, str)]
+        if active:
+            return _allows_nan(active[0])
+    regressor = getattr(estimator, "regressor_", None)  # TransformedTargetRegressor
+    if regressor is not None:
+        return _allows_nan(regressor)
     try:
         from sklearn.utils import get_tags
 
