@@ -449,16 +449,21 @@ def compare_all(
     return cmps
 
 
-def reference_frame(columns: Mapping[str, np.ndarray]) -> Any:
+def reference_frame(columns: Mapping[str, np.ndarray], none_columns: Collection[str] = ()) -> Any:
     """Columns by name as the pandas DataFrame an estimator fitted on one takes: number columns
     float64, string columns object dtype with NaN for a missing cell (as ``pandas.read_csv``
-    gives them, and as scikit-learn's imputers and encoders take missing strings)."""
+    gives them, and as scikit-learn's imputers and encoders take missing strings), or None in
+    ``none_columns`` (a model fitted with None as its missing value,
+    :func:`nnconvert.runtime.columns.none_missing`)."""
     import pandas as pd
 
     frame: dict[str, Any] = {}
     for name, values in columns.items():
         if values.dtype == object:
-            cells = np.array([np.nan if v is None else v for v in values.tolist()], dtype=object)
+            gap = None if name in none_columns else np.nan
+            cells = np.array(
+                [gap if v is None or (isinstance(v, float) and v != v) else v for v in values.tolist()], dtype=object
+            )
             frame[name] = pd.Series(cells, dtype=object)
         else:
             frame[name] = pd.Series(values, dtype=np.float64)
