@@ -361,20 +361,24 @@ def onnx_runner(model: Any, device: str = "cpu") -> tuple[Runner, str]:
     and the dtype of the model's float input(s). A model with named column inputs (its metadata
     ``inputs``) is fed by name: the runner takes the columns (a mapping or DataFrame) or the
     internal ``X``, decoded into columns (``nnconvert.runtime.columns.decode_columns``)."""
-    import onnx
+    import json
+
     import onnxruntime as ort
 
-    from nnconvert.exporters.onnx import read_metadata
     from nnconvert.runtime.columns import column_feeds, decode_columns, is_columns
 
     provider = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}[device]
     if provider not in ort.get_available_providers():
         raise DataError(f"this onnxruntime has no {provider} (install onnxruntime-gpu on a machine with a GPU)")
     data = model if isinstance(model, bytes) else model.SerializeToString()
-    columns = read_metadata(onnx.load_from_string(data)).get("inputs")
     options = ort.SessionOptions()
     options.log_severity_level = 3
     session = ort.InferenceSession(data, options, providers=[provider])
+    claimed = session.get_modelmeta().custom_metadata_map.get("inputs")
+    try:
+        columns = None if claimed is None else ir.inputs_from_json(json.loads(claimed), "ONNX metadata 'inputs'")
+    except json.JSONDecodeError:
+        raise DataError("the ONNX model's metadata 'inputs' is not valid JSON") from None
     inputs = session.get_inputs()
     expected = [c.name for c in columns] if columns else [ir.INPUT]
     if [i.name for i in inputs] != expected:
