@@ -125,7 +125,7 @@ def test_cli_converts_and_verifies_a_ubj_file(tmp_path) -> None:
 
 
 def test_an_nnconvert_json_spec_is_not_taken_for_an_xgboost_model(tmp_path) -> None:
-    est, X = _fit_classifier(2)
+    est, _ = _fit_classifier(2)
     spec = tmp_path / "net.json"
     spec.write_text(json.dumps(nnconvert.to_json(nnconvert.convert(est))))
     assert sniff_native(spec) is None
