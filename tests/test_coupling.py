@@ -1,4 +1,5 @@
-"""libsvm's pairwise coupling as a node: the ONNX Loop against the numpy kernel bit for bit,
+"""libsvm's pairwise coupling as a node: the ONNX graph (k = 2 closed form, k > 2 Loop) against
+the numpy kernel to rounding (same sweeps, ~1e-15),
 float64 arithmetic inside float32 networks, and float32 forgiveness of the stop rule only at real
 boundary rows (``PairwiseCoupling.decision_margin`` in ``verify.boundary_rows``)."""
 
@@ -41,22 +42,40 @@ def _coupling_net(k: int) -> ir.Network:
 
 
 @pytest.mark.parametrize("k", [2, 3, 6])
-def test_onnx_loop_equals_numpy_kernel_bit_for_bit(k: int) -> None:
+def test_onnx_graph_equals_numpy_kernel_to_rounding(k: int) -> None:
     rng = np.random.default_rng(k)
     n_pairs = k * (k - 1) // 2
     r = np.clip(rng.uniform(0, 1, (400, n_pairs)) ** rng.uniform(0.2, 3, (400, 1)), 1e-7, 1 - 1e-7)
     net = _coupling_net(k)
     p64 = nnconvert.run(net, r)["predict_proba"]
     assert len(set(coupling_sweeps(r, k))) > 2, "rows must stop after different sweep counts"
-    np.testing.assert_array_equal(run_onnx(nnconvert.to_onnx(net, dtype="float64"), r)["predict_proba"], p64)
+    # the same sweeps as libsvm; sums in another order (MatMul, ReduceSum, k = 2's closed form)
+    np.testing.assert_allclose(
+        run_onnx(nnconvert.to_onnx(net, dtype="float64"), r)["predict_proba"], p64, rtol=0, atol=1e-14
+    )
     # float32 networks couple in float64: the float32 result is the float64 result on float32 r, rounded
     r32 = r.astype(np.float32)
     want = pairwise_coupling(r32.astype(np.float64), k).astype(np.float32)
     np.testing.assert_array_equal(nnconvert.run(net, r32, np.float32)["predict_proba"], want)
     got = run_onnx(nnconvert.to_onnx(net, dtype="float32"), r32)["predict_proba"]
     assert got.dtype == np.float32
-    np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_max_ulp(got, want, maxulp=1)
     assert run_onnx(nnconvert.to_onnx(net, dtype="float64"), r[:0])["predict_proba"].shape == (0, k)
+
+
+def test_two_class_closed_form_on_the_whole_clip_range() -> None:
+    """k = 2 has no Loop: at most two sweeps ever run for r in [1e-7, 1 - 1e-7] (the error after
+    two is far below the stop threshold), and the closed form lands on libsvm's p everywhere."""
+    a = np.concatenate(
+        [np.linspace(0, 1, 200_001), np.geomspace(1e-7, 1e-2, 20_001), 1 - np.geomspace(1e-7, 1e-2, 20_001)]
+    )
+    a = np.clip(a, 1e-7, 1 - 1e-7)[:, None]
+    sweeps = coupling_sweeps(a, 2)
+    assert set(sweeps) == {0, 1, 2}
+    assert (coupling_sweeps(a, 2, tol=PairwiseCoupling.stop_tol / 16) <= 2).all(), "two sweeps with room to spare"
+    model = nnconvert.to_onnx(_coupling_net(2), dtype="float64")
+    assert "Loop" not in {node.op_type for node in model.graph.node}
+    np.testing.assert_allclose(run_onnx(model, a)["predict_proba"], pairwise_coupling(a, 2), rtol=0, atol=1e-15)
 
 
 def _svc(k: int) -> tuple[svm.SVC, np.ndarray]:

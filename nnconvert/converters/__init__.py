@@ -21,6 +21,7 @@ from nnconvert.converters import (  # noqa: F401  (each family registers its con
     impute,
     kernel_approx,
     kernel_ridge,
+    lightgbm_trees,
     linear,
     mixture,
     mlp,

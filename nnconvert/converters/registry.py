@@ -147,11 +147,17 @@ def _by_class(cls: type) -> Entry | None:
     if _BY_CLASS is None:
         _BY_CLASS = {}
     if cls not in _BY_CLASS:
-        for entry in _ENTRIES.values():
-            if entry.path.split(".", 1)[0] in sys.modules:
-                resolved = resolve(entry.path)
-                if resolved is not None:
-                    _BY_CLASS[resolved] = entry
+        # entries named like cls first (cheap: its package is loaded), every entry only if none
+        # matches (importing every scikit-learn submodule costs a second or two)
+        named = [e for e in _ENTRIES.values() if e.path.rsplit(".", 1)[-1] == cls.__name__]
+        for entries_ in (named, _ENTRIES.values()):
+            for entry in entries_:
+                if entry.path.split(".", 1)[0] in sys.modules:
+                    resolved = resolve(entry.path)
+                    if resolved is not None:
+                        _BY_CLASS[resolved] = entry
+            if cls in _BY_CLASS:
+                break
     return _BY_CLASS.get(cls)
 
 
@@ -259,6 +265,8 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
 
 def _allows_nan(estimator: Any) -> bool:
     """scikit-learn's ``input_tags.allow_nan`` of the estimator converted (NaN is then data)."""
+    if hasattr(estimator, "nnconvert_allows_nan"):  # nnconvert's own model classes say so themselves
+        return bool(estimator.nnconvert_allows_nan)
     try:
         from sklearn.utils import get_tags
 
@@ -278,6 +286,10 @@ def _composition(estimator: Any) -> dict[str, Any]:
 def as_model(obj: Any) -> Any:
     """Plain saved-model containers -> the wrapper class registered for them: the dict that
     hpelm's ``save()`` writes becomes ``HpelmModel`` (no hpelm needed). Anything else as is."""
+    if type(obj).__name__ == "Booster" and type(obj).__module__ == "lightgbm.basic":
+        from nnconvert.converters.lightgbm_trees import model_of
+
+        return model_of(obj)  # a bare Booster converts as its model text
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmModel, is_saved_model
 
@@ -290,7 +302,14 @@ def as_model(obj: Any) -> Any:
 
 def reference_of(obj: Any) -> Any:
     """The object whose methods are the reference for ``obj``: an hpelm ``save()`` dict is
-    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm). Anything else as is."""
+    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm); an object with an
+    ``nnconvert_reference()`` (a LightGBM model text) gives its library's model. Anything else as is."""
+    if callable(getattr(obj, "nnconvert_reference", None)):
+        return obj.nnconvert_reference()
+    if type(obj).__module__.startswith("lightgbm."):
+        from nnconvert.converters.lightgbm_trees import live_reference
+
+        return live_reference(obj)  # a safely unpickled LightGBM model has no live Booster
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmReference
 

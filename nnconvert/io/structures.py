@@ -13,7 +13,10 @@ their buffers without bounds checks, so what a file gives them is checked here f
   arrays, then scipy's own ``check_format(full_check=True)``;
 - numpy ``MT19937``/``PCG64``/``PCG64DXSM`` bit generators, ``RandomState``, ``Generator``,
   ``SeedSequence``: created by nnconvert; a validated plain state goes to numpy's ``state``
-  setter / ``set_state`` (``MT19937``'s ``pos`` is checked: numpy indexes its key with it).
+  setter / ``set_state`` (``MT19937``'s ``pos`` is checked: numpy indexes its key with it);
+- ``lightgbm.Booster``: its own ``__setstate__`` hands the model text to the library; here the
+  state is stored as plain attributes (``_handle`` stays the model text, which
+  :mod:`nnconvert.io.native.lightgbm_text` parses), never given to LightGBM.
 """
 
 from __future__ import annotations
@@ -220,4 +223,20 @@ def state_handler(obj: Any) -> Callable[[Any, Any, Budget], None] | None:
         from nnconvert.converters.xgboost_trees import booster_state  # its bytes, parsed by nnconvert
 
         return booster_state
+    if type(obj).__name__ == "Booster" and type(obj).__module__ == "lightgbm.basic":
+        return _lightgbm_booster_state
     return None
+
+
+def _lightgbm_booster_state(booster: Any, state: Any, budget: Budget) -> None:
+    """A pickled ``lightgbm.Booster`` (``Booster.__getstate__``: its attributes, the model as
+    the ``_handle`` string): stored as attributes; the library never sees it."""
+    if type(state) is not dict or not all(type(k) is str for k in state):
+        raise corrupt(budget, "a LightGBM Booster's state")
+    handle = state.get("_handle", state.get("handle"))
+    if not isinstance(handle, str):
+        raise corrupt(budget, "a LightGBM Booster without its model text")
+    booster.__dict__.update(state)
+    # LightGBM's __del__ frees ``_handle`` as a C pointer: keep the text elsewhere, no handle.
+    booster.__dict__.update(_handle=None, _network=False, nnconvert_model_text=handle)
+    booster.__dict__.pop("handle", None)

@@ -59,6 +59,7 @@ def all_cases() -> list[Case]:
         "trees",
         "boosting",
         "catboost_models",
+        "lightgbm_models",
         "ensembles",
         "neighbors",
         "gaussian_process",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import resources
 from typing import Any
 
@@ -53,9 +53,15 @@ def _value(v: Any, field: str) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def to_json(network: ir.Network, references: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def to_json(
+    network: ir.Network,
+    references: Mapping[str, Any] | None = None,
+    *,
+    arrays: Callable[[ir.Node, str, np.ndarray], Any] | None = None,
+) -> dict[str, Any]:
     """The spec of ``network`` as a JSON-ready dict; ``references`` (see nnconvert.check.selfcheck)
-    become the optional top-level ``"references"`` object."""
+    become the optional top-level ``"references"`` object. ``arrays(node, field, value)``, where
+    given, may stand in for an array field (not None: written instead of its list of numbers)."""
     m = network.meta
     nodes = []
     for node in network.nodes:
@@ -63,7 +69,12 @@ def to_json(network: ir.Network, references: Mapping[str, Any] | None = None) ->
         consumers = network.consumers(node.name)
         if node.op != "activation" and len(consumers) == 1 and isinstance(consumers[0], ir.Activation):
             d["activation"] = consumers[0].fn
-        d.update({f.name: _value(getattr(node, f.name), f.name) for f in node_fields(type(node))})
+        for f in node_fields(type(node)):
+            v = getattr(node, f.name)
+            stand_in = None
+            if arrays is not None and isinstance(v, np.ndarray) and f.name != "classes":
+                stand_in = arrays(node, f.name, v)
+            d[f.name] = _value(v, f.name) if stand_in is None else stand_in
         nodes.append(d)
     classes = None if m.classes_array is None else _typed(m.classes_array)
     spec = {

@@ -38,6 +38,7 @@ class OnnxGraph:
         self._used: set[str] = {ir.INPUT, *network.outputs, *(n.name for n in network.nodes)}
         self._used |= {i.name for i in network.inputs or ()}  # named column inputs keep their names
         self._next: dict[str, int] = {}  # per hint, the first suffix not yet tried
+        self.fused: set[str] = set()  # nodes an earlier emitter already wrote (see emit)
 
     def fresh(self, hint: str) -> str:
         """A value name derived from ``hint`` that no other value uses: ``hint``, else
@@ -129,9 +130,50 @@ def _activation(g: OnnxGraph, n: ir.Activation) -> None:
         raise InvalidNetwork(f"the ONNX exporter does not know activation {fn!r}")
 
 
+def _rbf_chain(g: OnnxGraph, n: ir.Distance) -> tuple[ir.Node, ir.Node] | None:
+    """``exp`` -> ``reciprocal`` as the only reader of a squared-distance node (the RBF kernel
+    layer ``exp(-d)``), none of them a network output; None otherwise."""
+    if n.metric != "sqeuclidean":
+        return None
+    chain: list[ir.Node] = []
+    tensor, outputs = n.name, set(g.network.outputs.values())
+    for fn in ("exp", "reciprocal"):
+        readers = g.network.consumers(tensor)
+        if tensor in outputs or len(readers) != 1:
+            return None
+        node = readers[0]
+        if not isinstance(node, ir.Activation) or node.fn != fn:
+            return None
+        chain.append(node)
+        tensor = node.name
+    return chain[0], chain[1]
+
+
+def _rbf_kernel(g: OnnxGraph, n: ir.Distance, out: str) -> None:
+    """``exp(-|x - c|^2)`` in one MatMul and one Exp over the ``[N, n_centres]`` matrix (the
+    roofline: nothing else reads or writes it): ``Exp([x | |x|^2 | 1] @ [[2 c^T], [-1], [-|c|^2]])``,
+    the exponent ``2 x.c - |x|^2 - |c|^2``, the same terms as the distance emitter (``2 c`` is exact,
+    a power of two). The distance's clamp at 0 is dropped: it only moves ``exp`` of a
+    rounding-sized negative distance from ``1 + tiny`` to 1."""
+    x, y = n.input, n.name
+    c = n.centres.astype(np.float64)
+    x2 = g.reduce("ReduceSumSquare", x, 1, 1, name=y)
+    x2_one = g.op(
+        "Pad", [x2, g.const(f"{y}.pad", np.array([0, 0, 0, 1]), np.int64), g.rank0(f"{y}.one", 1.0, g.dtype)], name=y
+    )
+    w = np.vstack([2 * c.T, -np.ones((1, len(c))), -(c * c).sum(axis=1)[None, :]])
+    xw = g.op("MatMul", [g.op("Concat", [x, x2_one], name=y, axis=1), g.const(f"{y}.rbf_weight", w)], name=y)
+    g.op("Exp", [xw], out, name=out)
+
+
 def _distance(g: OnnxGraph, n: ir.Distance) -> None:
     x, y = n.input, n.name
     c = n.centres.astype(g.dtype)
+    chain = _rbf_chain(g, n)
+    if chain is not None:
+        g.fused.update(node.name for node in chain)
+        _rbf_kernel(g, n, chain[1].name)
+        return
     if n.metric in ("sqeuclidean", "euclidean"):
         # |x|^2 - 2 x.c + |c|^2 clamped at 0, as runtime._distance; -2 c is exact (power of two).
         x2 = g.reduce("ReduceSum", g.op("Mul", [x, x], name=y), 1, 1, name=y)
@@ -236,6 +278,8 @@ def register_emitter(node_type: type, fn: Emitter) -> None:
 
 def emit(g: OnnxGraph, node: ir.Node) -> None:
     """Write ``node`` into ``g`` with its registered emitter."""
+    if node.name in g.fused:
+        return
     emitter = _EMITTERS.get(type(node))
     if emitter is None:
         raise InvalidNetwork(f"the ONNX exporter has no emitter for node kind {type(node).__name__}")
