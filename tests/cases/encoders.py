@@ -102,7 +102,7 @@ def _label_binarizer_binary() -> Case:
 
 OHE = pp.OneHotEncoder
 CASES = [
-    _case("OneHotEncoder-ignore", lambda: OHE(handle_unknown="ignore")),
+    _case("OneHotEncoder-ignore", lambda: OHE(handle_unknown="ignore", sparse_output=False)),
     _case("OneHotEncoder-error-dense", lambda: OHE(sparse_output=False), raises=True),
     _case("OneHotEncoder-warn", lambda: OHE(handle_unknown="warn", min_frequency=30)),
     _case(
@@ -234,7 +234,7 @@ def _text_pipeline(encoder, last):
 
 ALL = ("city", "size", "age", "score")
 CASES += [
-    _text("OneHotEncoder-ignore", lambda: OHE(handle_unknown="ignore")),
+    _text("OneHotEncoder-ignore", lambda: OHE(handle_unknown="ignore", sparse_output=False)),
     _text(
         "OneHotEncoder-infrequent_if_exist",
         lambda: OHE(handle_unknown="infrequent_if_exist", min_frequency=40),
