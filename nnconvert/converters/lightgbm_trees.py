@@ -37,7 +37,6 @@ Float32 networks compare the float32 input with the thresholds rounded down
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 from typing import Any
 
@@ -78,27 +77,6 @@ def model_of(obj: Any) -> LightGBMModel:
         model, best_iteration=int(best or 0), classes=classes,
         wrapper=None if booster is obj else type(obj).__name__,
     )  # fmt: skip
-
-
-def live_reference(obj: Any) -> Any:
-    """``obj`` itself when its Booster is live; for one nnconvert unpickled (its Booster holds
-    only the model text, already checked by nnconvert's parser), a copy whose Booster is
-    LightGBM's own reading of that text (``Booster(model_str=...)``), for ``verify``."""
-    booster = obj if type(obj).__name__ == "Booster" else obj.__dict__.get("_Booster")
-    text = None if booster is None else booster.__dict__.get("nnconvert_model_text")
-    if not isinstance(text, str):
-        return obj
-    import lightgbm
-
-    model_of(obj)  # nnconvert's parser first: LightGBM only ever reads a text that passed it
-    live = lightgbm.Booster(model_str=text)
-    live.best_iteration = int(booster.__dict__.get("best_iteration", 0) or 0)
-    live.pandas_categorical = booster.__dict__.get("pandas_categorical")
-    if booster is obj:
-        return live
-    wrapper = copy.copy(obj)
-    wrapper.__dict__["_Booster"] = live
-    return wrapper
 
 
 def _edge(threshold: np.ndarray) -> np.ndarray:

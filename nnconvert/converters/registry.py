@@ -267,6 +267,23 @@ def _allows_nan(estimator: Any) -> bool:
     """scikit-learn's ``input_tags.allow_nan`` of the estimator converted (NaN is then data)."""
     if hasattr(estimator, "nnconvert_allows_nan"):  # nnconvert's own model classes say so themselves
         return bool(estimator.nnconvert_allows_nan)
+    # scikit-learn tags a ColumnTransformer as refusing NaN whatever its branches do: it takes NaN in
+    # the columns of a branch that does (an imputer, trees), so its claim is its branches' (a NaN in
+    # another branch's column makes the estimator itself raise, which verify reports). A Pipeline or
+    # a search takes the claim of what reads the input first.
+    branches = getattr(estimator, "transformers_", None)
+    if branches is not None:
+        return any(_allows_nan(t) for _, t, _ in branches if not isinstance(t, str))
+    best = getattr(estimator, "best_estimator_", None)
+    if best is not None:
+        return _allows_nan(best)
+    if hasattr(estimator, "steps"):
+        active = [s for _, s in estimator.steps if s is not None and not isinstance(s, str)]
+        if active:
+            return _allows_nan(active[0])
+    regressor = getattr(estimator, "regressor_", None)  # TransformedTargetRegressor
+    if regressor is not None:
+        return _allows_nan(regressor)
     try:
         from sklearn.utils import get_tags
 
@@ -306,10 +323,6 @@ def reference_of(obj: Any) -> Any:
     ``nnconvert_reference()`` (a LightGBM model text) gives its library's model. Anything else as is."""
     if callable(getattr(obj, "nnconvert_reference", None)):
         return obj.nnconvert_reference()
-    if type(obj).__module__.startswith("lightgbm."):
-        from nnconvert.converters.lightgbm_trees import live_reference
-
-        return live_reference(obj)  # a safely unpickled LightGBM model has no live Booster
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmReference
 

@@ -215,10 +215,23 @@ def allowed(root: str | None = None) -> AllowList:
     return _allowed_for(frozenset(pickle_allow_list()), root)
 
 
+@functools.cache
+def _listed_names(registry_paths: frozenset[str], root: str) -> frozenset[str]:
+    """The class/function names of every listed path under ``root`` (text only, nothing imported)."""
+    paths = (*registry_paths, *KNOWN_CLASSES, *SUPPORT_CLASSES, *VALUE_FUNCTIONS)
+    return frozenset(p.rsplit(".", 1)[-1] for p in paths if p.split(".", 1)[0] == root)
+
+
 def lookup(module: str, name: str) -> tuple[str, Any] | None:
-    """``("class", cls)``, ``("value", obj)`` or None for a name as written in a file."""
+    """``("class", cls)``, ``("value", obj)`` or None for a name as written in a file. A name
+    of a well-known library that no listed path carries is None without importing the library."""
+    from nnconvert.converters.registry import pickle_allow_list
+
     module, name = normalise(module, name)
-    allow = allowed(module.split(".", 1)[0])
+    root = module.split(".", 1)[0]
+    if root in KNOWN_LIBRARIES and name.rsplit(".", 1)[-1] not in _listed_names(frozenset(pickle_allow_list()), root):
+        return None
+    allow = allowed(root)
     if (module, name) in allow.classes:
         return "class", allow.classes[(module, name)]
     if (module, name) in allow.values:

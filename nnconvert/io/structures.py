@@ -14,9 +14,8 @@ their buffers without bounds checks, so what a file gives them is checked here f
 - numpy ``MT19937``/``PCG64``/``PCG64DXSM`` bit generators, ``RandomState``, ``Generator``,
   ``SeedSequence``: created by nnconvert; a validated plain state goes to numpy's ``state``
   setter / ``set_state`` (``MT19937``'s ``pos`` is checked: numpy indexes its key with it);
-- ``lightgbm.Booster``: its own ``__setstate__`` hands the model text to the library; here the
-  state is stored as plain attributes (``_handle`` stays the model text, which
-  :mod:`nnconvert.io.native.lightgbm_text` parses), never given to LightGBM.
+- ``lightgbm.Booster``: its model text (``_handle`` in the pickle) must pass nnconvert's own
+  parser (:mod:`nnconvert.io.native.lightgbm_text`) before LightGBM reads it.
 """
 
 from __future__ import annotations
@@ -230,13 +229,19 @@ def state_handler(obj: Any) -> Callable[[Any, Any, Budget], None] | None:
 
 def _lightgbm_booster_state(booster: Any, state: Any, budget: Budget) -> None:
     """A pickled ``lightgbm.Booster`` (``Booster.__getstate__``: its attributes, the model as
-    the ``_handle`` string): stored as attributes; the library never sees it."""
-    if type(state) is not dict or not all(type(k) is str for k in state):
+    the ``_handle`` string). The text is parsed and checked by nnconvert's own parser first; only
+    a text that passed it is handed to LightGBM (``Booster(model_str=...)``, what its own
+    ``__setstate__`` does), whose handle the Booster then owns. The text stays as
+    ``nnconvert_model_text`` for the converter."""
+    from nnconvert.io.native.lightgbm_text import parse
+
+    if type(state) is not dict or not all(type(k) is str and k.isidentifier() for k in state):
         raise corrupt(budget, "a LightGBM Booster's state")
-    handle = state.get("_handle", state.get("handle"))
-    if not isinstance(handle, str):
+    text = state.get("_handle", state.get("handle"))
+    if not isinstance(text, str):
         raise corrupt(budget, "a LightGBM Booster without its model text")
-    booster.__dict__.update(state)
-    # LightGBM's __del__ frees ``_handle`` as a C pointer: keep the text elsewhere, no handle.
-    booster.__dict__.update(_handle=None, _network=False, nnconvert_model_text=handle)
-    booster.__dict__.pop("handle", None)
+    parse(text, budget)
+    live = type(booster)(model_str=text)
+    booster.__dict__.update({k: v for k, v in state.items() if k not in ("handle", "_handle")})
+    booster.__dict__.update(_handle=live.__dict__.pop("_handle"), _network=False, nnconvert_model_text=text)
+    live.__dict__["_handle"] = None  # the handle has one owner
