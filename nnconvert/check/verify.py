@@ -384,6 +384,8 @@ def onnx_runner(model: Any, device: str = "cpu") -> tuple[Runner, str]:
     if [i.name for i in inputs] != expected:
         raise DataError(f"the ONNX model must have the inputs {expected}, it has {[i.name for i in inputs]}")
     types = {i.type for i in inputs} - {"tensor(string)"}
+    if not types:  # only text columns in: the float type is the outputs' (an encoder's transform)
+        types = {o.type for o in session.get_outputs()} & {"tensor(float)", "tensor(double)"}
     dtype = {"tensor(float)": "float32", "tensor(double)": "float64"}.get(types.pop()) if len(types) == 1 else None
     if dtype is None:
         raise DataError(f"the ONNX model's inputs are {sorted({i.type for i in inputs})}; expected float or double")
