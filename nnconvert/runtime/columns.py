@@ -268,7 +268,7 @@ def none_missing(net: Any) -> frozenset[str]:
     NaN, as ``pandas.read_csv`` gives them). scikit-learn's encoders tell the two apart; a
     network's missing cell is the model's own missing category, whichever it is."""
     meta = getattr(net, "meta", None)
-    return frozenset((meta.extra.get("missing_none", ()) if meta is not None else ()))
+    return frozenset(meta.extra.get("missing_none", ()) if meta is not None else ())
 
 
 def estimator_frame(net: ir.Network, X: np.ndarray, names: Sequence[str] | None = None) -> Any:
