@@ -323,3 +323,55 @@ def test_cli_inspect_with_inputs_columns(tmp_path) -> None:
     d = json.loads(run_cli("inspect", model, "--json", "--inputs", "columns").stdout)
     assert [i["name"] for i in d["inputs"]] == ["height", "weight", "income"]
     assert [i["name"] for i in d["contract"]["inputs"]] == ["height", "weight", "income"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (as tests/test_page.py drives it, without building its families)."""
+    import shutil
+
+    chromium, driver = shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        pytest.skip("Chromium or chromedriver is not installed (apt-get install chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    session = webdriver.Chrome(service=Service(driver), options=options)
+    yield session
+    session.quit()
+
+
+@pytest.mark.browser
+def test_page_chooses_a_string_by_name(browser, tmp_path) -> None:
+    """The page's row form offers a string column's vocabulary (values: the codes; "(other)" -1,
+    "(missing)" NaN); computing a row gives the numpy runtime's outputs."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    from nnconvert.show.page import page
+
+    est, _ = _case("HistGradientBoostingClassifier-string-categories")
+    net = nnconvert.convert(est)
+    path = tmp_path / "net.html"
+    path.write_text(page(net), encoding="utf-8")
+    for city in ("Rome", "(other)", "(missing)"):
+        browser.get(path.as_uri())
+        boxes = browser.find_elements(By.CSS_SELECTOR, "#row input")
+        for box, value in zip(boxes, ["181.5", "64.25"], strict=True):
+            box.clear()
+            box.send_keys(value)
+        Select(browser.find_element(By.CSS_SELECTOR, "#row select")).select_by_visible_text(city)
+        browser.find_element(By.CSS_SELECTOR, "#row button").click()
+        shown = {
+            td.get_attribute("data-method"): json.loads(td.get_attribute("data-value"))
+            for td in browser.find_elements(By.CSS_SELECTOR, "#outputs td")
+        }
+        assert "predict_proba" in shown, (city, browser.find_element(By.ID, "status").text)
+        cell = None if city == "(missing)" else ("Berlin" if city == "(other)" else city)
+        ref = nnconvert.run(net, {"height": [181.5], "city": [cell], "weight": [64.25]})
+        np.testing.assert_allclose(shown["predict_proba"], ref["predict_proba"][0], rtol=1e-9)
+        assert shown["predict"] == ref["predict"][0]

@@ -361,25 +361,31 @@ def onnx_runner(model: Any, device: str = "cpu") -> tuple[Runner, str]:
     and the dtype of the model's float input(s). A model with named column inputs (its metadata
     ``inputs``) is fed by name: the runner takes the columns (a mapping or DataFrame) or the
     internal ``X``, decoded into columns (``nnconvert.runtime.columns.decode_columns``)."""
-    import onnx
+    import json
+
     import onnxruntime as ort
 
-    from nnconvert.exporters.onnx import read_metadata
     from nnconvert.runtime.columns import column_feeds, decode_columns, is_columns
 
     provider = {"cpu": "CPUExecutionProvider", "cuda": "CUDAExecutionProvider"}[device]
     if provider not in ort.get_available_providers():
         raise DataError(f"this onnxruntime has no {provider} (install onnxruntime-gpu on a machine with a GPU)")
     data = model if isinstance(model, bytes) else model.SerializeToString()
-    columns = read_metadata(onnx.load_from_string(data)).get("inputs")
     options = ort.SessionOptions()
     options.log_severity_level = 3
     session = ort.InferenceSession(data, options, providers=[provider])
+    claimed = session.get_modelmeta().custom_metadata_map.get("inputs")
+    try:
+        columns = None if claimed is None else ir.inputs_from_json(json.loads(claimed), "ONNX metadata 'inputs'")
+    except json.JSONDecodeError:
+        raise DataError("the ONNX model's metadata 'inputs' is not valid JSON") from None
     inputs = session.get_inputs()
     expected = [c.name for c in columns] if columns else [ir.INPUT]
     if [i.name for i in inputs] != expected:
         raise DataError(f"the ONNX model must have the inputs {expected}, it has {[i.name for i in inputs]}")
     types = {i.type for i in inputs} - {"tensor(string)"}
+    if not types:  # only text columns in: the float type is the outputs' (an encoder's transform)
+        types = {o.type for o in session.get_outputs()} & {"tensor(float)", "tensor(double)"}
     dtype = {"tensor(float)": "float32", "tensor(double)": "float64"}.get(types.pop()) if len(types) == 1 else None
     if dtype is None:
         raise DataError(f"the ONNX model's inputs are {sorted({i.type for i in inputs})}; expected float or double")
@@ -449,16 +455,21 @@ def compare_all(
     return cmps
 
 
-def reference_frame(columns: Mapping[str, np.ndarray]) -> Any:
+def reference_frame(columns: Mapping[str, np.ndarray], none_columns: Collection[str] = ()) -> Any:
     """Columns by name as the pandas DataFrame an estimator fitted on one takes: number columns
     float64, string columns object dtype with NaN for a missing cell (as ``pandas.read_csv``
-    gives them, and as scikit-learn's imputers and encoders take missing strings)."""
+    gives them, and as scikit-learn's imputers and encoders take missing strings), or None in
+    ``none_columns`` (a model fitted with None as its missing value,
+    :func:`nnconvert.runtime.columns.none_missing`)."""
     import pandas as pd
 
     frame: dict[str, Any] = {}
     for name, values in columns.items():
         if values.dtype == object:
-            cells = np.array([np.nan if v is None else v for v in values.tolist()], dtype=object)
+            gap = None if name in none_columns else np.nan
+            cells = np.array(
+                [gap if v is None or (isinstance(v, float) and v != v) else v for v in values.tolist()], dtype=object
+            )
             frame[name] = pd.Series(cells, dtype=object)
         else:
             frame[name] = pd.Series(values, dtype=np.float64)

@@ -214,7 +214,9 @@ def _reference(estimator: Any, network: Any = None) -> Callable[[Any], dict[str,
 
     def run(data: Any) -> dict[str, np.ndarray]:
         if isinstance(data, Mapping):
-            data = reference_frame(data)
+            from nnconvert.runtime.columns import none_missing
+
+            data = reference_frame(data, none_missing(network))
         elif getattr(network, "inputs", None):
             from nnconvert.runtime.columns import estimator_frame
 

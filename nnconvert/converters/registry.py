@@ -346,6 +346,11 @@ def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Netw
     inner = {t: names for t, names in builder.column_names.items() if t not in outputs.values()}
     if inner:  # what the neurons of inner layers stand for (one-hot ``city=Paris``), for draw and explain
         meta = dataclasses.replace(meta, extra={**meta.extra, "tensor_columns": inner})
+    if builder.none_missing:  # which string columns' missing cells the estimator knows as None
+        names = meta.feature_names or tuple(f"x{c}" for c in range(builder.n_features))
+        meta = dataclasses.replace(
+            meta, extra={**meta.extra, "missing_none": sorted(names[c] for c in builder.none_missing)}
+        )
     net = builder.build(outputs, meta)
     if builder.string_vocab:  # string columns: named inputs (nnconvert.convert keeps the used ones)
         from nnconvert.runtime.columns import column_inputs

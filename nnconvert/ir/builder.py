@@ -49,6 +49,9 @@ class GraphBuilder:
         self.column_names: dict[str, list[str]] = {}
         # Input columns that hold strings: column of X -> its vocabulary (see category_codes).
         self.string_vocab: dict[int, list[str]] = {}
+        # String input columns whose fitted missing category is ``None`` (not NaN): the estimator
+        # is shown a missing cell as None there (scikit-learn's encoders tell None from NaN).
+        self.none_missing: set[int] = set()
 
     @property
     def input(self) -> str:
@@ -196,6 +199,8 @@ class GraphBuilder:
         codes = []
         for v in vals:
             if v is None or (isinstance(v, float) and np.isnan(v)):
+                if v is None:
+                    self.none_missing.add(col)
                 codes.append(np.nan)
             elif isinstance(v, str):
                 if v == "":

@@ -263,13 +263,23 @@ def coded_rows(net: ir.Network, X: np.ndarray) -> np.ndarray:
     return ok
 
 
+def none_missing(net: Any) -> frozenset[str]:
+    """String columns whose missing cells the estimator was fitted with as ``None`` (the others:
+    NaN, as ``pandas.read_csv`` gives them). scikit-learn's encoders tell the two apart; a
+    network's missing cell is the model's own missing category, whichever it is."""
+    meta = getattr(net, "meta", None)
+    return frozenset(meta.extra.get("missing_none", ()) if meta is not None else ())
+
+
 def estimator_frame(net: ir.Network, X: np.ndarray, names: Sequence[str] | None = None) -> Any:
     """An internal ``X`` as the pandas DataFrame a model fitted on named columns takes: every
-    feature name (``names``, default the network's), string columns decoded (missing None)."""
+    feature name (``names``, default the network's), string columns decoded (a missing cell as
+    the model's missing value, :func:`none_missing`)."""
     import pandas as pd
 
     names = list(names or net.meta.feature_names or default_names(net.n_features))
     cols: dict[str, Any] = {n: np.asarray(X, dtype=np.float64)[:, k] for k, n in enumerate(names)}
-    for name, v in decode_columns(net.string_inputs, X).items():
-        cols[name] = v
+    nones = none_missing(net)
+    for inp in net.string_inputs:
+        cols[inp.name] = decode_columns([inp], X, missing=None if inp.name in nones else np.nan)[inp.name]
     return pd.DataFrame(cols, columns=names)

@@ -362,8 +362,12 @@
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     if (unknown.length) return;
-    const row = [...form.querySelectorAll("input, select")].map((i) => Number(i.value));
-    if (row.some((v) => Number.isNaN(v))) { status.textContent = "every feature needs a number"; return; }
+    // a string column is a choice of its codes; its "(missing)" is NaN, a number box must hold a number
+    const fields = [...form.querySelectorAll("input, select")];
+    const row = fields.map((i) => Number(i.value));
+    if (row.some((v, k) => Number.isNaN(v) && fields[k].tagName !== "SELECT")) {
+      status.textContent = "every feature needs a number"; return;
+    }
     current = run(row);
     light(current);
     out.replaceChildren();

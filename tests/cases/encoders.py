@@ -1,6 +1,7 @@
 """Cases for the categorical encoders (OneHotEncoder, OrdinalEncoder, TargetEncoder,
-LabelBinarizer), alone and in pipelines and ColumnTransformers, on numeric categories:
-integer codes, float values (NaN a fitted category) and evaluation rows with unknown values
+LabelBinarizer), alone and in pipelines and ColumnTransformers, on numeric categories
+(integer codes, float values, NaN a fitted category) and on text columns of DataFrames (with
+SimpleImputer and MissingIndicator on text), with evaluation rows holding unknown values
 (except where scikit-learn raises on them: ``handle_unknown='error'``)."""
 
 from __future__ import annotations
@@ -8,9 +9,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn import linear_model as lm
 from sklearn import preprocessing as pp
 from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 
 from tests.cases import Case, classes_of
@@ -99,7 +102,7 @@ def _label_binarizer_binary() -> Case:
 
 OHE = pp.OneHotEncoder
 CASES = [
-    _case("OneHotEncoder-ignore", lambda: OHE(handle_unknown="ignore")),
+    _case("OneHotEncoder-ignore", lambda: OHE(handle_unknown="ignore", sparse_output=False)),
     _case("OneHotEncoder-error-dense", lambda: OHE(sparse_output=False), raises=True),
     _case("OneHotEncoder-warn", lambda: OHE(handle_unknown="warn", min_frequency=30)),
     _case(
@@ -178,5 +181,91 @@ CASES += [
         "OneHotEncoder-int64-in-LogisticRegression",
         lambda: make_pipeline(OHE(handle_unknown="ignore", dtype=np.int64), lm.LogisticRegression()),
         target="int3",
+    ),
+]
+
+
+# Text columns: cases fitted on a pandas DataFrame with string columns (None missing), evaluated
+# on a DataFrame in another column order with unknown strings among the rows (the network takes
+# one input per column; a string column is a tensor(string) input).
+CITY = np.array(["Paris", "Lyon", "Nice", "Lille", None, "Brest"], dtype=object)
+
+
+def _text_frame(seed: int, n: int, *, unknown: bool) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    city = rng.choice(CITY, n, p=[0.35, 0.25, 0.2, 0.1, 0.07, 0.03])
+    size = rng.choice(np.array(["S", "M", "L"], dtype=object), n)
+    if unknown:
+        city[rng.uniform(size=n) < 0.1] = "Rome"
+        size[rng.uniform(size=n) < 0.05] = "XL"
+    return pd.DataFrame({"city": city, "size": size, "age": rng.normal(40, 10, n), "score": rng.normal(size=n)})
+
+
+def _text(name: str, build, *, columns=("city", "size"), target: str | None = None, raises: bool = False) -> Case:
+    def make():
+        train = _text_frame(len(name), 400, unknown=False)[list(columns)]
+        rows = _text_frame(len(name) + 1, 200, unknown=not raises)[list(columns)[::-1]]
+        full = _text_frame(len(name), 400, unknown=False)
+        y = None
+        if target == "reg":
+            y = full["age"].to_numpy() + (full["city"] == "Paris") * 5.0
+        elif target:
+            y = np.where(full["age"] + (full["size"] == "L") * 8 > 42, "high", "low")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = build().fit(train, y)
+        return est, rows
+
+    return Case(f"text-{name}", make)
+
+
+def _text_pipeline(encoder, last):
+    return make_pipeline(
+        ColumnTransformer(
+            [
+                ("city", make_pipeline(SimpleImputer(strategy="most_frequent"), encoder), ["city"]),
+                ("size", pp.OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1), ["size"]),
+                ("num", pp.StandardScaler(), ["age", "score"]),
+            ]
+        ),
+        last,
+    )
+
+
+ALL = ("city", "size", "age", "score")
+CASES += [
+    _text("OneHotEncoder-ignore", lambda: OHE(handle_unknown="ignore", sparse_output=False)),
+    _text(
+        "OneHotEncoder-infrequent_if_exist",
+        lambda: OHE(handle_unknown="infrequent_if_exist", min_frequency=40),
+    ),
+    _text("OneHotEncoder-error", lambda: OHE(max_categories=4), raises=True),
+    _text(
+        "OrdinalEncoder-unknown-minus-one",
+        lambda: pp.OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-2),
+    ),
+    _text("TargetEncoder-binary", lambda: pp.TargetEncoder(random_state=0), target="str"),
+    _text("TargetEncoder-continuous", lambda: pp.TargetEncoder(random_state=0), target="reg"),
+    _text(
+        "SimpleImputer-add_indicator-OneHotEncoder",
+        lambda: make_pipeline(
+            SimpleImputer(strategy="most_frequent", add_indicator=True), OHE(handle_unknown="ignore")
+        ),
+    ),
+    _text(
+        "SimpleImputer-constant-OneHotEncoder",
+        lambda: make_pipeline(SimpleImputer(strategy="constant", fill_value="none"), OHE(handle_unknown="ignore")),
+    ),
+    _text(
+        "pipeline-OneHotEncoder-LogisticRegression",
+        lambda: _text_pipeline(OHE(handle_unknown="ignore"), lm.LogisticRegression()),
+        columns=ALL,
+        target="str",
+    ),
+    _text(
+        "pipeline-TargetEncoder-Ridge",
+        lambda: _text_pipeline(pp.TargetEncoder(random_state=0), lm.Ridge()),
+        columns=ALL,
+        target="reg",
     ),
 ]
