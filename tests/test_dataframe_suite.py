@@ -38,11 +38,12 @@ PLANS = ["basic", "plus", "pro"]
 
 
 def frame(seed: int, n: int, *, unknown: bool = False) -> pd.DataFrame:
-    """Columns as a CRM export has them: floats with ~10% missing, an integer count, a string
-    city (rare values, missing cells), a string plan, a yes/no string and a float score."""
+    """Columns as a CRM export read by pandas has them: floats with ~10% missing, an integer
+    count, a string city (rare values, missing cells as NaN), a string plan, a yes/no string and
+    a float score."""
     rng = np.random.default_rng(seed)
     cities = rng.choice(CITIES, size=n, p=[0.3, 0.25, 0.2, 0.1, 0.08, 0.05, 0.02]).astype(object)
-    cities[rng.uniform(size=n) < 0.08] = None
+    cities[rng.uniform(size=n) < 0.08] = np.nan  # as pandas.read_csv / read_parquet give a missing string
     if unknown:
         cities[rng.uniform(size=n) < 0.05] = "Atlantis"  # never seen at fit
     age = rng.normal(40, 12, n)
@@ -266,7 +267,7 @@ PIPELINES: dict[str, tuple[Maker, str, bool]] = {
             _ct(
                 ("num", make_pipeline(impute.SimpleImputer(add_indicator=True), pp.StandardScaler()), NUMERIC),
                 ("cat", _cat(impute_first=True), ["city"]),
-                ("city_missing", impute.MissingIndicator(missing_values=None, features="all"), ["city"]),
+                ("city_missing", impute.MissingIndicator(features="all"), ["city"]),
             ),
             lm.LogisticRegression(max_iter=500),
         ),
