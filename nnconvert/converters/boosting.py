@@ -110,7 +110,7 @@ def gradient_boosting(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
             value = np.zeros((est.estimators_[i, j].tree_.node_count, k))
             value[:, j] = lr * est.estimators_[i, j].tree_.value[:, 0, 0]
             trees.append(from_sklearn(est.estimators_[i, j].tree_, value))
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     init = _init_raw(est, k)
     if isinstance(init, TreeData):  # the init tree joins the boosted trees
         trees, bias = [init, *trees], np.zeros(k)
@@ -192,7 +192,7 @@ def hist_gradient_boosting(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     k = int(est.n_trees_per_iteration_)
     xin, column = _hgb_input(est, g, x)
     trees = [_hgb_tree(p, column, k, j) for it in est._predictors for j, p in enumerate(it)]
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     total = tree_block(g, xin, trees, cast_float32=False, source="TreePredictor.nodes['value']", hint="tree_sum")
     baseline = np.asarray(est._baseline_prediction, dtype=np.float64).reshape(-1)
     raw = g.scale(total, 1.0, baseline, source={"bias": "_baseline_prediction"}, hint="raw")

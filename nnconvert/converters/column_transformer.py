@@ -50,6 +50,8 @@ def _is(trans: Any, word: str) -> bool:
 @register(
     "sklearn.compose.ColumnTransformer",
     "per branch: gather its columns -> the branch's network (x weight); branches side by side = transform",
+    # A selector is stored, never called at predict: fit resolved it into _transformer_to_input_indices.
+    pickle_support=("sklearn.compose._column_transformer.make_column_selector",),
 )
 def column_transformer(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``transform = [w_1 T_1(x[:, c_1]) | w_2 T_2(x[:, c_2]) | ...]``."""

@@ -59,7 +59,7 @@ def adaboost_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
         predicted = np.asarray(member.classes_)[value.argmax(axis=1)]  # DecisionTreeClassifier.predict at each leaf
         hit = predicted[:, None] == classes[None, :]
         trees.append(from_sklearn(member.tree_, np.where(hit, w, -w / (k - 1))))
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     total = tree_block(g, x, trees, source="estimator_weights_ (SAMME votes)", hint="votes")
     pred = g.scale(total, 1.0 / float(np.sum(est.estimator_weights_)), 0.0, hint="votes_mean")
     summarize_trees(g, est, trees, f"SAMME votes of {k} classes / sum(estimator_weights_) = decision_function")
@@ -82,7 +82,7 @@ def adaboost_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``_get_median_predict``: the weighted median of the trees' predictions."""
     members = _tree_members(est)
     trees = [from_sklearn(m.tree_, np.asarray(m.tree_.value, dtype=np.float64)[:, 0, :]) for m in members]
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     each = tree_block(g, x, trees, per_tree=True, hint="tree_predictions")
     weights = np.asarray(est.estimator_weights_, dtype=np.float64)[: len(trees)]
     median = g.add(WeightedMedian, "median", input=each, weights=weights)
@@ -118,7 +118,7 @@ def bagging_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
         probas.append(g.dense(out["predict_proba"], place, np.zeros(k), hint="member_proba"))
         if "decision_function" in out and hasattr(est, "decision_function"):
             decisions.append(as_column(g, out["decision_function"]))
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     m = len(probas)
     proba = _mean(g, probas, np.full(m, 1.0 / m), k, hint="proba")
     g.summarize(type(est).__name__, f"BaggingClassifier: {m} {type(est.estimators_[0]).__name__} networks on feature "
@@ -137,7 +137,7 @@ def bagging_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict = sum_m predict_m(X[:, features_m]) / M``."""
     preds = [as_column(g, convert_into(m, g, _member_input(g, x, f))["predict"])
              for m, f in zip(est.estimators_, est.estimators_features_, strict=True)]  # fmt: skip
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     mean = _mean(g, preds, np.full(len(preds), 1.0 / len(preds)), 1, hint="prediction")
     g.summarize(type(est).__name__, f"BaggingRegressor: {len(preds)} member networks on feature subsets -> mean = predict",
                 members=len(preds))  # fmt: skip

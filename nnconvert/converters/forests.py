@@ -48,7 +48,7 @@ _REGRESSOR = "split neurons of every tree (X as float32) -> leaf AND neurons -> 
 def forest_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict_proba = sum_t value_t[leaf_t(x)] / T``; ``predict = classes_[argmax]``."""
     trees = [from_sklearn(t.tree_, classifier_values(t)) for t in est.estimators_]  # trees see every class
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     total = tree_block(g, x, trees, hint="proba_sum")
     proba = g.scale(total, 1.0 / len(trees), 0.0, source={"weight": "1 / n_estimators"}, hint="proba")
     summarize_trees(g, est, trees, f"{classes_text(est)} summed / {len(trees)} = predict_proba -> argmax")
@@ -60,7 +60,7 @@ def forest_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
 def forest_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict = sum_t value_t[leaf_t(x)] / T`` (one column per output)."""
     trees = [from_sklearn(t.tree_, regressor_values(t)) for t in est.estimators_]
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     total = tree_block(g, x, trees, hint="value_sum")
     mean = g.scale(total, 1.0 / len(trees), 0.0, source={"weight": "1 / n_estimators"}, hint="value")
     summarize_trees(g, est, trees, f"leaf values summed / {len(trees)} = predict")

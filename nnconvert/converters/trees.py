@@ -279,7 +279,7 @@ def tree_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict_proba = value[leaf(x)]``; ``predict = classes_[argmax]`` (ties to the lowest), per
     output when multi-output (:func:`classifier_heads`)."""
     trees = [from_sklearn(est.tree_, classifier_values(est))]
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     proba = tree_block(g, x, trees, hint="proba")
     summarize_trees(g, est, trees, f"{classes_text(est)} = predict_proba -> argmax = predict")
     return classifier_heads(g, est, proba)
@@ -298,7 +298,7 @@ def tree_classifier(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
 def tree_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     """``predict = value[leaf(x)]`` (one column per output; 1-D for one output)."""
     trees = [from_sklearn(est.tree_, regressor_values(est))]
-    g.missing_values = accepts_missing(est)
+    g.missing_values |= accepts_missing(est)
     values = tree_block(g, x, trees, hint="value")
     summarize_trees(g, est, trees, f"{est.n_outputs_} leaf value column{'s' * (est.n_outputs_ != 1)} = predict")
     return regression_output(g, values, est.n_outputs_ == 1)
