@@ -23,7 +23,7 @@ import numpy as np
 from nnconvert.errors import DataError
 from nnconvert.io.columns import target_index
 from nnconvert.io.sizes import check_claim
-from nnconvert.io.table import FLOAT, Table, Wanted, assemble, by_position, choose
+from nnconvert.io.table import FLOAT, LaidOut, Table, Wanted, assemble, by_position, choose
 
 
 def _header(f: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
@@ -46,7 +46,7 @@ def _header(f: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
     return tuple(int(n) for n in shape), bool(fortran), dtype
 
 
-class ArraySource:
+class ArraySource(LaidOut):
     """A ``.npy`` file, or the single array (or the one named ``X``) of a ``.npz``."""
 
     def __init__(self, path: Path, target: str | int | None, *, max_memory: int) -> None:
@@ -89,14 +89,6 @@ class ArraySource:
             )
         self.layout = choose(self.name, names=None, labels=None, width=self.n_columns, offset=0,
                              positional=self.positional, wanted=wanted, id_column=None, matrix=matrix)  # fmt: skip
-
-    @property
-    def keep(self) -> list[int]:
-        return list(self.layout.indices)
-
-    @property
-    def width(self) -> int:
-        return len(self.layout.indices)
 
     @property
     def row_bytes(self) -> int:

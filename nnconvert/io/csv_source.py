@@ -26,6 +26,7 @@ from nnconvert.io.sizes import format_size
 from nnconvert.io.table import (
     ANY,
     FLOAT,
+    LaidOut,
     Table,
     Wanted,
     as_found,
@@ -85,7 +86,7 @@ def _open_text(path: Path) -> IO[str]:
         raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
-class CsvSource:
+class CsvSource(LaidOut):
     """A delimited text file: its header (see :mod:`nnconvert.io.columns`) and its rows in blocks."""
 
     def __init__(
@@ -136,14 +137,6 @@ class CsvSource:
             matrix=matrix,
             target=None if self.target is None else self.offset + self.target,
         )
-
-    @property
-    def keep(self) -> list[int]:
-        return list(self.layout.indices)
-
-    @property
-    def width(self) -> int:
-        return len(self.layout.indices)
 
     @property
     def names(self) -> tuple[str, ...] | None:

@@ -33,6 +33,7 @@ from nnconvert.io.table import (
     ANY,
     FLOAT,
     STRING_CELL_BYTES,
+    LaidOut,
     Table,
     Wanted,
     assemble,
@@ -103,7 +104,7 @@ def _kind(pa: Any, t: Any) -> str:
     return "other"
 
 
-class ParquetSource:
+class ParquetSource(LaidOut):
     """A Parquet file: its columns' names and types from the metadata, rows in batches."""
 
     allow_missing = False  # set by open_data: nulls and NaN in number columns are missing values
@@ -203,14 +204,6 @@ class ParquetSource:
         except (self.pa.ArrowException, ValueError, TypeError):
             return False
         return True
-
-    @property
-    def keep(self) -> list[int]:
-        return list(self.layout.indices)
-
-    @property
-    def width(self) -> int:
-        return len(self.layout.indices)
 
     @property
     def names(self) -> tuple[str, ...] | None:

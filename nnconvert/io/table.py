@@ -77,6 +77,21 @@ class Layout:
         return sum(8 if k == FLOAT else STRING_CELL_BYTES for k in self.kinds) + ids
 
 
+class LaidOut:
+    """What every data source says of its :class:`Layout` (``self.layout``, set when the file's
+    columns are chosen): the file columns it keeps, and how many."""
+
+    layout: Layout
+
+    @property
+    def keep(self) -> list[int]:
+        return list(self.layout.indices)
+
+    @property
+    def width(self) -> int:
+        return len(self.layout.indices)
+
+
 @dataclass(frozen=True)
 class Table:
     """One chunk: ``data`` (``X`` or name -> column, see the module doc) and the id column's
