@@ -149,7 +149,8 @@ class CsvSource:
     allow_missing = False  # set by open_data: empty cells and 'nan' are missing values (NaN)
 
     def _convert(self, block: list[list[str]], numbers: list[int]) -> np.ndarray:
-        cells = [[r[i] for i in self.keep] for r in block]
+        # every column kept, in order (no index or target column): the rows as they are
+        cells = block if self.keep == list(range(self.n_columns)) else [[r[i] for i in self.keep] for r in block]
         if self.allow_missing:
             cells = [[c if c.strip() else "nan" for c in r] for r in cells]
         try:
