@@ -9,7 +9,10 @@ with the estimator on the batch. Conversions, fitting and data generation are ne
 Every onnxruntime session and BLAS run on one thread (``intra_op_num_threads=1``,
 ``threadpoolctl``) so the comparison is per core. Also times ``nnconvert --help`` start-up.
 
-Usage: ``python bench/bench.py [--out bench_results.md] [--quick] [--only TEXT]``.
+The boosting libraries' table (XGBoost, LightGBM against onnxmltools and Hummingbird) is
+``bench/boosters.py``: part of every full run, of ``--quick`` runs with ``--boosters``.
+
+Usage: ``python bench/bench.py [--out bench_results.md] [--quick] [--only TEXT] [--boosters | --no-boosters]``.
 """
 
 from __future__ import annotations
@@ -670,6 +673,19 @@ def verify_rate_table(quick: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+def load_boosters() -> Any:
+    """``bench/boosters.py`` (XGBoost / LightGBM against onnxmltools and Hummingbird), by path."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("nnconvert_bench_boosters", Path(__file__).with_name("boosters.py"))
+    if spec is None or spec.loader is None:
+        raise ImportError("cannot load bench/boosters.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
 def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float | None, str]]]:
     """Run the specs and the start-up timing, write the markdown table to ``--out``, print it."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -683,6 +699,8 @@ def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float |
         help="also the issue-12 tables (always without --quick): kernel roofline, "
         "big-model conversion, verify throughput",
     )
+    ap.add_argument("--boosters", action="store_true", help="the boosting libraries' table in --quick mode too")
+    ap.add_argument("--no-boosters", action="store_true", help="skip the boosting libraries' table (bench/boosters.py)")
     args = ap.parse_args(argv)
     from threadpoolctl import threadpool_limits
 
@@ -693,8 +711,11 @@ def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float |
             if any(part in spec.name for part in args.only.split("|")):
                 print(f"{spec.name} ...", flush=True)
                 results.append((spec, *bench_spec(spec, budget, args.quick)))
+        booster_text = ""
+        if args.boosters or not (args.quick or args.no_boosters):
+            booster_text = load_boosters().run_boosters(budget, args.quick, args.only, sys.modules[__name__])[1]
     startup = startup_times(budget.startup_runs)
-    text = render(results, startup, budget)
+    text = render(results, startup, budget) + booster_text
     if args.conversion:
         text += conversion_table(args.quick)
     if args.speed or not args.quick:

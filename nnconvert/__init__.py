@@ -46,7 +46,8 @@ def convert(estimator: Any, *, simplify: bool = True, tree_form: str = "auto", i
     if vocab and inputs == "matrix":
         name = net.string_inputs[0].name
         raise UnsupportedModel(
-            f"column {name!r} holds strings, which one float matrix X cannot carry; use inputs=columns"
+            f"column {name!r} holds strings, which one float matrix X cannot carry; "
+            "use inputs='columns' (convert --inputs columns)"
         )
     net = _simplify(net) if simplify else net
     if inputs == "columns" or vocab:

@@ -52,3 +52,29 @@ def test_quick_bench_measures_every_engine(tmp_path: Path) -> None:
     assert "intra_op_num_threads=1" in text
     assert [label for label, _, _ in startup] == ["python -c pass", "nnconvert --help"]
     assert all(seconds is not None for _, seconds, _ in startup), startup
+
+
+def test_quick_boosters_bench_measures_every_installed_engine(tmp_path: Path) -> None:
+    """XGBoost / LightGBM against onnxmltools and Hummingbird (bench/boosters.py), tiny sizes;
+    nnconvert's cells are measured once its converter for the library is registered."""
+    import importlib.util
+
+    from nnconvert.converters import registry
+
+    bench = _load_bench()
+    out = tmp_path / "bench.md"
+    bench.run(["--quick", "--boosters", "--only", "XGBClassifier|LGBMClassifier|CatBoostClassifier", "--out", str(out)])
+    text = out.read_text()
+    boosters = sys.modules["nnconvert_bench_boosters"]
+    registered = {e.path.split(".", 1)[0] for e in registry.entries()}
+    for spec in boosters.booster_specs():
+        rows = [line for line in text.splitlines() if line.startswith(f"| {spec.name} | ")]
+        assert len(rows) == len(bench.QUICK.batches) + 1, spec.name  # one per batch, one conversion row
+        for row in rows[:-1]:
+            cells = [c.strip() for c in row.strip("|").split("|")]
+            library, nn, onnxml, hb = cells[2:6]
+            assert library != "n/a" and onnxml != "n/a", row
+            if spec.library != "catboost":  # Hummingbird has no CatBoost converter
+                assert (hb != "n/a") == (importlib.util.find_spec("hummingbird") is not None), row
+            if spec.library in registered:
+                assert nn != "n/a" and cells[9].startswith("100%"), row

@@ -141,3 +141,14 @@ def test_pickles_unfitted_and_corrupt(tmp_path: Path) -> None:
     bad = b"CBM2" + blob[4:]
     (tmp_path / "magic.pkl").write_bytes(data[:at] + bad + data[at + len(blob) :])
     _one_line(tmp_path / "magic.pkl", 2, "not a CatBoost binary model")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".pkl"])
+def test_non_symmetric_trees_are_refused(tmp_path: Path, suffix: str) -> None:
+    est, _ = _fit(grow_policy="Depthwise")
+    path = tmp_path / f"depthwise{suffix}"
+    if suffix == ".json":
+        est.save_model(str(path), format="json")
+    else:
+        path.write_bytes(pickle.dumps(est))
+    _one_line(path, 1, "non-symmetric trees", "SymmetricTree")

@@ -274,8 +274,11 @@ def test_verify_checks_feature_names(work: dict[str, Path], runner: CliRunner, t
     lines = work["iris.csv"].read_text().splitlines()
     lines[0] = "sepal_width,sepal_length,petal_length,petal_width,species"
     swapped.write_text("\n".join(lines) + "\n")
+    run(runner, "verify", work["named.joblib"], "--data", swapped, "--target-column", "species")  # by name
+    lines[0] = "sepal_width,sepal_len,petal_length,petal_width,species"
+    swapped.write_text("\n".join(lines) + "\n")
     res = run(runner, "verify", work["named.joblib"], "--data", swapped, "--target-column", "species", code=2)
-    assert res.stderr.startswith("Error:") and "order" in res.stderr
+    assert res.stderr.startswith("Error:") and "no column 'sepal_length'" in res.stderr
 
 
 def test_verify_needs_exactly_one_data_source(work: dict[str, Path], runner: CliRunner) -> None:

@@ -242,3 +242,84 @@ def test_unnamed_columns_are_named_as_scikit_learn_does() -> None:
     assert [i.name for i in net.inputs] == ["x0", "x1", "x2"]
     model = nnconvert.to_onnx(net, dtype="float64")
     assert [i.name for i in model.graph.input] == ["x0", "x1", "x2"]
+
+
+def _pickled(tmp_path, name: str):
+    import pickle
+
+    est, rows = _case(name)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(est))
+    return path, rows
+
+
+def test_cli_convert_verify_inspect_draw_explain_by_column(tmp_path) -> None:
+    from onnx.reference import ReferenceEvaluator
+
+    from nnconvert.exporters.onnx import run_onnx
+    from tests.cli_helpers import one_error, run_cli
+
+    model, rows = _pickled(tmp_path, "HistGradientBoostingClassifier-string-categories")
+    est = _case("HistGradientBoostingClassifier-string-categories")[0]
+    onnx_path, json_path = tmp_path / "net.onnx", tmp_path / "net.json"
+    res = run_cli("convert", model, "-o", onnx_path, "--trust")
+    assert res.exit_code == 0, res.output
+    res = run_cli("convert", model, "-o", json_path, "--trust")
+    assert res.exit_code == 0, res.output
+    for path in (onnx_path, json_path):  # the embedded reference rows (internal X) re-run by name
+        res = run_cli("verify", path)
+        assert res.exit_code == 0 and "equivalent" in res.stdout, res.output
+    want = est.predict_proba(rows[list(est.feature_names_in_)])
+    np.testing.assert_allclose(run_onnx(onnx_path, rows)["predict_proba"], want, atol=1e-5)
+    model_proto = onnx.load(onnx_path)
+    feeds = column_feeds(nnconvert.from_json(json_path).inputs, rows, "float32")
+    with np.errstate(all="ignore"):
+        got = dict(zip([o.name for o in model_proto.graph.output], ReferenceEvaluator(model_proto).run(None, feeds),
+                       strict=True))  # fmt: skip
+    np.testing.assert_allclose(got["predict_proba"], want, atol=1e-5)
+
+    res = run_cli("inspect", onnx_path)
+    assert "inputs:     3 named columns: height (float), city (string, 5 strings), weight (float)" in res.stdout
+    assert "input:      city string [N, 1]" in res.stdout
+    inputs = json.loads(run_cli("inspect", onnx_path, "--json").stdout)["inputs"]
+    assert inputs[1] == {"name": "city", "kind": "string", "column": 1, "vocabulary_size": 5}
+    res = run_cli("explain", onnx_path)
+    assert "Inputs by column name: height (float [N, 1] -> x[0]), city (string [N, 1] -> x[1]" in res.stdout
+    svg = tmp_path / "net.svg"
+    assert run_cli("draw", onnx_path, "-o", svg).exit_code == 0
+    assert ">city (string code)</text>" in svg.read_text()
+    page = tmp_path / "net.html"
+    assert run_cli("draw", json_path, "-o", page).exit_code == 0
+    assert '<select name="x1"><option value="0">Lima</option>' in page.read_text()
+
+    one_error(run_cli("convert", model, "-o", tmp_path / "m.onnx", "--trust", "--inputs", "matrix"), 1,
+              "column 'city' holds strings", "--inputs columns")  # fmt: skip
+    assert not (tmp_path / "m.onnx").exists()
+
+
+def test_cli_columns_for_a_numeric_model(tmp_path) -> None:
+    from tests.cli_helpers import run_cli
+
+    model, _ = _pickled(tmp_path, "ColumnTransformer-drops-a-column")
+    out = tmp_path / "net.onnx"
+    res = run_cli("convert", model, "-o", out, "--inputs", "columns")
+    assert res.exit_code == 0, res.output
+    assert [i.name for i in onnx.load(out).graph.input] == ["height", "weight", "income"]
+    assert run_cli("verify", out).exit_code == 0
+    page = tmp_path / "net.html"
+    assert run_cli("draw", model, "-o", page).exit_code == 0  # a matrix network (auto): every column an input
+    assert "not an input" not in page.read_text()
+    res = run_cli("convert", model, "-o", tmp_path / "net.json", "--inputs", "columns")
+    svg = tmp_path / "net.svg"
+    assert run_cli("draw", tmp_path / "net.json", "-o", svg).exit_code == 0
+    assert ">age (not an input)</text>" in svg.read_text()
+
+
+def test_cli_inspect_with_inputs_columns(tmp_path) -> None:
+    from tests.cli_helpers import run_cli
+
+    model, _ = _pickled(tmp_path, "ColumnTransformer-drops-a-column")
+    assert json.loads(run_cli("inspect", model, "--json").stdout)["inputs"] is None
+    d = json.loads(run_cli("inspect", model, "--json", "--inputs", "columns").stdout)
+    assert [i["name"] for i in d["inputs"]] == ["height", "weight", "income"]
+    assert [i["name"] for i in d["contract"]["inputs"]] == ["height", "weight", "income"]

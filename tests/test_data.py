@@ -152,8 +152,11 @@ def test_file_errors(tmp_path):
     (tmp_path / "dir.npy").mkdir()
     with pytest.raises(DataError, match="is a directory"):
         read_data(tmp_path / "dir.npy")
+    (tmp_path / "x.xlsx").write_text("x")
+    with pytest.raises(DataError, match=r"supported: \.csv, \.tsv, \.txt, \.npy, \.npz, \.parquet"):
+        read_data(tmp_path / "x.xlsx")
     (tmp_path / "x.parquet").write_text("x")
-    with pytest.raises(DataError, match=r"supported: \.csv, \.tsv, \.txt, \.npy, \.npz"):
+    with pytest.raises(DataError, match=r"^cannot read x\.parquet: it is not a Parquet file"):
         read_data(tmp_path / "x.parquet")
 
 

@@ -120,7 +120,10 @@ def test_model_names_checked_against_a_pandas_header(files):
     path = files["pandas_names.csv"].with_name("swapped.csv")
     swapped.to_csv(path, index=False)
     res = CliRunner().invoke(cli, ["verify", str(files["named.joblib"]), "--data", str(path)])
-    assert res.exit_code == 2 and "another order" in res.stderr
+    assert res.exit_code == 0 and "150 rows" in res.stdout, res.stderr  # read by name (issue 15)
+    pd.DataFrame(X, columns=NAMES).drop(columns="petal_length").to_csv(path, index=False)
+    res = CliRunner().invoke(cli, ["verify", str(files["named.joblib"]), "--data", str(path)])
+    assert res.exit_code == 2 and "has no column 'petal_length', which the model reads" in res.stderr
 
 
 def test_subprocess_no_header_flag(files):

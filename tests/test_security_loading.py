@@ -365,12 +365,14 @@ def test_a_module_next_to_the_model_never_runs(tmp_path):
 
 
 def test_known_but_unsupported_classes_are_told_by_name_only(tmp_path):
-    """xgboost/lightgbm/catboost classes: exit 1 'not supported', their library never imported."""
+    """lightgbm/interpret/imblearn classes: exit 1 'not supported', their library never imported
+    (xgboost's and catboost's models are supported: tests/test_xgboost.py, tests/test_catboost.py)."""
     code = (
         "import sys\nfrom nnconvert.io.loading import load_model\nfrom nnconvert.errors import UnsupportedModel\n"
         f"p = {str(tmp_path / 'm.pkl')!r}\n"
-        "for module, name in [('xgboost.sklearn', 'XGBClassifier'), ('lightgbm.sklearn', 'LGBMClassifier'),\n"
-        "                     ('catboost.core', 'CatBoostClassifier'), ('sklearn.semi_supervised', 'LabelSpreading')]:\n"
+        "for module, name in [('imblearn.ensemble', 'EasyEnsembleClassifier'), ('lightgbm.dask', 'DaskLGBMClassifier'),\n"
+        "                     ('interpret.glassbox', 'ExplainableBoostingClassifier'),\n"
+        "                     ('sklearn.semi_supervised', 'LabelSpreading')]:\n"
         "    open(p, 'wb').write(b'\\x80\\x02c' + f'{module}\\n{name}\\n'.encode() + b')\\x81.')\n"
         "    try: load_model(p)\n"
         "    except UnsupportedModel as e: print(e.exit_code, str(e).split(';')[0])\n"
@@ -379,9 +381,9 @@ def test_known_but_unsupported_classes_are_told_by_name_only(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     lines = out.stdout.strip().splitlines()
     assert lines[:4] == [
-        "1 m.pkl: XGBClassifier is not supported",
-        "1 m.pkl: LGBMClassifier is not supported",
-        "1 m.pkl: CatBoostClassifier is not supported",
+        "1 m.pkl: EasyEnsembleClassifier is not supported",
+        "1 m.pkl: DaskLGBMClassifier is not supported",
+        "1 m.pkl: ExplainableBoostingClassifier is not supported",
         "1 m.pkl: LabelSpreading is not supported",
     ], out.stdout + out.stderr
     assert lines[4] == "[]"

@@ -125,7 +125,7 @@ def test_cli_converts_and_verifies_a_ubj_file(tmp_path) -> None:
 
 
 def test_an_nnconvert_json_spec_is_not_taken_for_an_xgboost_model(tmp_path) -> None:
-    est, X = _fit_classifier(2)
+    est, _ = _fit_classifier(2)
     spec = tmp_path / "net.json"
     spec.write_text(json.dumps(nnconvert.to_json(nnconvert.convert(est))))
     assert sniff_native(spec) is None
@@ -304,7 +304,11 @@ def test_model_attributes_come_from_the_file(tmp_path) -> None:
     model = nnconvert.load_model(tmp_path / "m.ubj")
     assert isinstance(model, xgboost_model.XGBoostModel)
     assert model.best_iteration == est.best_iteration and model.sklearn_type == "classifier"
-    assert model.num_class == 3 and model.objective == "multi:softprob" and len(model.trees) == len(est.get_booster().get_dump())
+    assert (
+        model.num_class == 3
+        and model.objective == "multi:softprob"
+        and len(model.trees) == len(est.get_booster().get_dump())
+    )
     with pytest.raises(UnsupportedModel, match="gblinear"):
         xgb.XGBRegressor(booster="gblinear", n_estimators=2).fit(X, y).save_model(tmp_path / "l.json")
         nnconvert.load_model(tmp_path / "l.json")

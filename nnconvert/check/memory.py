@@ -15,12 +15,18 @@ The memory model, per row of a chunk (bytes):
 - an *onnxruntime* session keeps its arena at the size of its largest run while the other
   phases run, so its run is added to, not overlapped with, the rest;
 - the rows themselves as read: ``row_bytes`` of the data source (a CSV's parsed cells, an
-  array's raw and float64 copies);
-- ``predict``'s outputs as CSV text: :data:`TEXT_CELL_BYTES` per output column.
+  array's raw and float64 copies, Parquet's decoded values; a string cell is
+  :data:`~nnconvert.io.table.STRING_CELL_BYTES`);
+- a network with named column inputs is *fed* its columns by name: every run (the reference's
+  DataFrame, each runtime's feeds) holds its own copy, :func:`feed_row_bytes` per row (8 a number
+  column, :data:`~nnconvert.io.table.STRING_CELL_BYTES` a string column: onnxruntime copies each
+  cell into its own string), plus the encoded ``X`` (8 bytes a feature) the boundary analysis
+  and the numpy runtime compute on;
+- ``predict``'s outputs as CSV text: :data:`TEXT_CELL_BYTES` per output column (and the id).
 
 A chunk's peak is ``data + sum(onnxruntime runs) + max(reference, boundary, numpy runs)`` for
-``verify`` (``data + onnxruntime run + max(numpy run, text)`` for ``predict``); the rows per
-chunk are the budget divided by that, at most ``--chunk-rows`` and at least 1.
+``verify`` (``data + onnxruntime run + max(numpy run, text)`` for ``predict``), each run with its
+feed; the rows per chunk are the budget divided by that, at most ``--chunk-rows`` and at least 1.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnconvert import ir
+from nnconvert.io.table import FLOAT, STRING_CELL_BYTES
 from nnconvert.ir.coupling import PairwiseCoupling
 
 TEMP_COPIES = 2  # extra copies of a node's width that numpy's expression evaluation holds
@@ -83,6 +90,15 @@ def onnx_widths(model: Any) -> Widths:
     return Widths(lambda itemsize: total * itemsize * (1 + TEMP_COPIES), sum(width(v) for v in graph.output))
 
 
+def feed_row_bytes(kinds: Sequence[str], n_features: int = 0) -> int:
+    """Bytes per row one run holds for the named columns it is fed (``kinds``: ``"float"`` or
+    ``"string"`` each) and the internal ``X`` of ``n_features`` they are encoded into (see the
+    module doc); 0 for a matrix network, whose ``X`` is the data itself."""
+    if not kinds:
+        return 0
+    return sum(8 if k == FLOAT else STRING_CELL_BYTES for k in kinds) + 8 * n_features
+
+
 def _itemsize(dtype: str) -> int:
     return 4 if dtype == "float32" else 8
 
@@ -100,21 +116,25 @@ class Phases:
         return self.data + self.persistent + max(self.transient, default=0)
 
 
-def verify_phases(widths: Widths, checks: Sequence[tuple[str, str]], data_row_bytes: int) -> Phases:
+def verify_phases(widths: Widths, checks: Sequence[tuple[str, str]], data_row_bytes: int, feed: int = 0) -> Phases:
     """``verify``: the reference, the boundary analysis (when a check is float32) and each
-    ``(backend, dtype)`` check, ``backend`` being ``"onnxruntime"`` or ``"numpy runtime"``."""
-    transient = [widths.run(8)]  # the reference
+    ``(backend, dtype)`` check, ``backend`` being ``"onnxruntime"`` or ``"numpy runtime"``;
+    ``feed`` (:func:`feed_row_bytes`) is added to every run."""
+    transient = [widths.run(8) + feed]  # the reference
     if any(dtype == "float32" for _, dtype in checks):
-        transient.append(widths.run(8) + widths.run(4))
-    ort = [widths.run(_itemsize(d)) for b, d in checks if b == "onnxruntime"]
-    transient += [widths.run(_itemsize(d)) for b, d in checks if b != "onnxruntime"]
+        transient.append(widths.run(8) + widths.run(4) + feed)
+    ort = [widths.run(_itemsize(d)) + feed for b, d in checks if b == "onnxruntime"]
+    transient += [widths.run(_itemsize(d)) + feed for b, d in checks if b != "onnxruntime"]
     return Phases(data_row_bytes, sum(ort), tuple(transient))
 
 
-def predict_phases(widths: Widths, backend: str, dtype: str, data_row_bytes: int) -> Phases:
-    """``predict``: one run, then the outputs as CSV text (:data:`TEXT_CELL_BYTES` a cell)."""
-    run = widths.run(_itemsize(dtype))
-    text = widths.outputs * TEXT_CELL_BYTES
+def predict_phases(
+    widths: Widths, backend: str, dtype: str, data_row_bytes: int, feed: int = 0, *, id_column: bool = False
+) -> Phases:
+    """``predict``: one run (with its ``feed``), then the outputs (and the ``id_column``) as CSV
+    text, :data:`TEXT_CELL_BYTES` a cell."""
+    run = widths.run(_itemsize(dtype)) + feed
+    text = (widths.outputs + id_column) * TEXT_CELL_BYTES
     if backend == "onnxruntime":
         return Phases(data_row_bytes, run, (text,))
     return Phases(data_row_bytes, 0, (run, text))

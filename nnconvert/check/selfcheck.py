@@ -11,6 +11,11 @@ rows within float32 rounding of a decision boundary (:func:`nnconvert.check.veri
 and ill-conditioned rows where the network, run in that dtype, already differs from the reference
 beyond :data:`nnconvert.check.verify.TOLERANCES`. Everything is seeded, so the same model gives the
 same references, byte for byte.
+
+A network with named column inputs stores its rows as the internal ``X`` (string columns as the
+codes of their vocabulary, :mod:`nnconvert.ir.inputs`): generated rows are snapped to codes and
+unlisted columns to 0, data rows holding a code no string has (-1, an unknown string) are not
+used, and the estimator is given the rows decoded into a DataFrame with its column names.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from nnconvert.check.verify import (
     tolerance_for,
 )
 from nnconvert.errors import InvalidNetwork
+from nnconvert.runtime.columns import coded_rows, estimator_frame, internal_rows
 
 __all__ = ["FORMAT", "check_references", "make_references", "validate_references"]
 
@@ -91,10 +97,10 @@ def make_references(
         X = np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != network.n_features:
             raise InvalidNetwork(f"reference rows must be [N, {network.n_features}], got {X.shape}")
-        X = X[np.all(np.isfinite(X), axis=1)]
+        X = X[np.all(np.isfinite(X), axis=1) & coded_rows(network, X)]
         groups = [X[spread(X[:: max(1, len(X) // 20000)], 4 * n)] if len(X) > 20000 else X[spread(X, 4 * n)]]
     else:
-        groups = candidates(network, n, seed)
+        groups = [internal_rows(network, g) for g in candidates(network, n, seed)]
     pool = np.vstack(groups)
     reference, what = _reference(estimator, network)
     ref = reference(pool)
@@ -151,7 +157,9 @@ def _reference(estimator: Any, network: ir.Network) -> tuple[Callable[[np.ndarra
         with warnings.catch_warnings():
             # A model fitted on a DataFrame warns on arrays; the rows are in its feature order.
             warnings.filterwarnings("ignore", message=".*feature names.*", category=UserWarning)
-            return reference_outputs(estimator, X)
+            # named columns: the DataFrame of the fit's columns (string codes decoded to their strings)
+            rows = estimator_frame(network, X) if network.inputs and network.meta.feature_names else X
+            return reference_outputs(estimator, rows)
 
     return run, "estimator"
 

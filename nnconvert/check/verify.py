@@ -396,9 +396,7 @@ def onnx_runner(model: Any, device: str = "cpu") -> tuple[Runner, str]:
     return run, dtype
 
 
-def _guarded(
-    fn: Callable[[np.ndarray], Mapping[str, np.ndarray]], X: np.ndarray, what: str
-) -> Mapping[str, np.ndarray]:
+def _guarded(fn: Callable[[Any], Mapping[str, np.ndarray]], X: Any, what: str) -> Mapping[str, np.ndarray]:
     try:
         return fn(X)
     except NnconvertError:
@@ -408,19 +406,23 @@ def _guarded(
 
 
 def compare_all(
-    reference: Callable[[np.ndarray], Mapping[str, np.ndarray]],
+    reference: Callable[[Any], Mapping[str, np.ndarray]],
     checks: Sequence[tuple[Runner, str]],
-    chunks: Iterable[np.ndarray],
+    chunks: Iterable[Any],
     *,
     network: ir.Network | None = None,
     rtol: float | None = None,
     atol: float | None = None,
     progress: Callable[[int], None] | None = None,
+    encode: Callable[[Any], np.ndarray] | None = None,
 ) -> list[Comparison]:
     """Compare several ``(runner, dtype)`` backends with one reference, chunk by chunk: the
     reference (often the slowest part) and the float32 boundary analysis run once per chunk.
 
-    ``network`` (the IR) is needed in float32 to tell boundary flips from real ones.
+    ``network`` (the IR) is needed in float32 to tell boundary flips from real ones. A chunk is
+    ``X`` (float64), or, with ``encode``, the columns by name of a network with named inputs:
+    the reference and the runners get the columns as they are, the boundary analysis the
+    internal ``X`` that ``encode`` makes of them.
     """
     labels = label_outputs(network)
     tols = [tolerance_for(dtype, network) for _, dtype in checks]
@@ -431,17 +433,36 @@ def compare_all(
         for (_, dtype), tol in zip(checks, tols, strict=True)
     ]
     need_boundary = network is not None and any(dtype == "float32" for _, dtype in checks)
-    for X in chunks:
-        X = np.asarray(X, dtype=np.float64)
-        ref = _guarded(reference, X, "the model")
+    for chunk in chunks:
+        if encode is None:
+            X = data = np.asarray(chunk, dtype=np.float64)
+        else:
+            data, X = chunk, encode(chunk)
+        ref = _guarded(reference, data, "the model")
         boundary = boundary_rows(network, X) if need_boundary else None
         for (runner, dtype), cmp in zip(checks, cmps, strict=True):
-            cmp.update(ref, _guarded(runner, X, "the network"), boundary if dtype == "float32" else None)
+            cmp.update(ref, _guarded(runner, data, "the network"), boundary if dtype == "float32" else None)
         if progress is not None:
             progress(len(X))
     if not cmps or cmps[0].n_rows == 0:
         raise DataError("no rows to compare: the data holds no rows, and verify proves nothing on zero rows")
     return cmps
+
+
+def reference_frame(columns: Mapping[str, np.ndarray]) -> Any:
+    """Columns by name as the pandas DataFrame an estimator fitted on one takes: number columns
+    float64, string columns object dtype with NaN for a missing cell (as ``pandas.read_csv``
+    gives them, and as scikit-learn's imputers and encoders take missing strings)."""
+    import pandas as pd
+
+    frame: dict[str, Any] = {}
+    for name, values in columns.items():
+        if values.dtype == object:
+            cells = np.array([np.nan if v is None else v for v in values.tolist()], dtype=object)
+            frame[name] = pd.Series(cells, dtype=object)
+        else:
+            frame[name] = pd.Series(values, dtype=np.float64)
+    return pd.DataFrame(frame, columns=list(columns))
 
 
 def overflow_rows(X: np.ndarray, outputs: Mapping[str, np.ndarray], dtype: str) -> np.ndarray:

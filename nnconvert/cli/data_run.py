@@ -1,6 +1,8 @@
-"""The ``--data`` of ``verify``, ``predict`` and ``convert``: open it once, check its header
-against the model, say when its first row was read as a header by the ambiguous rule, and size
-its chunks so the work on them fits ``--max-memory`` (see :mod:`nnconvert.check.memory`).
+"""The ``--data`` of ``verify``, ``predict`` and ``convert``: open it once, by the model's column
+names where the model and the file both have names (any order, extra columns ignored, a missing
+one named: :mod:`nnconvert.io.table`), say when its first row was read as a header by the
+ambiguous rule, and size its chunks so the work on them fits ``--max-memory`` (see
+:mod:`nnconvert.check.memory`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from nnconvert.check.memory import Phases, rows_per_chunk
 from nnconvert.errors import DataError
 from nnconvert.io.data import DataSource, open_data
 from nnconvert.io.sizes import DEFAULT_MAX_MEMORY, check_claim
+from nnconvert.io.table import Wanted
 
 # With a progress bar, a chunk is at most this share of the rows (and at least PROGRESS_MIN_ROWS),
 # so the bar moves at least every 1% whatever --chunk-rows says.
@@ -48,25 +51,26 @@ class DataArgs:
     target_column: str | None = None
     header: bool | None = None
     limits: Limits = field(default_factory=Limits)
+    id_column: str | None = None
 
 
-def check_names(path: str, names: Sequence[str] | None, expected: Sequence[str] | None) -> None:
-    """Refuse data whose header names other features (or another order) than the model's."""
-    if names is None or expected is None or list(names) == list(expected):
-        return
-    missing = [n for n in expected if n not in names]
-    extra = [n for n in names if n not in expected]
-    if missing or extra:
-        detail = f"missing {', '.join(missing) or '-'}; unexpected {', '.join(extra) or '-'}"
-        raise DataError(f"the columns of {path} are not the model's features ({detail})")
-    raise DataError(f"the columns of {path} are the model's features in another order; expected {', '.join(expected)}")
+def wanted_columns(names: Sequence[str] | None) -> list[Wanted] | None:
+    """The columns a matrix network with feature names reads by name (all numbers), or None."""
+    return None if names is None else [Wanted(str(n)) for n in names]
 
 
 def open_rows(
-    args: DataArgs, *, n_features: int | None, expected_names: Sequence[str] | None, allow_missing: bool = False
+    args: DataArgs,
+    *,
+    n_features: int | None,
+    expected_names: Sequence[str] | None,
+    allow_missing: bool = False,
+    columns: Sequence[Wanted] | None = None,
+    matrix: bool = True,
 ) -> DataSource:
-    """The data source (:func:`nnconvert.io.data.open_data`), its names checked against the
-    model's; a note on stderr when its first row was taken as a header by the ambiguous rule."""
+    """The data source (:func:`nnconvert.io.data.open_data`), read by the model's ``columns``
+    (default: ``expected_names``, its feature names, as numbers) where the file has names; a note
+    on stderr when its first row was taken as a header by the ambiguous rule."""
     source = open_data(
         args.path,
         n_features=n_features,
@@ -75,8 +79,10 @@ def open_rows(
         model_names=expected_names,
         max_memory=args.limits.max_memory,
         allow_missing=allow_missing,
+        columns=wanted_columns(expected_names) if columns is None else columns,
+        id_column=args.id_column,
+        matrix=matrix,
     )
-    check_names(args.path, source.names, expected_names)
     header = getattr(source, "header", None)
     if header is not None and header.note:
         click.echo(f"note: {header.note}", err=True)

@@ -21,6 +21,7 @@ from nnconvert import __version__, limits
 from nnconvert.cli.options import HEADER
 from nnconvert.cli.support import (
     FORCE,
+    INPUTS,
     INTERRUPTED,
     PATH,
     TREE_FORM,
@@ -45,6 +46,10 @@ _CHUNK = click.option(
     help="Most rows per chunk (fewer where --max-memory asks).",
 )
 _TARGET = click.option("--target-column", help="Label column of the data to drop (header name or 0-based index).")
+_ID = click.option(
+    "--id-column",
+    help="Identifier column of the data (name or 0-based index): not a feature; predict writes it first.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -78,6 +83,7 @@ def cli() -> None:
     help="ONNX opset, to raise it [default: the lowest that expresses the network, 13 today].",
 )
 @click.option("--no-simplify", is_flag=True, help="Keep consecutive affine layers apart (no folding).")
+@INPUTS
 @click.option(
     "--references",
     "n_references",
@@ -102,6 +108,7 @@ def convert(
     dtype: str | None,
     opset: int | None,
     no_simplify: bool,
+    inputs: str,
     n_references: int,
     no_references: bool,
     data: str | None,
@@ -133,7 +140,7 @@ def convert(
         raise click.UsageError("--opset applies to ONNX output, not to a torch program")
     if fmt == "torch":
         from nnconvert.exporters.torch import save_program, to_torch  # one-line error without torch
-    src = open_source(model, trust=trust, simplify=not no_simplify, tree_form=tree_form)
+    src = open_source(model, trust=trust, simplify=not no_simplify, tree_form=tree_form, inputs=inputs)
     path = check_output(out, force=force, inputs=[model, data])
     if src.kind == "onnx":
         raise ModelLoadError(f"{model} is already ONNX; convert reads a model or a JSON network spec")
@@ -184,11 +191,12 @@ def convert(
 @cli.command()
 @click.argument("model", type=PATH)
 @click.argument("network", type=PATH, required=False)
-@click.option("--data", type=PATH, help="Rows to check: CSV (header optional), .npy or .npz.")
+@click.option("--data", type=PATH, help="Rows to check: CSV (header optional), .npy, .npz or Parquet.")
 @click.option(
     "--synthetic", type=click.IntRange(1), help="Check N generated rows near the network's decision boundaries."
 )
 @_TARGET
+@_ID
 @click.option(
     "--dtype", type=_DTYPE, help="Float type the network runs in [default: float32 for ONNX, float64 for JSON]."
 )
@@ -210,7 +218,7 @@ def convert(
 @click.pass_context
 @handle_errors(force_code=2)
 def verify(ctx: click.Context, model: str, network: str | None, data: str | None, synthetic: int | None, target_column: str | None,
-           dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, header: bool | None,
+           id_column: str | None, dtype: str | None, atol: float | None, rtol: float | None, as_json: bool, header: bool | None,
            device: str, with_torch: bool, trust: bool, chunk_rows: int) -> None:  # fmt: skip
     """Check that NETWORK computes what MODEL computes, on --data or --synthetic rows.
 
@@ -242,7 +250,7 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
         )
     plan = plan_checks(src, network, dtype, device=device, with_torch=with_torch)
     budget = Limits(limits.current().max_memory, chunk_rows)
-    rows = None if data is None else DataArgs(data, target_column, header, budget)
+    rows = None if data is None else DataArgs(data, target_column, header, budget, id_column)
     report = run_checks(plan, data=rows, synthetic=synthetic, limits=budget, atol=atol, rtol=rtol)
     echo_text(json.dumps(report.to_dict(), indent=2) if as_json else report.format_text())
     ctx.exit(0 if report.equivalent else 1)
@@ -250,9 +258,10 @@ def verify(ctx: click.Context, model: str, network: str | None, data: str | None
 
 @cli.command()
 @click.argument("network", type=PATH)
-@click.option("--data", type=PATH, required=True, help="Rows to predict: CSV (header optional), .npy or .npz.")
+@click.option("--data", type=PATH, required=True, help="Rows to predict: CSV (header optional), .npy, .npz or Parquet.")
 @click.option("-o", "--output", "out", type=PATH, help="CSV file to write [default: stdout].")
 @_TARGET
+@_ID
 @click.option("--dtype", type=_DTYPE, help="Float type for JSON specs and models (numpy runtime) [default: float64].")
 @HEADER
 @TRUST
@@ -265,6 +274,7 @@ def predict(
     data: str,
     out: str | None,
     target_column: str | None,
+    id_column: str | None,
     dtype: str | None,
     header: bool | None,
     trust: bool,
@@ -273,14 +283,16 @@ def predict(
 ) -> None:
     """Run NETWORK (ONNX, JSON spec, or a model converted in memory) on --data; write CSV.
 
-    Columns: predict, then the other outputs (predict_proba[<class>], decision_function, ...).
+    A model fitted on a DataFrame reads a data file with column names by name (any order, extra
+    columns ignored). Columns: the --id-column if given, predict, then the other outputs
+    (predict_proba[<class>], decision_function, ...).
     """
     from nnconvert.cli.data_run import DataArgs, Limits
     from nnconvert.cli.verify_run import predict_rows
 
     src = open_source(network, trust=trust)
     path = check_output(out, force=force, inputs=[network, data]) if out else None
-    args = DataArgs(data, target_column, header, Limits(limits.current().max_memory, chunk_rows))
+    args = DataArgs(data, target_column, header, Limits(limits.current().max_memory, chunk_rows), id_column)
     if path is None:
         rows = predict_rows(src, args, sys.stdout, dtype=dtype)
     else:

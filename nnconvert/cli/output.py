@@ -1,6 +1,7 @@
 """Text the CLI prints: the convert summary line and prediction CSV.
 
-Prediction CSV has a header; the ``predict`` column comes first, then one column per 1-D
+Prediction CSV has a header; the id column (``predict --id-column``, named and written as in the
+data file) comes first, then the ``predict`` column, then one column per 1-D
 output (``decision_function``) or one per output column of a 2-D one, named as the network's
 metadata names them (an ovo SVC's class pairs: ``decision_function[setosa|versicolor]``), else
 after the class where the column is a class (``predict_proba[setosa]``) and after its index
@@ -76,25 +77,34 @@ class PredictionWriter:
     """Writes prediction chunks as CSV rows; the header comes from the first chunk."""
 
     def __init__(
-        self, stream: IO[str], classes: Sequence[Any] | None, columns: Mapping[str, Sequence[str]] | None = None
+        self,
+        stream: IO[str],
+        classes: Sequence[Any] | None,
+        columns: Mapping[str, Sequence[str]] | None = None,
+        id_name: str | None = None,
     ) -> None:
         self.writer = csv.writer(stream, lineterminator="\n")
         self.classes = classes
         self.columns = dict(columns or {})
+        self.id_name = id_name
         self.names: list[str] | None = None
         self.rows = 0
 
-    def write(self, outputs: Mapping[str, np.ndarray]) -> None:
+    def write(self, outputs: Mapping[str, np.ndarray], ids: np.ndarray | None = None) -> None:
+        """One chunk's rows; ``ids`` (the id column's cells, text) go first when the writer has ``id_name``."""
         names = ordered(outputs)
         if self.names is None:
             self.names = names
-            header = [
+            header = [csv_cell(self.id_name)] if self.id_name is not None else []
+            header += [
                 csv_cell(c)
                 for n in names
                 for c in column_names(n, np.asarray(outputs[n]), self.classes, self.columns.get(n))
             ]
             self.writer.writerow(header)
         parts = [_cells(np.asarray(outputs[n])) for n in self.names]
+        if self.id_name is not None and ids is not None:
+            parts.insert(0, [[csv_cell(str(v))] for v in ids])
         for i in range(len(parts[0]) if parts else 0):
             self.writer.writerow([c for p in parts for c in p[i]])
         self.rows += len(parts[0]) if parts else 0

@@ -32,6 +32,15 @@ from nnconvert.text import printable
 PATH = click.Path(dir_okay=False)  # existence is checked by the loaders, with a one-line error
 TRUST = click.option("--trust", is_flag=True, help="Load pickles with any globals (only for files you trust).")
 FORCE = click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+INPUTS = click.option(
+    "--inputs",
+    type=click.Choice(["auto", "matrix", "columns"]),
+    default="auto",
+    show_default=True,
+    help="The network's inputs: one matrix X [N, n_features] (matrix), one [N, 1] input per column the model "
+    "reads, named after it (columns; string columns as tensor(string)), or columns exactly when the model has "
+    "a string column (auto). For a model; a JSON spec keeps its own.",
+)
 TREE_FORM = click.option(
     "--tree-form",
     type=click.Choice(["auto", "neuron", "compact"]),

@@ -12,6 +12,7 @@ import click
 
 from nnconvert.cli.support import (
     FORCE,
+    INPUTS,
     PATH,
     TREE_FORM,
     TRUST,
@@ -27,14 +28,16 @@ from nnconvert.cli.support import (
 @click.argument("file", type=PATH)
 @click.option("--json", "as_json", is_flag=True, help="Print the description as JSON.")
 @TREE_FORM
+@INPUTS
 @TRUST
 @limit_options
 @handle_errors()
-def inspect(file: str, as_json: bool, tree_form: str, trust: bool) -> None:
-    """Describe FILE (model, ONNX file or JSON spec): estimator, layers, parameters, operators, I/O contract."""
+def inspect(file: str, as_json: bool, tree_form: str, inputs: str, trust: bool) -> None:
+    """Describe FILE (model, ONNX file or JSON spec): estimator, layers, parameters, operators, I/O contract
+    (with named column inputs, each input's name, type and vocabulary size)."""
     from nnconvert.show.inspection import describe, format_text
 
-    d = describe(open_source(file, trust=trust, tree_form=tree_form))
+    d = describe(open_source(file, trust=trust, tree_form=tree_form, inputs=inputs))
     echo_text(json.dumps(d, indent=2, default=str) if as_json else format_text(d))
 
 

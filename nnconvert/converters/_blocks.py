@@ -99,8 +99,10 @@ def transform_of(g: GraphBuilder, out: Mapping[str, str], who: str) -> str:
     t = out["transform"]
     if g.info(t).kind == "label":
         node = next(n for n in g.nodes if n.name == t)
-        if isinstance(node, ir.ThresholdLabel) and node.classes.dtype.kind == "b":
-            return node.input
+        if isinstance(node, ir.ThresholdLabel) and (
+            node.classes.dtype.kind == "b" or (node.classes.dtype.kind in "iu" and node.classes.tolist() == [0, 1])
+        ):
+            return node.input  # 0/1 floats (an integer one-hot encoder's columns too)
         raise UnsupportedModel(f"the transform of {who} is labels, not numbers")
     return t
 

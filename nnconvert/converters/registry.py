@@ -265,6 +265,25 @@ def metadata_of(estimator: Any, entry: Entry, builder: GraphBuilder) -> ir.Metad
 
 def _allows_nan(estimator: Any) -> bool:
     """scikit-learn's ``input_tags.allow_nan`` of the estimator converted (NaN is then data)."""
+    if hasattr(estimator, "nnconvert_allows_nan"):  # nnconvert's own model classes say so themselves
+        return bool(estimator.nnconvert_allows_nan)
+    # scikit-learn tags a ColumnTransformer as refusing NaN whatever its branches do: it takes NaN in
+    # the columns of a branch that does (an imputer, trees), so its claim is its branches' (a NaN in
+    # another branch's column makes the estimator itself raise, which verify reports). A Pipeline or
+    # a search takes the claim of what reads the input first.
+    branches = getattr(estimator, "transformers_", None)
+    if branches is not None:
+        return any(_allows_nan(t) for _, t, _ in branches if not isinstance(t, str))
+    best = getattr(estimator, "best_estimator_", None)
+    if best is not None:
+        return _allows_nan(best)
+    if hasattr(estimator, "steps"):
+        active = [s for _, s in estimator.steps if s is not None and not isinstance(s, str)]
+        if active:
+            return _allows_nan(active[0])
+    regressor = getattr(estimator, "regressor_", None)  # TransformedTargetRegressor
+    if regressor is not None:
+        return _allows_nan(regressor)
     try:
         from sklearn.utils import get_tags
 
@@ -284,6 +303,10 @@ def _composition(estimator: Any) -> dict[str, Any]:
 def as_model(obj: Any) -> Any:
     """Plain saved-model containers -> the wrapper class registered for them: the dict that
     hpelm's ``save()`` writes becomes ``HpelmModel`` (no hpelm needed). Anything else as is."""
+    if type(obj).__name__ == "Booster" and type(obj).__module__ == "lightgbm.basic":
+        from nnconvert.converters.lightgbm_trees import model_of
+
+        return model_of(obj)  # a bare Booster converts as its model text
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmModel, is_saved_model
 
@@ -296,7 +319,10 @@ def as_model(obj: Any) -> Any:
 
 def reference_of(obj: Any) -> Any:
     """The object whose methods are the reference for ``obj``: an hpelm ``save()`` dict is
-    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm). Anything else as is."""
+    rebuilt into a live hpelm model (``HpelmReference``; needs hpelm); an object with an
+    ``nnconvert_reference()`` (a LightGBM model text) gives its library's model. Anything else as is."""
+    if callable(getattr(obj, "nnconvert_reference", None)):
+        return obj.nnconvert_reference()
     if type(obj) is dict:
         from nnconvert.converters.hpelm import HpelmReference
 
@@ -317,6 +343,9 @@ def convert(estimator: Any, options: ConversionOptions | None = None) -> ir.Netw
     columns = {m: builder.column_names[t] for m, t in outputs.items() if t in builder.column_names}
     if columns:
         meta = dataclasses.replace(meta, extra={**meta.extra, "columns": columns})
+    inner = {t: names for t, names in builder.column_names.items() if t not in outputs.values()}
+    if inner:  # what the neurons of inner layers stand for (one-hot ``city=Paris``), for draw and explain
+        meta = dataclasses.replace(meta, extra={**meta.extra, "tensor_columns": inner})
     net = builder.build(outputs, meta)
     if builder.string_vocab:  # string columns: named inputs (nnconvert.convert keeps the used ones)
         from nnconvert.runtime.columns import column_inputs

@@ -39,7 +39,8 @@ class TreeData:
     """One tree in scikit-learn's layout: per node ``feature`` (-1 at leaves... any value there),
     ``threshold``, ``left``/``right`` children (-1 at leaves), ``missing_left`` and ``values``
     ``[n_nodes, n_out]`` (what a leaf contributes); ``category`` (-1: numeric split) indexes
-    ``categories`` ``[n_sets, 256]`` for categorical splits."""
+    ``categories`` ``[n_sets, width]`` for categorical splits; ``zero_missing`` (LightGBM's
+    missing_type Zero) marks splits where ``|x| <= 1e-35`` is missing too."""
 
     feature: np.ndarray
     threshold: np.ndarray
@@ -49,6 +50,7 @@ class TreeData:
     values: np.ndarray
     category: np.ndarray | None = None
     categories: np.ndarray | None = None
+    zero_missing: np.ndarray | None = None
 
     @property
     def is_leaf(self) -> np.ndarray:
@@ -56,7 +58,7 @@ class TreeData:
 
     def with_values(self, values: np.ndarray) -> TreeData:
         return TreeData(self.feature, self.threshold, self.left, self.right, self.missing_left, values,
-                        self.category, self.categories)  # fmt: skip
+                        self.category, self.categories, self.zero_missing)  # fmt: skip
 
 
 def from_sklearn(tree: Any, values: np.ndarray, features: np.ndarray | None = None) -> TreeData:
@@ -91,19 +93,28 @@ def _paths(t: TreeData) -> tuple[list[int], list[int], list[list[tuple[int, int]
 
 
 def _categorical(trees: Sequence[TreeData]) -> tuple[np.ndarray | None, list[np.ndarray | None]]:
-    """One categories table for all trees, and each tree's category column into it."""
+    """One categories table for all trees (rows padded with False to the widest), and each
+    tree's category column into it."""
     if all(t.categories is None for t in trees):
         return None, [None] * len(trees)
+    width = max(t.categories.shape[1] for t in trees if t.categories is not None)
     tables, cols, offset = [], [], 0
     for t in trees:
         if t.categories is None:
             cols.append(np.full(len(t.left), -1, dtype=np.int64))
             continue
-        tables.append(t.categories)
+        tables.append(np.pad(t.categories, ((0, 0), (0, width - t.categories.shape[1]))))
         cols.append(np.where(t.category >= 0, t.category + offset, -1))  # type: ignore[operator]
         offset += len(t.categories)
     table = np.concatenate(tables) if tables else np.zeros((1, ir.trees.N_CATEGORIES), bool)
     return table, cols
+
+
+def _zero_missing(trees: Sequence[TreeData]) -> list[np.ndarray] | None:
+    """Each tree's zero_missing flags (False where it has none), or None when no tree has any."""
+    if all(t.zero_missing is None for t in trees):
+        return None
+    return [np.zeros(len(t.left), bool) if t.zero_missing is None else t.zero_missing for t in trees]
 
 
 def form_of(g: GraphBuilder, trees: Sequence[TreeData]) -> str:
@@ -125,12 +136,14 @@ def tree_block(
     *,
     cast_float32: bool = True,
     per_tree: bool = False,
+    category_trunc: bool = False,
     source: str = "tree_.value",
     hint: str = "trees",
 ) -> str:
     """``sum_t values_t[leaf_t(x)]`` ``[N, n_out]`` (``per_tree``: side by side), in the form
-    :func:`form_of` picks."""
+    :func:`form_of` picks (``category_trunc``: see :mod:`nnconvert.ir.trees`)."""
     table, cats = _categorical(trees)
+    zeros = _zero_missing(trees)
     if form_of(g, trees) == "compact":
         offsets = np.cumsum([0] + [len(t.left) for t in trees])[:-1]
 
@@ -142,11 +155,12 @@ def tree_block(
             feature=cat(*(t.feature for t in trees)), threshold=cat(*(t.threshold for t in trees)),
             missing_left=cat(*(t.missing_left for t in trees)), cast_float32=cast_float32,
             category=None if table is None else cat(*cats), categories=table,  # type: ignore[arg-type]
+            zero_missing=None if zeros is None else cat(*zeros), category_trunc=category_trunc,
             left=cat(*(np.where(t.left < 0, -1, t.left + o) for t, o in zip(trees, offsets, strict=True))),
             right=cat(*(np.where(t.right < 0, -1, t.right + o) for t, o in zip(trees, offsets, strict=True))),
             values=cat(*(t.values for t in trees)), roots=offsets, per_tree=per_tree,
         )  # fmt: skip
-    feature, threshold, missing, category = [], [], [], []
+    feature, threshold, missing, category, zero = [], [], [], [], []
     C_blocks, D, V_rows = [], [], []
     n_out = trees[0].values.shape[1]
     for k, (t, c) in enumerate(zip(trees, cats, strict=True)):
@@ -155,6 +169,7 @@ def tree_block(
         threshold.append(t.threshold[splits])
         missing.append(t.missing_left[splits])
         category.append(None if c is None else c[splits])
+        zero.append(None if zeros is None else zeros[k][splits])
         block = np.zeros((len(splits), len(leaves)))
         for j, path in enumerate(paths):
             for s, sign in path:
@@ -171,6 +186,7 @@ def tree_block(
         ir.TreeSplits, f"{hint}_splits", input=x, feature=np.concatenate(feature),
         threshold=np.concatenate(threshold), missing_left=np.concatenate(missing), cast_float32=cast_float32,
         category=None if table is None else np.concatenate(category), categories=table,  # type: ignore[arg-type]
+        zero_missing=None if zeros is None else np.concatenate(zero), category_trunc=category_trunc,  # type: ignore[arg-type]
     )  # fmt: skip
     C = _block_diag(C_blocks)
     leaf_in = g.dense(h, C, 0.5 - np.asarray(D, dtype=np.float64),

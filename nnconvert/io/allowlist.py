@@ -23,7 +23,12 @@ There are three kinds of admitted names, and nothing else:
   ...), in :data:`nnconvert.io.objects.CONSTRUCTORS`. The named function itself never runs.
 
 A name in none of these is either a class of a well-known ML library that nnconvert cannot
-convert (:func:`known_unsupported`: "not supported", exit 1) or untrusted (exit 2).
+convert (:func:`known_unsupported`: "not supported", exit 1) or untrusted (exit 2). A supported
+class whose library is not installed (an ``XGBClassifier`` pickle without xgboost) is told by
+:func:`missing_library`: one line saying what to install, or to use the library's own model file.
+XGBoost's wrappers and ``xgboost.core.Booster`` are admitted by their converter
+(:mod:`nnconvert.converters.xgboost_trees`); a Booster's state is its model's bytes, parsed by
+nnconvert (``structures.state_handler``), never handed to its own ``__setstate__`` unchecked.
 """
 
 from __future__ import annotations
@@ -119,6 +124,8 @@ def normalise(module: str, name: str) -> tuple[str, str]:
 LIBRARY_HINTS: dict[str, str] = {
     "xgboost": "install xgboost (pip install 'nnconvert[boosters]') to read its pickles, or convert the model's own "
     "file (Booster.save_model('model.ubj') or '.json'), which needs no xgboost",
+    "lightgbm": "install lightgbm (pip install 'nnconvert[boosters]') to read its pickles, or convert the model's own "
+    "text file (Booster.save_model('model.txt')), which needs no lightgbm",
 }
 
 
@@ -208,10 +215,23 @@ def allowed(root: str | None = None) -> AllowList:
     return _allowed_for(frozenset(pickle_allow_list()), root)
 
 
+@functools.cache
+def _listed_names(registry_paths: frozenset[str], root: str) -> frozenset[str]:
+    """The class/function names of every listed path under ``root`` (text only, nothing imported)."""
+    paths = (*registry_paths, *KNOWN_CLASSES, *SUPPORT_CLASSES, *VALUE_FUNCTIONS)
+    return frozenset(p.rsplit(".", 1)[-1] for p in paths if p.split(".", 1)[0] == root)
+
+
 def lookup(module: str, name: str) -> tuple[str, Any] | None:
-    """``("class", cls)``, ``("value", obj)`` or None for a name as written in a file."""
+    """``("class", cls)``, ``("value", obj)`` or None for a name as written in a file. A name
+    of a well-known library that no listed path carries is None without importing the library."""
+    from nnconvert.converters.registry import pickle_allow_list
+
     module, name = normalise(module, name)
-    allow = allowed(module.split(".", 1)[0])
+    root = module.split(".", 1)[0]
+    if root in KNOWN_LIBRARIES and name.rsplit(".", 1)[-1] not in _listed_names(frozenset(pickle_allow_list()), root):
+        return None
+    allow = allowed(root)
     if (module, name) in allow.classes:
         return "class", allow.classes[(module, name)]
     if (module, name) in allow.values:

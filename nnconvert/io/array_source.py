@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -23,6 +23,7 @@ import numpy as np
 from nnconvert.errors import DataError
 from nnconvert.io.columns import target_index
 from nnconvert.io.sizes import check_claim
+from nnconvert.io.table import FLOAT, Table, Wanted, assemble, by_position, choose
 
 
 def _header(f: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
@@ -73,9 +74,34 @@ class ArraySource:
         self.n_rows, self.n_columns = shape
         self.target = target_index(self.name, target, None, self.n_columns)
         self.target_label = str(self.target)
-        self.keep = [i for i in range(self.n_columns) if i != self.target]
-        self.width = len(self.keep)
-        self.row_bytes = self.n_columns * self.dtype.itemsize + self.width * 8
+        self.positional = [i for i in range(self.n_columns) if i != self.target]
+        self.layout = by_position(self.positional)
+
+    def select(self, wanted: Sequence[Wanted] | None, *, id_column: str | int | None, matrix: bool = True) -> None:
+        """An array has no names: the model's columns are read by position (and must be numbers)."""
+        if id_column is not None:
+            raise DataError(f"--id-column needs a CSV or Parquet file; {self.name} is an array file")
+        strings = [w.name for w in wanted or () if w.kind != FLOAT]
+        if strings:
+            raise DataError(
+                f"the model reads string columns ({', '.join(strings)}); {self.name} holds numbers only: "
+                "give a CSV or Parquet file with named columns"
+            )
+        self.layout = choose(self.name, names=None, labels=None, width=self.n_columns, offset=0,
+                             positional=self.positional, wanted=wanted, id_column=None, matrix=matrix)  # fmt: skip
+
+    @property
+    def keep(self) -> list[int]:
+        return list(self.layout.indices)
+
+    @property
+    def width(self) -> int:
+        return len(self.layout.indices)
+
+    @property
+    def row_bytes(self) -> int:
+        """Memory per row: the raw row as read and the chunk's float64 columns."""
+        return self.n_columns * self.dtype.itemsize + self.layout.cell_bytes()
 
     def _member(self) -> zipfile.ZipInfo:
         try:
@@ -131,8 +157,13 @@ class ArraySource:
 
     def chunks(self, chunk_rows: int) -> Iterator[np.ndarray]:
         """Float64 blocks of at most ``chunk_rows`` rows (fewer where ``max_memory`` asks)."""
+        for table in self.tables(chunk_rows):
+            yield table.data  # type: ignore[misc]  (a positional layout is a matrix)
+
+    def tables(self, chunk_rows: int) -> Iterator[Table]:
+        """The layout's chunks (:class:`nnconvert.io.table.Table`) of at most ``chunk_rows`` rows."""
         rows = max(1, min(chunk_rows, self.max_memory // max(1, self.row_bytes)))
-        columns = None if self.target is None else self.keep
+        columns = None if self.keep == list(range(self.n_columns)) else self.keep
         for start, block in self._blocks(rows):
             X = np.array(block if columns is None else block[:, columns], dtype=np.float64)
             bad = ~np.isfinite(X)
@@ -141,7 +172,10 @@ class ArraySource:
             if bad.any():
                 r, c = np.argwhere(bad)[0]
                 raise DataError(f"{self.name}, row {start + r}, column {self.keep[c]}: {X[r, c]} is not a number")
-            yield X
+            if self.layout.matrix:
+                yield Table(X)
+            else:
+                yield assemble(self.layout, [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])], None)
 
 
 def _read(f: IO[bytes], n: int, name: str) -> bytes:

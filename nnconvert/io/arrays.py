@@ -173,7 +173,8 @@ def object_array(items: Any, shape: Any, budget: Budget, admitted: frozenset[typ
     a fixed-width ``U`` array), every item an ``int`` (-> int64), or every item ``None`` or an
     object the loader itself built from an admitted class (GradientBoosting's
     ``estimators_``, LogisticRegressionCV's ``l1_ratios_``), every item a float (-> float64), or every
-    item a plain value or an array the loader built (KBinsDiscretizer's ragged ``bin_edges_``) -> an
+    item a plain value, a numpy number or an array the loader built (KBinsDiscretizer's ragged
+    ``bin_edges_``, OneHotEncoder's ``drop_idx_``) -> an
     object array filled here, so no pointer ever comes from the file).
     """
     shape = check_shape(shape, budget)
@@ -194,7 +195,11 @@ def object_array(items: Any, shape: Any, budget: Budget, admitted: frozenset[typ
         budget.charge(8 * len(items), f"a float array of shape {shape}")
         return np.array(items, dtype=np.float64).reshape(shape)
     plain = (type(None), bool, int, float, str, np.ndarray, *admitted)  # never a pointer from the file
-    if items and all(type(i) in plain for i in items):  # KBinsDiscretizer's ragged bin_edges_, mixed params
+    # numpy scalars the loader built from plain bytes (OneHotEncoder's drop_idx_: ints and int64s)
+    numbers = (np.bool_, np.integer, np.floating)
+    if items and all(
+        type(i) in plain or isinstance(i, numbers) for i in items
+    ):  # KBinsDiscretizer's ragged bin_edges_, mixed params
         budget.charge(8 * len(items), f"an object array of shape {shape}")
         out = np.empty(len(items), dtype=object)
         out[:] = items

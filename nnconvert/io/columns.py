@@ -7,7 +7,7 @@ a ``#`` comment (``np.savetxt(header=...)`` writes ``# a,b`` lines: comments, sk
 2. a row whose first cell is empty and whose other cells are not (``,0,1,2`` or ``,a,b``) is the
    header pandas writes with ``to_csv(index=True)``; the first column is then the unnamed index
    and is dropped;
-3. a row equal to the model's feature names is a header;
+3. a row holding every one of the model's feature names (in any order) is a header;
 4. a row of the integers ``0,1,...,k-1`` is the header pandas writes for a DataFrame made from an
    array (``pd.DataFrame(X).to_csv()``): its labels are positions, not names. This is the one
    ambiguous case (a data row could hold exactly those numbers); it is read as a header and
@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from nnconvert.errors import DataError
+from nnconvert.io.table import column_index
 
 
 def is_number(cell: str) -> bool:
@@ -62,7 +62,7 @@ def read_header(name: str, cells: Sequence[str], *, header: bool | None, model_n
     labels = tuple(cells[1:] if index else cells)
     if header is None and not index:
         named = any(c and not is_number(c) for c in cells)
-        if not named and model_names is not None and list(cells) == [str(n) for n in model_names]:
+        if not named and model_names and set(map(str, model_names)) <= set(cells):
             named = True
         if not named and not _default_labels(cells):
             return Header(None, False, False, None)
@@ -80,15 +80,4 @@ def target_index(name: str, target: str | int | None, header: Sequence[str] | No
     """The 0-based column of ``target`` (a header name or an index, negative from the end)."""
     if target is None:
         return None
-    if isinstance(target, str) and header is not None and target in header:
-        return list(header).index(target)
-    if isinstance(target, str) and not target.lstrip("-").isdigit():
-        if header is None:
-            raise DataError(
-                f"{name} has no header row, so target column '{target}' cannot be found; give its 0-based index"
-            )
-        raise DataError(f"{name} has no column '{target}'; its columns are {', '.join(header)}")
-    index = int(target)
-    if not -width <= index < width:
-        raise DataError(f"target column {index} is out of range: {name} has {width} columns")
-    return index % width
+    return column_index(name, target, header, width, "target column")

@@ -4,7 +4,10 @@ Lines are read with a length limit (``max_memory / 64`` characters, 8 Mi at the 
 the parsed cells of a line take up to ~48 bytes per character) and parsed ``rows_per_block``
 rows at a time, where a block's Python cells (:data:`CELL_BYTES` each) fit ``max_memory``. The
 text must be UTF-8 (a BOM is allowed); other encodings are refused with the line they fail
-on, never guessed: a guessed encoding would misspell the header's feature names.
+on, never guessed: a guessed encoding would misspell the header's feature names. The columns a
+chunk holds follow the source's :class:`~nnconvert.io.table.Layout` (by position, or by the
+model's names: :mod:`nnconvert.io.table`); quoted cells (commas, line breaks, any Unicode) are
+read by the ``csv`` module, a string column's cells exactly as written.
 """
 
 from __future__ import annotations
@@ -20,6 +23,18 @@ import numpy as np
 from nnconvert.errors import DataError
 from nnconvert.io.columns import Header, is_number, read_header, target_index
 from nnconvert.io.sizes import format_size
+from nnconvert.io.table import (
+    ANY,
+    FLOAT,
+    Table,
+    Wanted,
+    as_found,
+    assemble,
+    by_position,
+    choose,
+    strings,
+    strings_as_text,
+)
 
 DELIMITERS = (",", ";", "\t")
 # Bytes one parsed cell holds while a block is converted: its str (~49 + length), the list slot,
@@ -101,12 +116,47 @@ class CsvSource:
             self.target_label = ""
         else:
             self.target_label = f"'{labels[self.target]}'" if labels else str(self.target)
-        self.keep = [first_column + i for i in range(self.n_columns - first_column) if i != self.target]
-        self.width = len(self.keep)
-        names = self.header.names
-        self.names = None if names is None else tuple(names[i - first_column] for i in self.keep)
+        self.offset = first_column
+        self.positional = [first_column + i for i in range(self.n_columns - first_column) if i != self.target]
         self._labels = (("",) * first_column + labels) if labels else None
-        self.row_bytes = self.n_columns * CELL_BYTES + self.width * 8
+        self.layout = by_position(self.positional)
+
+    def select(self, wanted: Sequence[Wanted] | None, *, id_column: str | int | None, matrix: bool = True) -> None:
+        """Read ``wanted`` by name when the header has names, else by position (see
+        :func:`nnconvert.io.table.choose`); ``id_column`` rides along."""
+        self.layout = choose(
+            self.name,
+            names=self.header.names,
+            labels=self.header.labels,
+            width=self.n_columns - self.offset,
+            offset=self.offset,
+            positional=self.positional,
+            wanted=wanted,
+            id_column=id_column,
+            matrix=matrix,
+            target=None if self.target is None else self.offset + self.target,
+        )
+
+    @property
+    def keep(self) -> list[int]:
+        return list(self.layout.indices)
+
+    @property
+    def width(self) -> int:
+        return len(self.layout.indices)
+
+    @property
+    def names(self) -> tuple[str, ...] | None:
+        """The names of the columns read: the model's when read by name, else the header's (None without)."""
+        if self.layout.names is not None:
+            return self.layout.names
+        names = self.header.names
+        return None if names is None else tuple(names[i - self.offset] for i in self.keep)
+
+    @property
+    def row_bytes(self) -> int:
+        """Memory per row while a block is parsed: every cell's str, then the chunk's columns."""
+        return self.n_columns * CELL_BYTES + self.layout.cell_bytes()
 
     def _column(self, i: int) -> str:
         return f"'{self._labels[i]}'" if self._labels else str(i)
@@ -126,6 +176,11 @@ class CsvSource:
 
     def chunks(self, chunk_rows: int) -> Iterator[np.ndarray]:
         """Float64 blocks of at most ``chunk_rows`` rows (fewer where ``max_memory`` asks)."""
+        for table in self.tables(chunk_rows):
+            yield table.data  # type: ignore[misc]  (a positional layout is a matrix)
+
+    def tables(self, chunk_rows: int) -> Iterator[Table]:
+        """The layout's chunks (:class:`nnconvert.io.table.Table`) of at most ``chunk_rows`` rows."""
         block_rows = max(1, min(chunk_rows, self.max_memory // self.row_bytes))
         with _open_text(self.path) as f:
             lines, rows = self._rows(f)
@@ -144,13 +199,34 @@ class CsvSource:
                     raise DataError(f"{self.name}, row {lines.lineno}: {exc}") from None
                 if not block:
                     return
-                yield self._convert(block, numbers)
+                yield self._table(block, numbers)
+
+    def _table(self, block: list[list[str]], numbers: list[int]) -> Table:
+        layout = self.layout
+        floats = [i for i, k in zip(layout.indices, layout.kinds, strict=True) if k == FLOAT]
+        X = self._convert(block, numbers, floats)
+        ids = None if layout.id_index is None else strings_as_text([r[layout.id_index] for r in block])
+        if layout.matrix:
+            return Table(X, ids)
+        columns, j = [], 0
+        for i, kind in zip(layout.indices, layout.kinds, strict=True):
+            if kind == FLOAT:
+                columns.append(np.ascontiguousarray(X[:, j]))
+                j += 1
+            elif kind == ANY:
+                columns.append(as_found([r[i] for r in block]))
+            else:
+                columns.append(strings([r[i] for r in block]))
+        return assemble(layout, columns, ids)
 
     allow_missing = False  # set by open_data: empty cells and 'nan' are missing values (NaN)
 
-    def _convert(self, block: list[list[str]], numbers: list[int]) -> np.ndarray:
+    def _convert(self, block: list[list[str]], numbers: list[int], keep: Sequence[int]) -> np.ndarray:
+        """The cells of columns ``keep`` as float64 ``[rows, len(keep)]``, the first bad one named."""
         # every column kept, in order (no index or target column): the rows as they are
-        cells = block if self.keep == list(range(self.n_columns)) else [[r[i] for i in self.keep] for r in block]
+        cells = block if list(keep) == list(range(self.n_columns)) else [[r[i] for i in keep] for r in block]
+        if not keep:
+            return np.empty((len(block), 0))
         if self.allow_missing:
             cells = [[c if c.strip() else "nan" for c in r] for r in cells]
         try:
@@ -160,7 +236,7 @@ class CsvSource:
         if X is not None and acceptable(X, self.allow_missing):
             return X
         for r, line in zip(cells, numbers, strict=True):  # find and name the first bad cell
-            for j, cell in zip(self.keep, r, strict=True):
+            for j, cell in zip(keep, r, strict=True):
                 text = cell.strip()
                 if not text:
                     raise DataError(f"{self.name}, row {line}, column {self._column(j)}: the cell is empty")

@@ -238,6 +238,14 @@ def _slice(ctx: Context, args: Any) -> slice:
     return slice(*parts)
 
 
+def _default_dict(ctx: Context, args: Any) -> dict:
+    """``collections.defaultdict(factory)`` (a LightGBM wrapper's ``best_score``) as a plain dict:
+    the factory is never called (items come from SETITEMS)."""
+    if not isinstance(args, tuple) or len(args) > 1:
+        raise refuse(ctx.budget, "it builds a defaultdict with arguments")
+    return {}
+
+
 def _ordered_dict(ctx: Context, args: Any) -> collections.OrderedDict:
     if args != ():
         raise refuse(ctx.budget, "it builds an OrderedDict with arguments")
@@ -368,6 +376,7 @@ CONSTRUCTORS: dict[tuple[str, str], Callable[[Context, Any], Any]] = {
     ("builtins", "bytes"): _bytes_like(bytes), ("builtins", "bytearray"): _bytes_like(bytearray),
     ("builtins", "slice"): _slice,
     ("collections", "OrderedDict"): _ordered_dict,
+    ("collections", "defaultdict"): _default_dict,
     ("numpy.random._pickle", "__bit_generator_ctor"): _bit_generator,
     ("numpy.random._pickle", "__randomstate_ctor"): _random_ctor(np.random.RandomState),
     ("numpy.random._pickle", "__generator_ctor"): _random_ctor(np.random.Generator),
@@ -418,6 +427,9 @@ def build(ctx: Context, obj: Any, state: Any) -> Any:
         state = state[0]  # (dict, slots) as copyreg writes it for classes with __slots__
     if type(state) is not dict or not all(type(k) is str and k.isidentifier() for k in state):
         raise refuse(ctx.budget, f"it sets {type(obj).__name__} attributes from {arrays._short(state)[:40]}")
+    # numpy's object dtype kept as an attribute (SimpleImputer's ``_fit_dtype`` on text) is only a
+    # dtype: no array is made from it, so the marker becomes the real dtype here.
+    state = {k: np.dtype(object) if v is arrays.OBJECT else v for k, v in state.items()}
     setstate = getattr(type(obj), "__setstate__", None)
     if setstate is None:
         obj.__dict__.update(state)

@@ -234,7 +234,8 @@ def _made_by_known_code() -> frozenset[type]:
     """Types no file can name that a known ``__setstate__`` creates from validated attributes
     (IsotonicRegression's interpolator; a pickled xgboost Booster's model as nnconvert parsed it,
     and the ctypes handle xgboost's own deserializer gives it from the same checked bytes, see
-    ``nnconvert.converters.xgboost_trees.booster_state``); accepted without looking inside."""
+    ``nnconvert.converters.xgboost_trees.booster_state``; a LightGBM Booster's C handle, made by
+    LightGBM from a model text nnconvert's parser checked); accepted without looking inside."""
     import ctypes
 
     from scipy.interpolate import interp1d

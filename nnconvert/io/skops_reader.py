@@ -11,7 +11,7 @@ are checked; object arrays as in pickles), ``ObjectNode`` of an admitted class, 
 and ``FunctionNode`` of admitted values, ``LossNode``/``SGDNode``/``TreeNode`` (the Cython
 classes pickles also admit), ``RandomStateNode``/``RandomGeneratorNode``,
 ``SparseMatrixNode`` (csr/csc/coo from ``.npz`` arrays), ``BytesNode``, ``SliceNode`` and
-``CachedNode``. Anything else (``ReduceNode``, ``MethodNode``, ``PartialNode`` ...) is refused.
+``CachedNode``, ``DefaultDictNode`` (as a plain dict). Anything else (``ReduceNode``, ``MethodNode``, ``PartialNode`` ...) is refused.
 """
 
 from __future__ import annotations
@@ -133,6 +133,18 @@ def _dict(r: SkopsReader, node: dict[str, Any], depth: int) -> dict[Any, Any]:
     return result
 
 
+def _default_dict(r: SkopsReader, node: dict[str, Any], depth: int) -> dict[Any, Any]:
+    """``DefaultDictNode`` (a LightGBM wrapper's ``best_score``) as a plain dict of its items;
+    its ``default_factory`` is never built (nothing is ever called on it)."""
+    content = node.get("content")
+    if not isinstance(content, dict) or not isinstance(content.get("main"), dict):
+        raise corrupt(r.budget, "a defaultdict node")
+    items = r.build(content["main"], depth)
+    if type(items) is not dict:
+        raise corrupt(r.budget, "a defaultdict node")
+    return items
+
+
 def _ndarray(r: SkopsReader, node: dict[str, Any], depth: int) -> np.ndarray:
     if node.get("type") == "numpy":
         return r.npy(r.member(node.get("file")))
@@ -245,7 +257,7 @@ def _slice(r: SkopsReader, node: dict[str, Any], depth: int) -> slice:
 
 # fmt: off
 _HANDLERS = {
-    "JsonNode": _json, "DictNode": _dict,
+    "JsonNode": _json, "DictNode": _dict, "DefaultDictNode": _default_dict,
     "ListNode": lambda r, n, d: r.children(n, d),
     "TupleNode": lambda r, n, d: tuple(r.children(n, d)),
     "SetNode": lambda r, n, d: set(r.children(n, d)),

@@ -35,6 +35,7 @@ class Source:
     simplify: bool = True
     display_network: Any = None
     tree_form: str = "auto"  # how trees become neurons (nnconvert.convert's tree_form)
+    inputs: str = "auto"  # the interface: one matrix X or named columns (nnconvert.convert's inputs)
     _converted: bool = field(default=False, repr=False)
 
     def ir(self) -> Any:
@@ -43,7 +44,9 @@ class Source:
         if self.kind == "model" and not self._converted:
             import nnconvert
 
-            self.network = nnconvert.convert(self.estimator, simplify=self.simplify, tree_form=self.tree_form)
+            self.network = nnconvert.convert(
+                self.estimator, simplify=self.simplify, tree_form=self.tree_form, inputs=self.inputs
+            )
             self._converted = True
         if self.network is None:
             raise InvalidNetwork(
@@ -66,8 +69,12 @@ class Source:
 
     @property
     def n_features(self) -> int | None:
-        """Input columns: from the ONNX graph's input, else the network's."""
+        """Input columns: from the ONNX graph's input, else the network's (named column inputs:
+        the width of the internal X, from the metadata nnconvert wrote)."""
         if self.onnx_model is not None:
+            props = {p.key: p.value for p in self.onnx_model.metadata_props}
+            if "inputs" in props:
+                return int(props["n_features"]) if props.get("n_features", "").isdigit() else None
             inputs = self.onnx_model.graph.input
             dims = inputs[0].type.tensor_type.shape.dim if inputs else []
             return dims[1].dim_value if len(dims) == 2 and dims[1].HasField("dim_value") else None
@@ -99,7 +106,12 @@ def load_onnx(path: Path) -> Any:
 
 
 def open_source(
-    path: str | os.PathLike, *, trust: bool = False, simplify: bool = True, tree_form: str = "auto"
+    path: str | os.PathLike,
+    *,
+    trust: bool = False,
+    simplify: bool = True,
+    tree_form: str = "auto",
+    inputs: str = "auto",
 ) -> Source:
     """Read ``path`` as a model, an ONNX file or a JSON spec (by suffix)."""
     p = Path(path)
@@ -129,7 +141,8 @@ def open_source(
             raise InvalidNetwork(text if p.name in text else f"{p.name}: {text}") from None
     from nnconvert.io.loading import load_model
 
-    return Source(p, "model", estimator=load_model(p, trust=trust), simplify=simplify, tree_form=tree_form)
+    estimator = load_model(p, trust=trust)
+    return Source(p, "model", estimator=estimator, simplify=simplify, tree_form=tree_form, inputs=inputs)
 
 
 def _native(path: Path, trust: bool) -> Source | None:

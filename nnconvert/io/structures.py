@@ -13,7 +13,9 @@ their buffers without bounds checks, so what a file gives them is checked here f
   arrays, then scipy's own ``check_format(full_check=True)``;
 - numpy ``MT19937``/``PCG64``/``PCG64DXSM`` bit generators, ``RandomState``, ``Generator``,
   ``SeedSequence``: created by nnconvert; a validated plain state goes to numpy's ``state``
-  setter / ``set_state`` (``MT19937``'s ``pos`` is checked: numpy indexes its key with it).
+  setter / ``set_state`` (``MT19937``'s ``pos`` is checked: numpy indexes its key with it);
+- ``lightgbm.Booster``: its model text (``_handle`` in the pickle) must pass nnconvert's own
+  parser (:mod:`nnconvert.io.native.lightgbm_text`) before LightGBM reads it.
 """
 
 from __future__ import annotations
@@ -220,4 +222,26 @@ def state_handler(obj: Any) -> Callable[[Any, Any, Budget], None] | None:
         from nnconvert.converters.xgboost_trees import booster_state  # its bytes, parsed by nnconvert
 
         return booster_state
+    if type(obj).__name__ == "Booster" and type(obj).__module__ == "lightgbm.basic":
+        return _lightgbm_booster_state
     return None
+
+
+def _lightgbm_booster_state(booster: Any, state: Any, budget: Budget) -> None:
+    """A pickled ``lightgbm.Booster`` (``Booster.__getstate__``: its attributes, the model as
+    the ``_handle`` string). The text is parsed and checked by nnconvert's own parser first; only
+    a text that passed it is handed to LightGBM (``Booster(model_str=...)``, what its own
+    ``__setstate__`` does), whose handle the Booster then owns. The text stays as
+    ``nnconvert_model_text`` for the converter."""
+    from nnconvert.io.native.lightgbm_text import parse
+
+    if type(state) is not dict or not all(type(k) is str and k.isidentifier() for k in state):
+        raise corrupt(budget, "a LightGBM Booster's state")
+    text = state.get("_handle", state.get("handle"))
+    if not isinstance(text, str):
+        raise corrupt(budget, "a LightGBM Booster without its model text")
+    parse(text, budget)
+    live = type(booster)(model_str=text)
+    booster.__dict__.update({k: v for k, v in state.items() if k not in ("handle", "_handle")})
+    booster.__dict__.update(_handle=live.__dict__.pop("_handle"), _network=False, nnconvert_model_text=text)
+    live.__dict__["_handle"] = None  # the handle has one owner

@@ -7,7 +7,7 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 - ``nodes``: dense, activation, distance (kernel neurons), concat;
 - ``heads``: normalize, squeeze, logsumexp, argmax and threshold labels;
 - ``coupling``: libsvm's pairwise coupling; ``monomials``: polynomial products;
-- ``trees``: split neurons and tree traversal; ``columns``: category codes; ``median``: AdaBoost's weighted median.
+- ``trees``: split neurons and tree traversal; ``columns``: category codes and indicators; ``median``: AdaBoost's weighted median.
 - ``combine``: elementwise sums and products of tensors (kernel sums and products);
 - ``neighbours``: k-nearest / radius neighbour selection and weighted vote;
 - ``erf_mixture``: the Gaussian-process classifier's erf approximation (in float64).
@@ -21,7 +21,7 @@ node type; nothing here imports them. Use ``ir.<Name>`` for everything below.
 
 from nnconvert.errors import InvalidNetwork
 from nnconvert.ir.base import LABEL_DTYPES, NODE_TYPES, Node, TensorInfo, Work, as_classes, label_dtype, register_node
-from nnconvert.ir.columns import CategoryCodes
+from nnconvert.ir.columns import CategoryCodes, CategoryIndicators
 from nnconvert.ir.combine import Combine
 from nnconvert.ir.coupling import PairwiseCoupling
 from nnconvert.ir.erf_mixture import ErfMixture
@@ -47,6 +47,7 @@ __all__ = [
     "Activation",
     "ArgMaxLabel",
     "CategoryCodes",
+    "CategoryIndicators",
     "ColumnInput",
     "Combine",
     "Concat",

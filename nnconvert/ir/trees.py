@@ -17,6 +17,13 @@ A float32 network without ``cast_float32`` compares the float32 input with the t
 down, which is the float64 comparison of that float32 value: rows flip only where rounding X to
 float32 crosses a threshold, and ``decision_margin`` says so. With ``cast_float32`` nothing is
 forgiven (the margin is None): the decisions are exact in every dtype.
+
+LightGBM (``include/LightGBM/tree.h``, ``NumericalDecision`` / ``CategoricalDecision``) adds two
+optional rules: ``zero_missing[s]`` (its ``missing_type`` Zero) also counts ``|v| <=``
+:data:`ZERO_THRESHOLD` (``kZeroThreshold``, ``1e-35f``) as missing; ``category_trunc`` takes a
+categorical code as ``trunc(v)`` (C's ``static_cast<int>``: values in ``(-1, 0)`` are code 0, only
+``v <= -1`` is out). The categories table may be wider than 256 (LightGBM bitsets have any
+number of 32-bit words); codes at or past its width are out, like negative ones.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from nnconvert.ir.base import Node, TensorInfo, register_node
 
 INF_THRESHOLD = float(np.finfo(np.float64).max)  # stands for +inf in ``threshold``
 N_CATEGORIES = 256  # HistGradientBoosting bitsets: 8 words of 32 bits
+ZERO_THRESHOLD = float(np.float32(1e-35))  # LightGBM's kZeroThreshold (a float32 constant)
 
 
 def round_down_float32(threshold: np.ndarray) -> np.ndarray:
@@ -89,6 +97,8 @@ class _SplitTests(Node):
     cast_float32: bool = True
     category: np.ndarray | None = None
     categories: np.ndarray | None = None
+    zero_missing: np.ndarray | None = None
+    category_trunc: bool = False
 
     def _check_tests(self, n: int) -> None:
         what = f"{self.op} {self.name!r}"
@@ -102,13 +112,20 @@ class _SplitTests(Node):
         if self.category is not None:
             object.__setattr__(self, "category", _ints(self.category, f"{what} category"))
             object.__setattr__(self, "categories", _bools(self.categories, f"{what} categories", 2))
-            if self.categories.shape[1] != N_CATEGORIES:  # type: ignore[union-attr]
-                raise InvalidNetwork(f"{what}: categories rows hold {N_CATEGORIES} flags")
+            if self.categories.shape[1] < 1:  # type: ignore[union-attr]
+                raise InvalidNetwork(f"{what}: categories rows need at least one flag")
             if (self.category >= len(self.categories)).any() or (self.category < -1).any():  # type: ignore[arg-type,operator]
                 raise InvalidNetwork(f"{what}: category indexes past the categories table")
+        object.__setattr__(self, "category_trunc", bool(self.category_trunc))
         sizes = {len(self.feature), len(self.threshold), len(self.missing_left)}
         if self.category is not None:
             sizes.add(len(self.category))
+        if self.zero_missing is not None:
+            object.__setattr__(self, "zero_missing", _bools(self.zero_missing, f"{what} zero_missing", 1))
+            sizes.add(len(self.zero_missing))
+            cat = self.category
+            if cat is not None and len(cat) == len(self.zero_missing) and (self.zero_missing & (cat >= 0)).any():
+                raise InvalidNetwork(f"{what}: zero_missing applies to numeric splits only")
         if sizes != {n}:
             raise InvalidNetwork(f"{what}: split arrays differ in length ({sorted(sizes)}, expected {n})")
 
@@ -116,6 +133,11 @@ class _SplitTests(Node):
         width = self._float2d(ins[0])
         if used.size and (used.max() >= width or used.min() < 0):
             raise InvalidNetwork(f"{self.op} {self.name!r}: a split reads feature {used.max()} of {width}")
+
+    @property
+    def n_categories(self) -> int:
+        """The width of the categories table (codes ``>=`` it are out)."""
+        return N_CATEGORIES if self.categories is None else int(self.categories.shape[1])
 
     def compare_dtype(self, dtype: np.dtype) -> np.dtype:
         """The dtype the comparisons run in: float32 when casting, else the network's."""
@@ -130,10 +152,12 @@ def goes_left(t: _SplitTests, v: np.ndarray, s: np.ndarray, thresholds: np.ndarr
     missing = t.missing_left[s]
     if t.category is not None:
         cat = t.category[s]
-        out = ~nan & ((v < 0) | (v >= N_CATEGORIES))
+        out = ~nan & (((v <= -1) if t.category_trunc else (v < 0)) | (v >= t.n_categories))
         code = np.where(nan | out, 0, v).astype(np.int64)
         in_set = t.categories[np.maximum(cat, 0), code]  # type: ignore[index]
         left = np.where(cat >= 0, np.where(out, missing, in_set), left)
+    if t.zero_missing is not None:
+        nan = nan | (t.zero_missing[s] & (np.abs(v) <= ZERO_THRESHOLD))
     return np.where(nan, missing, left)
 
 
@@ -143,6 +167,10 @@ def _numeric_margin(t: _SplitTests, v: np.ndarray, s: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):
         gap = np.abs(v - thr)
     gap = np.where(np.isnan(gap) | np.isinf(thr), np.inf, gap)
+    if t.zero_missing is not None:  # the edges of the zero interval decide too
+        with np.errstate(invalid="ignore"):
+            edge = np.abs(np.abs(v) - ZERO_THRESHOLD)
+        gap = np.where(t.zero_missing[s] & ~np.isnan(edge), np.minimum(gap, edge), gap)
     if t.category is not None:
         gap = np.where(t.category[s] >= 0, np.inf, gap)
     return gap

@@ -253,6 +253,16 @@ def internal_rows(net: ir.Network, X: np.ndarray) -> np.ndarray:
     return out
 
 
+def coded_rows(net: ir.Network, X: np.ndarray) -> np.ndarray:
+    """Rows whose string columns all hold a code of their vocabulary (or NaN: missing)."""
+    ok = np.ones(len(X), dtype=bool)
+    for inp in net.string_inputs:
+        v = X[:, inp.column]
+        with np.errstate(invalid="ignore"):
+            ok &= np.isnan(v) | ((v >= 0) & (v < len(inp.vocabulary)) & (v == np.round(v)))
+    return ok
+
+
 def estimator_frame(net: ir.Network, X: np.ndarray, names: Sequence[str] | None = None) -> Any:
     """An internal ``X`` as the pandas DataFrame a model fitted on named columns takes: every
     feature name (``names``, default the network's), string columns decoded (missing None)."""

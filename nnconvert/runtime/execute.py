@@ -162,6 +162,7 @@ register_kernel(ir_monomials.Monomials, lambda n, xs: ir_monomials.monomials(n, 
 register_kernel(ir_trees.TreeSplits, lambda n, xs: ir_trees.tree_splits(n, xs[0]))
 register_kernel(ir_trees.TreeEnsemble, lambda n, xs: ir_trees.tree_ensemble(n, xs[0]))
 register_kernel(ir_columns.CategoryCodes, lambda n, xs: ir_columns.category_codes(n, xs[0]))
+register_kernel(ir_columns.CategoryIndicators, lambda n, xs: ir_columns.category_indicators(n, xs[0]))
 register_kernel(ir_median.WeightedMedian, lambda n, xs: ir_median.weighted_median(n, xs[0]))
 register_kernel(ir_combine.Combine, ir_combine.combine)
 register_kernel(ir_erf_mixture.ErfMixture, lambda n, xs: ir_erf_mixture.erf_mixture(n, xs[0], xs[1]))

@@ -171,10 +171,27 @@ def _class_labels(info: ir.TensorInfo, fallback: int) -> list[str]:
     return [printable(c) for c in info.classes.tolist()]
 
 
+def input_labels(net: ir.Network) -> list[str]:
+    """One label per column of ``X``: its feature name (``x0..`` without names); with named
+    column inputs the input's name, ``city (string code)`` for a string input and
+    ``age (not an input)`` for a column the network does not read."""
+    names = list(net.meta.feature_names or (f"x{i}" for i in range(net.n_features)))
+    if not net.inputs:
+        return [printable(n) for n in names]
+    by_column = {i.column: i for i in net.inputs}
+    labels = []
+    for j, name in enumerate(names):
+        inp = by_column.get(j)
+        if inp is None:
+            labels.append(f"{printable(name)} (not an input)")
+        else:
+            labels.append(printable(inp.name) + (" (string code)" if inp.kind == "string" else ""))
+    return labels
+
+
 def _build_groups(net: ir.Network) -> tuple[list[_Group], list[tuple[ir.Node, list, int]]]:
     """Group nodes into layers; returns the groups and (node, input refs, group) per new layer."""
-    names = net.meta.feature_names or tuple(f"x{i}" for i in range(net.n_features))
-    groups = [_Group("input", net.n_features, None, [ir.INPUT], 0, labels=[printable(n) for n in names])]
+    groups = [_Group("input", net.n_features, None, [ir.INPUT], 0, labels=input_labels(net))]
     refs: dict[str, list[tuple[int, int]]] = {ir.INPUT: [(0, i) for i in range(net.n_features)]}
     links: list[tuple[ir.Node, list, int]] = []
     for node in net.nodes:
@@ -204,7 +221,9 @@ def _build_groups(net: ir.Network) -> tuple[list[_Group], list[tuple[ir.Node, li
             labels = _class_labels(info, info.width or 1)
             group = _Group("head", len(labels), node, [node.name], depth, labels=labels)
         else:
-            group = _Group("neurons", info.width or 1, node, [node.name], depth, input_acts=input_acts)
+            named = (net.meta.extra.get("tensor_columns") or {}).get(node.name)  # one-hot ``city=Paris``
+            labels = [printable(n) for n in named] if isinstance(named, list) and len(named) == info.width else None
+            group = _Group("neurons", info.width or 1, node, [node.name], depth, input_acts=input_acts, labels=labels)
             name = _act_name(node)
             if name:
                 group.acts.append(name)

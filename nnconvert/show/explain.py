@@ -456,6 +456,24 @@ def _headline(net: ir.Network, steps: list[_Step]) -> str:
     return ", ".join(parts) + " -> " + " -> ".join(chain)
 
 
+def _inputs_fact(network: ir.Network) -> str:
+    """The named column inputs in words: which column of X each fills, strings as codes."""
+    from nnconvert.text import printable
+
+    parts = []
+    for inp in network.inputs or ():
+        name = printable(inp.name)
+        if inp.kind == "string":
+            vocab = [printable(s) for s in inp.vocabulary]
+            parts.append(f"{name} (string [N, 1] -> x[{inp.column}] = its position in {_values(vocab, 6)}, "
+                         "-1 for another string, NaN when missing)")  # fmt: skip
+        else:
+            parts.append(f"{name} (float [N, 1] -> x[{inp.column}])")
+    unread = network.n_features - len(network.inputs or ())
+    tail = f"; the other {unread} column(s) of X are not read (0)" if unread else ""
+    return f"Inputs by column name: {', '.join(parts)}{tail}"
+
+
 def explain(network: ir.Network, *, fmt: str = "text") -> str:
     """The network's equivalence with its estimator in words and formulas (``text`` or ``markdown``)."""
     if fmt not in ("text", "markdown"):
@@ -468,6 +486,8 @@ def explain(network: ir.Network, *, fmt: str = "text") -> str:
         f"Input X: [N, {network.n_features}]" + (f", features {_values(names, 10)}" if names else ""),
         f"Stored parameters: {network.n_parameters}",
     ]
+    if network.inputs:
+        facts.insert(1, _inputs_fact(network))
     if meta.description:
         facts.append(f"Converter: {meta.description}")
     outputs = [f"{m} = {' -> '.join(_ancestry(network, t))}" for m, t in network.outputs.items()]
@@ -479,8 +499,11 @@ def explain(network: ir.Network, *, fmt: str = "text") -> str:
         if this_model:
             lines += [f"This model: {t}" for t in this_model] + [""]
         lines += [*facts, "", "Layers (in execution order):"]
+        named = meta.extra.get("tensor_columns") or {}
         for i, s in enumerate(steps, 1):
             lines.append(f"  {i}. {s.name} [{s.op}] {s.shape_in} -> {s.shape_out}: {s.math}")
+            if isinstance(named.get(s.name), list):
+                lines.append(f"     neurons: {_values(named[s.name], 12)}")
             if s.source:
                 lines.append(f"     weights: {s.source}")
             if s.outputs:

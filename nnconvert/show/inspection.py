@@ -76,6 +76,15 @@ def _onnx_part(model: Any) -> tuple[dict[str, Any], dict[str, Any], int]:
     return onnx_info, contract, n_params
 
 
+def _column_input(inp: Any) -> dict[str, Any]:
+    """A named column input: name, kind (float or string), the column of X it fills, and for a
+    string input the size of its vocabulary (the strings with a code)."""
+    d: dict[str, Any] = {"name": inp.name, "kind": inp.kind, "column": inp.column}
+    if inp.kind == "string":
+        d["vocabulary_size"] = len(inp.vocabulary)
+    return d
+
+
 def describe(src: Source) -> dict[str, Any]:
     """The inspection of ``src`` as a JSON-ready dict (see the module doc)."""
     from nnconvert.exporters.onnx import read_metadata, to_onnx
@@ -84,6 +93,8 @@ def describe(src: Source) -> dict[str, Any]:
     net = src.ir() if src.kind != "onnx" else (src.network or src.display_network)
     model = src.onnx_model if src.kind == "onnx" else to_onnx(net)
     onnx_info, contract, onnx_params = _onnx_part(model)
+    columns = net.inputs if net is not None else read_metadata(model).get("inputs")
+    out["inputs"] = None if not columns else [_column_input(i) for i in columns]
     if net is not None:
         m = net.meta
         out.update(
@@ -162,6 +173,10 @@ def format_text(d: dict[str, Any]) -> str:
         lines.append(f"  classes:    {_list(d['classes'])}")
     names = d.get("feature_names")
     lines.append(f"  features:   {d.get('n_features')}" + (f" ({_list(names)})" if names else ""))
+    if d.get("inputs"):
+        cols = [f"{i['name']} ({i['kind']}" + (f", {i['vocabulary_size']} strings)" if i["kind"] == "string" else ")")
+                for i in d["inputs"]]  # fmt: skip
+        lines.append(f"  inputs:     {len(cols)} named columns: {_list(cols, 40)}")
     if d.get("description"):
         lines.append(f"  network:    {d['description']}")
     for i, entry in enumerate(d.get("summary") or []):

@@ -131,6 +131,7 @@
 
   // ---- trees (nnconvert/ir/trees.py): the split test of split s on the value v ----
   const F64_MAX = Number.MAX_VALUE;  // a threshold of the largest float64 stands for +inf
+  const ZERO_THRESHOLD = Math.fround(1e-35);  // LightGBM's kZeroThreshold (zero_missing splits)
   const F32 = new Float32Array(1), I32 = new Int32Array(F32.buffer);
 
   function roundDownFloat32(t) {  // the largest float32 <= t
@@ -151,9 +152,11 @@
   function goesLeft(n, x, s) {
     const v = n.cast_float32 ? Math.fround(x[n.feature[s]]) : x[n.feature[s]];
     if (Number.isNaN(v)) return n.missing_left[s];
+    if (n.zero_missing && n.zero_missing[s] && Math.abs(v) <= ZERO_THRESHOLD) return n.missing_left[s];
     if (n.category && n.category[s] >= 0) {
-      if (v < 0 || v >= 256) return n.missing_left[s];
-      return n.categories[n.category[s]][Math.trunc(v)];
+      const row = n.categories[n.category[s]];
+      if ((n.category_trunc ? v <= -1 : v < 0) || v >= row.length) return n.missing_left[s];
+      return row[Math.trunc(v)];
     }
     return v <= thresholds(n)[s];
   }
@@ -264,6 +267,10 @@
       });
       return y;
     },
+    category_indicators: (n, [x]) => n.columns.map((col, o) => {  // [x_col == v], isnan for the missing entries
+      const v = x[col];
+      return (n.missing && n.missing[o] ? Number.isNaN(v) : v === n.values[o]) ? 1 : 0;
+    }),
     is_missing: (n, [x]) => x.map((v) => (missing(n, v) ? 1 : 0)),
     impute: (n, [x]) => x.map((v, j) => (missing(n, v) ? n.fill[j] : v)),
     row_norm: (n, [x]) => {
@@ -355,7 +362,7 @@
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     if (unknown.length) return;
-    const row = [...form.querySelectorAll("input")].map((i) => Number(i.value));
+    const row = [...form.querySelectorAll("input, select")].map((i) => Number(i.value));
     if (row.some((v) => Number.isNaN(v))) { status.textContent = "every feature needs a number"; return; }
     current = run(row);
     light(current);

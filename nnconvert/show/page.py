@@ -62,10 +62,37 @@ def _num(v: float) -> str:
     return f"{v:.6g}"
 
 
+def _form_inputs(network: ir.Network) -> str:
+    """The row form: a number box per float column, a choice of the vocabulary (values are the
+    codes; "(other)" -1, "(missing)" NaN) per string column, a hidden 0 per unread column."""
+    names = network.meta.feature_names or tuple(f"x{i}" for i in range(network.n_features))
+    by_column = {i.column: i for i in network.inputs or ()}
+    out = []
+    for i, name in enumerate(names):
+        inp = by_column.get(i)
+        if network.inputs and inp is None:
+            out.append(f'<input type="hidden" name="x{i}" value="0">')
+        elif inp is not None and inp.kind == "string":
+            options = "".join(f'<option value="{k}">{html.escape(s)}</option>' for k, s in enumerate(inp.vocabulary))
+            options += '<option value="-1">(other)</option><option value="NaN">(missing)</option>'
+            out.append(f'<label>{html.escape(inp.name)} <select name="x{i}">{options}</select></label>')
+        else:
+            label = inp.name if inp is not None else str(name)
+            out.append(f'<label>{html.escape(label)} <input name="x{i}" value="0" inputmode="decimal"></label>')
+    return "".join(out)
+
+
 def neuron_tip(network: ir.Network, layer: Layer, index: int) -> str:
     """Plain text: the neuron's formula, its largest weights with their provenance, what follows."""
     if layer.kind == "input":
         names = network.meta.feature_names
+        inp = next((i for i in network.inputs or () if i.column == index), None)
+        if network.inputs and inp is None:
+            return f"input x[{index}]: not an input (the network does not read it; 0)"
+        if inp is not None and inp.kind == "string":
+            vocab = ", ".join(inp.vocabulary[:8]) + (", ..." if len(inp.vocabulary) > 8 else "")
+            return (f"input x[{index}] = code of string column {inp.name!r}: its position in [{vocab}], "
+                    "-1 for another string, NaN when missing")  # fmt: skip
         return f"input x[{index}]" + (f" = feature {names[index]!r}" if names else "")
     base = network.node(layer.tensors[0])
     lines: list[str] = []
@@ -201,11 +228,7 @@ def page(network: ir.Network, *, max_neurons: int = 12) -> str:
         lay = layout(network, max_neurons, expand={i: EXPAND_LIMIT})
         back = {j: "collapsed" for j in [i]} | {j: f"expanded-{j}" for j in collapsed if j != i}
         views.append(f'<div class="view" id="expanded-{i}" hidden>{_svg(network, lay, f"expanded-{i}", back)}</div>')
-    names = network.meta.feature_names or tuple(f"x{i}" for i in range(network.n_features))
-    inputs = "".join(
-        f'<label>{html.escape(str(name))} <input name="x{i}" value="0" inputmode="decimal"></label>'
-        for i, name in enumerate(names)
-    )
+    inputs = _form_inputs(network)
     layers = [
         {
             "kind": layer.kind,

@@ -3,7 +3,9 @@
 ``export`` builds the model (metadata, the lowest opset that expresses it, onnxruntime runner), ``graph`` holds
 :class:`OnnxGraph` and one emitter per basic node kind; node kinds with more to say have their
 own emitter module (``coupling``, ``monomials``, ``trees``, ``columns``, ``median``, ``combine``,
-``neighbours``, ``erf_mixture``, ``preprocess``), registered here by importing it.
+``neighbours``, ``erf_mixture``, ``preprocess``), registered here by importing it. ``inputs``
+writes the interface of a network with named column inputs (one ``[N, 1]`` input per column,
+strings through ``TfIdfVectorizer``, opset 9, so the default opset stays 13).
 """
 
 from nnconvert.exporters.onnx import columns as _columns  # noqa: F401  (category_codes)

@@ -1,7 +1,7 @@
-"""ONNX emitter of the category_codes node: CategoryCodes
-compares each categorical column with its known values (Equal), takes the first match's index
-(ArgMax) and writes NaN where none matches, as ``nnconvert.ir.columns.category_codes``.
-Default-domain operators only."""
+"""ONNX emitters of the column kinds: CategoryCodes compares each categorical column with its
+known values (Equal), takes the first match's index (ArgMax) and writes NaN where none matches,
+as ``nnconvert.ir.columns.category_codes``; CategoryIndicators gathers the listed columns and
+compares them with their values (Equal, or IsNaN for the missing-value entries: And/Or masks), cast to the float type. Default-domain operators only (opset 13)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 from onnx import TensorProto
 
 from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
-from nnconvert.ir.columns import CategoryCodes
+from nnconvert.ir.columns import CategoryCodes, CategoryIndicators
 
 
 def _codes(g: OnnxGraph, n: CategoryCodes) -> None:
@@ -31,4 +31,17 @@ def _codes(g: OnnxGraph, n: CategoryCodes) -> None:
     g.op("Concat", cols, y, name=y, axis=1)
 
 
+def _indicators(g: OnnxGraph, n: CategoryIndicators) -> None:
+    y = n.name
+    cols = g.op("Gather", [n.input, g.const(f"{y}.columns", n.columns, np.int64)], name=y, axis=1)  # [N, m]
+    eq = g.op("Equal", [cols, g.const(f"{y}.values", n.values[None, :])], name=y)
+    if n.missing is not None:
+        nan = g.op(
+            "And", [g.op("IsNaN", [cols], name=y), g.const(f"{y}.missing", n.missing[None, :], np.bool_)], name=y
+        )
+        eq = g.op("Or", [g.op("And", [eq, g.const(f"{y}.known", ~n.missing[None, :], np.bool_)], name=y), nan], name=y)
+    g.op("Cast", [eq], y, name=y, to=g.elem_type)
+
+
 register_emitter(CategoryCodes, _codes)
+register_emitter(CategoryIndicators, _indicators)

@@ -4,7 +4,8 @@
 Both compare in the dtype of ``nnconvert.ir.trees`` (float32 when ``cast_float32``: the input is
 Cast first) against thresholds rounded down to it, so the leaves reached are those of the numpy
 kernel bit for bit. NaN goes to each split's missing side (IsNaN + Where, only where some
-split's missing side is not the comparison's own NaN answer).
+split's missing side is not the comparison's own NaN answer); with ``zero_missing``,
+``Abs(v) <= ZERO_THRESHOLD`` joins NaN as missing on those splits.
 
 Traversal: the nodes are renumbered so that every split's right child is its left child + 1 and
 a leaf points at itself (threshold +inf: ``v > +inf`` is false, so it stays). One depth step
@@ -23,7 +24,7 @@ import numpy as np
 from onnx import TensorProto
 
 from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
-from nnconvert.ir.trees import N_CATEGORIES, TreeEnsemble, TreeSplits, _SplitTests, effective_thresholds
+from nnconvert.ir.trees import ZERO_THRESHOLD, TreeEnsemble, TreeSplits, _SplitTests, effective_thresholds
 
 
 def _compare_input(g: OnnxGraph, n: _SplitTests) -> tuple[str, np.dtype]:
@@ -41,7 +42,9 @@ def _tables(n: _SplitTests, order: np.ndarray, leaf: np.ndarray | None = None) -
     if n.category is not None:
         cat = n.category[order]
         tables["is_categorical"] = (cat >= 0) & ~stay
-        tables["cat_offset"] = (np.where(cat >= 0, cat, 0) * N_CATEGORIES).astype(np.int32)
+        tables["cat_offset"] = (np.where(cat >= 0, cat, 0) * n.n_categories).astype(np.int32)
+    if n.zero_missing is not None and n.zero_missing.any():
+        tables["zero_missing"] = n.zero_missing[order] & ~stay
     return tables
 
 
@@ -57,10 +60,18 @@ def _go_right(
         return c if idx is None else g.op("Gather", [c, idx], name=y, axis=0)
 
     right = g.op("Greater", [v, thr], name=y)
+    if "zero_missing" in tables and tables["zero_missing"].any():
+        small = g.op("LessOrEqual", [g.op("Abs", [v], name=y), g.const(f"{y}.zero_threshold", np.asarray(ZERO_THRESHOLD), dtype)], name=y)  # fmt: skip
+        zero = g.op("And", [small, table("zero_missing", bool)], name=y)
+        right = _where_bool(g, zero, table("missing_right", bool), right, y)
     if "is_categorical" in tables and tables["is_categorical"].any():
         isnan = g.op("IsNaN", [v], name=y)
-        out = g.op("Or", [g.op("Less", [v, g.const(f"{y}.zero", np.asarray(0.0), dtype)], name=y),
-                          g.op("GreaterOrEqual", [v, g.const(f"{y}.n_cat", np.asarray(N_CATEGORIES), dtype)], name=y)], name=y)  # fmt: skip
+        low = (
+            g.op("LessOrEqual", [v, g.const(f"{y}.minus_one", np.asarray(-1.0), dtype)], name=y)
+            if n.category_trunc
+            else g.op("Less", [v, g.const(f"{y}.zero", np.asarray(0.0), dtype)], name=y)
+        )
+        out = g.op("Or", [low, g.op("GreaterOrEqual", [v, g.const(f"{y}.n_cat", np.asarray(n.n_categories), dtype)], name=y)], name=y)  # fmt: skip
         safe = g.op(
             "Where", [g.op("Or", [isnan, out], name=y), g.const(f"{y}.zero_code", np.asarray(0.0), dtype), v], name=y
         )

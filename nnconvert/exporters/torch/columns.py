@@ -1,4 +1,4 @@
-"""Torch modules of the column and combining kinds: ``category_codes``,
+"""Torch modules of the column and combining kinds: ``category_codes``, ``category_indicators``,
 ``weighted_median`` and ``combine`` (the numpy kernels in :mod:`nnconvert.ir.columns`,
 :mod:`nnconvert.ir.median`, :mod:`nnconvert.ir.combine`, step for step)."""
 
@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from nnconvert.exporters.torch.registry import BuildContext, register_module
-from nnconvert.ir.columns import CategoryCodes
+from nnconvert.ir.columns import CategoryCodes, CategoryIndicators
 from nnconvert.ir.combine import Combine
 from nnconvert.ir.median import WeightedMedian
 
@@ -35,6 +35,24 @@ class Codes(nn.Module):
             code = torch.argmax(eq.to(torch.int64), dim=1).to(x.dtype)
             cols[col] = torch.where(eq.any(dim=1), code, torch.full_like(code, float("nan")))
         return torch.stack(cols, dim=1)
+
+
+class Indicators(nn.Module):
+    """``[x[:, columns[o]] == values[o]]`` (``isnan`` where ``missing[o]``) as floats."""
+
+    def __init__(self, n: CategoryIndicators, ctx: BuildContext) -> None:
+        super().__init__()
+        self.register_buffer("columns", torch.tensor(n.columns, dtype=torch.int64), persistent=False)
+        self.register_buffer("values", ctx.tensor(n.values), persistent=False)
+        missing = None if n.missing is None else torch.tensor(n.missing, dtype=torch.bool)
+        self.register_buffer("missing", missing, persistent=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        cols = x.index_select(1, self.columns)
+        eq = cols == self.values[None, :]
+        if self.missing is not None:
+            eq = torch.where(self.missing[None, :], torch.isnan(cols), eq)
+        return eq.to(x.dtype)
 
 
 class Median(nn.Module):
@@ -76,5 +94,6 @@ class CombineModule(nn.Module):
 
 
 register_module(CategoryCodes, lambda n, ctx: Codes(n, ctx))
+register_module(CategoryIndicators, lambda n, ctx: Indicators(n, ctx))
 register_module(WeightedMedian, lambda n, ctx: Median(n))
 register_module(Combine, lambda n, ctx: CombineModule(n, ctx))

@@ -3,8 +3,9 @@ traversal (``tree_ensemble``).
 
 The same steps as :mod:`nnconvert.ir.trees` (read that first): with ``cast_float32`` X is
 compared in float32 with the thresholds rounded down (:func:`effective_thresholds`), NaN goes to
-the ``missing_left`` side, a categorical split tests its bitset row (codes outside ``[0, 256)``
-count as missing). A traversal walks ``depth`` steps of gathers, as the numpy kernel. With
+the ``missing_left`` side (and, with ``zero_missing``, ``|v| <= ZERO_THRESHOLD``), a categorical
+split tests its bitset row (codes outside ``[0, width)`` count as missing; ``trunc(v)`` codes
+with ``category_trunc``). A traversal walks ``depth`` steps of gathers, as the numpy kernel. With
 ``ctx.soft`` a split neuron on a numeric feature becomes ``sigmoid((threshold - v) / t)`` (NaN
 and categorical splits stay exact) and a traversal reaches every leaf with the product of those
 sigmoids along its path. Soft modules train: ``threshold`` (the finite numeric splits' thresholds,
@@ -21,7 +22,14 @@ from torch import nn
 
 from nnconvert.errors import InvalidNetwork
 from nnconvert.exporters.torch.registry import BuildContext, register_module
-from nnconvert.ir.trees import INF_THRESHOLD, N_CATEGORIES, TreeEnsemble, TreeSplits, _SplitTests, effective_thresholds
+from nnconvert.ir.trees import (
+    INF_THRESHOLD,
+    ZERO_THRESHOLD,
+    TreeEnsemble,
+    TreeSplits,
+    _SplitTests,
+    effective_thresholds,
+)
 
 Tensor = torch.Tensor
 _NUMPY = {torch.float32: np.float32, torch.float64: np.float64}
@@ -39,6 +47,10 @@ class _SplitTest(nn.Module):
         self.register_buffer("thresholds", torch.tensor(thr, dtype=cmp), persistent=False)
         self.register_buffer("missing_left", torch.tensor(n.missing_left, dtype=torch.bool), persistent=False)
         self.has_categories = n.category is not None
+        self.category_trunc, self.n_categories = n.category_trunc, n.n_categories
+        self.has_zero_missing = n.zero_missing is not None
+        if n.zero_missing is not None:
+            self.register_buffer("zero_missing", torch.tensor(n.zero_missing, dtype=torch.bool), persistent=False)
         if n.category is not None:
             self.register_buffer("category", torch.tensor(n.category, dtype=torch.int64), persistent=False)
             self.register_buffer("categories", torch.tensor(n.categories, dtype=torch.bool), persistent=False)
@@ -65,10 +77,13 @@ class _SplitTest(nn.Module):
         missing = self.missing_left[s]
         if self.has_categories:
             cat = self.category[s]
-            out = ~nan & ((v < 0) | (v >= N_CATEGORIES))
+            low = (v <= -1) if self.category_trunc else (v < 0)
+            out = ~nan & (low | (v >= self.n_categories))
             code = torch.where(nan | out, torch.zeros_like(v), v).to(torch.int64)
             in_set = self.categories[torch.clamp_min(cat, 0), code]
             left = torch.where(cat >= 0, torch.where(out, missing, in_set), left)
+        if self.has_zero_missing:
+            nan = nan | (self.zero_missing[s] & (torch.abs(v) <= ZERO_THRESHOLD))
         return torch.where(nan, missing, left)
 
 

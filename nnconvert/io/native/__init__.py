@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 
 # The format modules, in the order their sniffers are asked (most specific first).
-FORMAT_MODULES: tuple[str, ...] = ("xgboost_model", "catboost_json")
+FORMAT_MODULES: tuple[str, ...] = ("xgboost_model", "catboost_json", "lightgbm_text")
 
 HEAD_BYTES = 4096  # how much of a file the sniffers see
 

@@ -26,7 +26,7 @@ import numpy as np
 
 from nnconvert.errors import ModelLoadError
 from nnconvert.io.limits import Budget
-from nnconvert.io.native.catboost_model import FloatFeature, Parts, not_supported, parse_info_value
+from nnconvert.io.native.catboost_model import NON_SYMMETRIC, FloatFeature, Parts, not_supported, parse_info_value
 
 MAGIC = b"CBM1"
 FORMAT_VERSION = "FlabuffersModel_v1"  # sic: CatBoost's spelling
@@ -135,7 +135,7 @@ def parse(blob: bytes, budget: Budget) -> Parts:
         if trees.count(field):
             raise not_supported(kind, ids())
     if trees.count(10):
-        raise not_supported("non-symmetric trees (grow_policy Depthwise or Lossguide)", ["TreeSteps"])
+        raise NON_SYMMETRIC
     floats = []
     binary: list[tuple[int, float]] = []  # the binary features: every float feature's borders in order
     for t in trees.tables(5):

@@ -25,7 +25,7 @@ import numpy as np
 
 from nnconvert.errors import ModelLoadError
 from nnconvert.io.limits import Budget
-from nnconvert.io.native.catboost_model import CatBoostModel, FloatFeature, Parts, build, not_supported
+from nnconvert.io.native.catboost_model import NON_SYMMETRIC, CatBoostModel, FloatFeature, Parts, build, not_supported
 
 NAME = "CatBoost JSON"
 SUFFIXES = (".json",)
@@ -114,7 +114,7 @@ def read(path: Path, budget: Budget) -> CatBoostModel:
     if doc.get("ctr_data"):
         raise not_supported("categorical CTR features", sorted(map(str, doc["ctr_data"]))[:3] or ["ctr_data"])
     if "oblivious_trees" not in doc and "trees" in doc:
-        raise not_supported("non-symmetric trees (grow_policy Depthwise or Lossguide)", ["trees"])
+        raise NON_SYMMETRIC
     features = _float_features(_get(doc, "features_info", dict, name, "the model"), name)
     flat = {k: f.flat_index for k, f in enumerate(features)}
     trees = [_tree(t, k, flat, name) for k, t in enumerate(_get(doc, "oblivious_trees", list, name, "the model"))]

@@ -279,6 +279,12 @@ def build(parts: Parts, budget: Budget, *, classifier: bool | None = None, origi
     return cls(**fields)
 
 
+NON_SYMMETRIC = UnsupportedModel(
+    "CatBoost models with non-symmetric trees (grow_policy Depthwise or Lossguide) are not supported; "
+    "only oblivious trees (grow_policy='SymmetricTree', the default)"
+)
+
+
 def not_supported(kind: str, names: Sequence[str]) -> UnsupportedModel:
     """The one-line refusal of a model that uses CatBoost features without an exact network here."""
     shown = ", ".join(repr(n) for n in names[:3]) + (" ..." if len(names) > 3 else "")

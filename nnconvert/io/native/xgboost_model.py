@@ -212,11 +212,8 @@ def _array(obj: Any, key: str, n: int, dtype: str, budget: Budget, where: str) -
         arr = np.asarray(value)
         if arr.dtype.kind not in "biuf" or arr.ndim != 1:
             raise ValueError
-        if dtype == "f":
-            out = arr.astype(np.float32)
-            if arr.dtype.kind == "f" and arr.dtype != np.float32:  # JSON text: the float32 it spells
-                out = np.array([np.float32(v) for v in arr.tolist()], dtype=np.float32)
-            return out
+        if dtype == "f":  # JSON's decimal text (parsed as float64) rounds to the float32 it spells
+            return arr.astype(np.float32)
         if arr.dtype.kind == "f" and not np.all(arr == np.round(arr)):
             raise ValueError
         return arr.astype(np.int64)
@@ -255,8 +252,10 @@ def _tree(obj: Any, budget: Budget, where: str, n_features: int) -> XGBTree:
         seen[frontier] = True
         inner = frontier[~leaf[frontier]]
         frontier = np.concatenate([left[inner], right[inner]])
-    if not seen.all():  # deleted (pruned) nodes: unreachable, made harmless leaves
-        left, right = np.where(seen, left, -1), np.where(seen, right, -1)
+    left, right = (
+        np.where(seen & ~leaf, left, -1),
+        np.where(seen & ~leaf, right, -1),
+    )  # unreachable (deleted) nodes: leaves
     leaf = left < 0
     if not np.isfinite(split[seen]).all():
         raise _bad(budget, f"{where}: a split condition or leaf value that is not finite")
