@@ -18,6 +18,7 @@ Usage: ``python bench/bench.py [--out bench_results.md] [--quick] [--only TEXT] 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import shutil
@@ -251,12 +252,12 @@ def median_time(fn: Callable[[], Any], budget_s: float, max_repeats: int) -> tup
     return statistics.median(times), len(times), out
 
 
-def ort_session(model: Any) -> Any:
-    """An onnxruntime session on one thread for a ModelProto."""
+def ort_session(model: Any, threads: int = 1) -> Any:
+    """An onnxruntime session on one thread (or ``threads``) for a ModelProto."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
+    opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     return ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
@@ -457,6 +458,221 @@ def conversion_table(quick: bool) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- issue 12: kernel roofline, big-model conversion, verify throughput (one function each) ---
+
+
+def _timed(fn: Callable[[], Any], budget_s: float) -> float:
+    """Median seconds of ``fn()`` after one untimed warm-up call (at least 3 timed calls)."""
+    fn()
+    return median_time(fn, budget_s, 50)[0]
+
+
+def kernel_roofline_table(quick: bool) -> str:
+    """The RBF SVC network (20 features, about 1000 support vectors) at 100 000 rows against the
+    roofline of its kernel layer: one float32 MatMul ``[N, 20] x [20, n_SV]`` plus one Exp over the
+    ``[N, n_SV]`` matrix in onnxruntime, one thread; and the network on 2 threads against 1."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    est, pool, note = svc_spec(20, 2, False).make(quick)
+    n = 2000 if quick else 100_000
+    X = np.resize(pool, (n, pool.shape[1])).astype(np.float32)
+    sv = est.support_vectors_.astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["X", "C"], ["M"]), helper.make_node("Exp", ["M"], ["K"])],
+        "roofline",
+        [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, X.shape[1]])],
+        [helper.make_tensor_value_info("K", TensorProto.FLOAT, [None, len(sv)])],
+        [numpy_helper.from_array(-0.01 * np.ascontiguousarray(sv.T), "C")],
+    )
+    roof = ort_session(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]))
+    model = nnconvert_model(est)
+    one, two = ort_session(model), ort_session(model, threads=2)
+    budget = 0.2 if quick else 4.0
+    times: dict[str, list[float]] = {"roof": [], "one": [], "two": []}
+    for _ in range(1 if quick else 3):  # interleaved rounds: a busy minute hits all three alike
+        times["roof"].append(_timed(lambda: roof.run(None, {"X": X}), budget))
+        times["one"].append(_timed(lambda: one.run(["predict"], {"X": X}), budget))
+        times["two"].append(_timed(lambda: two.run(["predict"], {"X": X}), budget))
+    t = {k: statistics.median(v) for k, v in times.items()}
+    kernel_ops = [nd.op_type for nd in model.graph.node][:8]
+    lines = [
+        "",
+        f"### RBF kernel layer at the roofline: SVC rbf 20f 2c ({note}), {n} rows, float32",
+        "",
+        f"Medians of {len(times['roof'])} interleaved rounds (each a median of repeated runs). The network's first "
+        f"operators: {', '.join(kernel_ops)}.",
+        "",
+        "| measurement | seconds | ratio | target |",
+        "|---|---:|---:|---|",
+        f"| roofline: MatMul [N, 20] x [20, {len(sv)}] + Exp, 1 thread | {t['roof']:.3f} | 1.00 | |",
+        f"| nnconvert network (predict), 1 thread | {t['one']:.3f} | {t['one'] / t['roof']:.2f} x roofline | <= 1.5 |",
+        f"| nnconvert network (predict), 2 threads | {t['two']:.3f} | {t['one'] / t['two']:.2f} x faster than 1 "
+        "| >= 1.7 |",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+_BIG_SCRIPT = r"""
+import json, pickle, sys, time, tracemalloc, warnings
+warnings.simplefilter("ignore")
+import numpy as np
+import onnx
+est = pickle.load(open(sys.argv[1], "rb"))
+size = len(pickle.dumps(est))
+import nnconvert
+if sys.argv[3] == "memory":
+    tracemalloc.start()
+t0 = time.perf_counter()
+net = nnconvert.convert(est)
+model = nnconvert.to_onnx(net, dtype="float32")
+onnx.save(model, sys.argv[2])
+seconds = time.perf_counter() - t0
+peak = tracemalloc.get_traced_memory()[1] if tracemalloc.is_tracing() else 0
+params = 8 * net.n_parameters
+print(json.dumps({"seconds": seconds, "peak": peak, "pickle": size, "params": params}))
+"""
+
+
+def _big_models(quick: bool) -> list[tuple[str, Callable[[], Any]]]:
+    """(label, fit) of the three big models of issue 12 (tiny ones in quick mode)."""
+
+    def svc() -> Any:
+        from sklearn.svm import SVC
+
+        n = 300 if quick else 21_000
+        rng = np.random.default_rng(0)  # noise labels and a small C: nearly every row is a support vector
+        return SVC(kernel="rbf", C=0.01).fit(rng.normal(size=(n, 20)), rng.integers(0, 2, n))
+
+    def mlp() -> Any:
+        from sklearn.neural_network import MLPClassifier
+
+        rng = np.random.default_rng(0)
+        sizes = (20, 20) if quick else (1000, 2000, 1500)  # 100 * 1000 + 1000 * 2000 + 2000 * 1500 + ...: 5.1 M
+        est = MLPClassifier(sizes, max_iter=1).fit(rng.normal(size=(300, 100)), rng.integers(0, 10, 300))
+        est._optimizer = None  # training state (Adam's moments, 2x the weights), not part of the model
+        return est
+
+    def forest() -> Any:
+        from sklearn.ensemble import RandomForestClassifier
+
+        X, y, _ = _classification(20, 10, 400 if quick else 5000, quick)
+        return RandomForestClassifier(10 if quick else 500, max_depth=12, random_state=0, n_jobs=1).fit(X, y)
+
+    return [
+        ("SVC rbf 20f, 20 000 support vectors" if not quick else "SVC rbf 20f (quick)", svc),
+        ("MLPClassifier 100-1000-2000-1500-10 (5.1 M parameters)" if not quick else "MLP (quick)", mlp),
+        ("RandomForest 500 trees, depth 12, 20f 10c" if not quick else "RandomForest (quick)", forest),
+    ]
+
+
+def big_conversion_table(quick: bool) -> str:
+    """``convert + to_onnx + onnx.save`` of each big model in a fresh subprocess (imports included,
+    as a user's first conversion pays them), and its tracemalloc peak in a second run."""
+    import pickle
+    import tempfile
+    import warnings
+
+    cache = Path(tempfile.gettempdir()) / "nnconvert_bench_big"
+    cache.mkdir(exist_ok=True)
+    rows = []
+    for i, (label, fit) in enumerate(_big_models(quick)):
+        path = cache / f"model{i}{'_quick' if quick else ''}.pkl"
+        if not path.exists():  # fitting the 20 000-SV SVC takes ~30 s: fitted once per machine
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                path.write_bytes(pickle.dumps(fit()))
+        out = {}
+        for mode in ("time", "memory"):
+            proc = subprocess.run(
+                [sys.executable, "-c", _BIG_SCRIPT, str(path), str(cache / "out.onnx"), mode],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if proc.returncode != 0:
+                out = {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1][:70]}
+                break
+            got = json.loads(proc.stdout.strip().splitlines()[-1])
+            out.update(
+                {"seconds": got["seconds"]} if mode == "time" else {k: got[k] for k in ("peak", "pickle", "params")}
+            )
+        rows.append((label, out))
+    lines = [
+        "",
+        "### Converting big models (convert + to_onnx float32 + writing the file, fresh process)",
+        "",
+        "Model size: the pickle of the fitted estimator (the MLP without its optimizer state). Peak: tracemalloc's "
+        "peak over the conversion (a second run; numpy registers its arrays with tracemalloc). Targets: under 10 s, "
+        "peak under 4x the model's size.",
+        "",
+        "| model | seconds (imports included) | model size | float64 parameters | peak memory | peak / model size |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for label, o in rows:
+        if "error" in o:
+            lines.append(f"| {label} | failed: {o['error']} | | | | |")
+            continue
+        lines.append(
+            f"| {label} | {o['seconds']:.2f} | {o['pickle'] / 1e6:.1f} MB | {o['params'] / 1e6:.1f} MB | "
+            f"{o['peak'] / 1e6:.1f} MB | {o['peak'] / o['pickle']:.2f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def verify_rate_table(quick: bool) -> str:
+    """``nnconvert verify MODEL --data FILE`` (the CLI, a subprocess) on a LogisticRegression and the
+    RBF SVC: rows per second over the whole command and at the margin (the difference between a
+    large and a small file of the same model, which cancels the start-up and conversion)."""
+    import pickle
+    import tempfile
+
+    from sklearn.linear_model import LogisticRegression
+
+    exe = [sys.executable, "-m", "nnconvert", "verify"]
+    small, large = (1000, 20_000) if quick else (10_000, 1_000_000)
+    X, y, pool = _classification(20, 2, 2000, quick)
+    logreg = LogisticRegression(max_iter=2000).fit(X, y)
+    svc, svc_pool, note = svc_spec(20, 2, False).make(quick)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, est, src, big, kind in (
+            ("LogisticRegression 20f 2c", logreg, pool, large, "npy"),
+            ("LogisticRegression 20f 2c", logreg, pool, large // 5, "csv"),
+            (f"SVC rbf 20f 2c ({note})", svc, svc_pool, 20_000 if not quick else 2000, "npy"),
+        ):
+            model = Path(tmp) / "model.pkl"
+            model.write_bytes(pickle.dumps(est))
+            seconds = {}
+            for n in (small, big):
+                data = Path(tmp) / f"rows{n}.{kind}"
+                rows_n = np.resize(src, (n, src.shape[1]))
+                if kind == "npy":
+                    np.save(data, rows_n)
+                else:
+                    np.savetxt(data, rows_n, delimiter=",", fmt="%.17g")
+                t0 = time.perf_counter()
+                proc = subprocess.run([*exe, str(model), "--data", str(data)], capture_output=True, text=True)
+                seconds[n] = time.perf_counter() - t0 if proc.returncode == 0 else None
+            if None in seconds.values():
+                rows.append(f"| {label} | {kind} | {big} | failed | | |")
+                continue
+            extra = seconds[big] - seconds[small]
+            margin = f"{(big - small) / extra:,.0f}" if extra > 0.05 * seconds[big] else "n/a (within noise)"
+            rows.append(f"| {label} | {kind} | {big:,} | {seconds[big]:.1f} | {big / seconds[big]:,.0f} | {margin} |")
+    lines = [
+        "",
+        "### `nnconvert verify` throughput (CLI: float64 numpy runtime and float32 onnxruntime against the model)",
+        "",
+        f"Margin: (rows of the large file - {small:,}) / (its seconds - the seconds of a {small:,}-row file). "
+        "Target for the LogisticRegression: >= 100 000 rows/s.",
+        "",
+        "| model | file | rows | seconds | rows/s (whole command) | rows/s (margin) |",
+        "|---|---|---:|---:|---:|---:|",
+        *rows,
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def load_boosters() -> Any:
     """``bench/boosters.py`` (XGBoost / LightGBM against onnxmltools and Hummingbird), by path."""
     import importlib.util
@@ -477,6 +693,12 @@ def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float |
     ap.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
     ap.add_argument("--only", default="", help="run only specs whose name contains this text ('a|b': either)")
     ap.add_argument("--conversion", action="store_true", help="also time converting a 500-tree, depth-12 forest")
+    ap.add_argument(
+        "--speed",
+        action="store_true",
+        help="also the issue-12 tables (always without --quick): kernel roofline, "
+        "big-model conversion, verify throughput",
+    )
     ap.add_argument("--boosters", action="store_true", help="the boosting libraries' table in --quick mode too")
     ap.add_argument("--no-boosters", action="store_true", help="skip the boosting libraries' table (bench/boosters.py)")
     args = ap.parse_args(argv)
@@ -496,6 +718,10 @@ def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float |
     text = render(results, startup, budget) + booster_text
     if args.conversion:
         text += conversion_table(args.quick)
+    if args.speed or not args.quick:
+        with threadpool_limits(limits=1):
+            text += kernel_roofline_table(args.quick)
+        text += big_conversion_table(args.quick) + verify_rate_table(args.quick)
     Path(args.out).write_text(text, encoding="utf-8")
     print(text)
     return results, startup

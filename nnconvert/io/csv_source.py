@@ -216,7 +216,8 @@ class CsvSource(LaidOut):
 
     def _convert(self, block: list[list[str]], numbers: list[int], keep: Sequence[int]) -> np.ndarray:
         """The cells of columns ``keep`` as float64 ``[rows, len(keep)]``, the first bad one named."""
-        cells = [[r[i] for i in keep] for r in block]
+        # every column kept, in order (no index or target column): the rows as they are
+        cells = block if list(keep) == list(range(self.n_columns)) else [[r[i] for i in keep] for r in block]
         if not keep:
             return np.empty((len(block), 0))
         if self.allow_missing:
