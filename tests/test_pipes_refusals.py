@@ -35,7 +35,6 @@ Y = (X[:, 0] > X[:, 1]).astype(int)
             TransformedTargetRegressor(lm.Ridge(), transformer=pp.QuantileTransformer(n_quantiles=20)).fit(X, X[:, 0]),
             "exact inverses",
         ),
-        (impute.SimpleImputer(missing_values=None, strategy="most_frequent").fit(X.astype(object)), "missing_values"),
     ],
     ids=lambda v: v if isinstance(v, str) else type(v).__name__,
 )

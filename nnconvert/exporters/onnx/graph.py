@@ -125,7 +125,13 @@ def _activation(g: OnnxGraph, n: ir.Activation) -> None:
     elif fn == "erf":
         erf(g, x, y)
     elif fn == "clip":
-        g.op("Clip", [x, g.scalar(f"{y}.min", n.param[0]), g.scalar(f"{y}.max", n.param[1])], y, name=y)
+        lo, hi = n.param
+        src = next((m for m in g.network.nodes if m.name == x), None)
+        if isinstance(src, ir.Activation) and src.fn == "relu":
+            # clip(relu(x), lo, hi) == clip(x, max(lo, 0), hi): read relu's input, so onnxruntime's
+            # Relu+Clip fusion (which fails on double Clip bounds) never sees the pair
+            x, lo = src.input, max(lo, 0.0)
+        g.op("Clip", [x, g.scalar(f"{y}.min", lo), g.scalar(f"{y}.max", hi)], y, name=y)
     else:
         raise InvalidNetwork(f"the ONNX exporter does not know activation {fn!r}")
 
