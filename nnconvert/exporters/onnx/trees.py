@@ -21,7 +21,7 @@ value row and a ReduceSum over the trees give the output.
 from __future__ import annotations
 
 import numpy as np
-from onnx import TensorProto
+from onnx import TensorProto, helper
 
 from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
 from nnconvert.ir.trees import ZERO_THRESHOLD, TreeEnsemble, TreeSplits, _SplitTests, effective_thresholds
@@ -121,7 +121,145 @@ def sibling_layout(n: TreeEnsemble) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(old, dtype=np.int64), np.asarray(left, dtype=np.int32)
 
 
+PERFECT_BUDGET = 1 << 16  # level tables up to max(4 * n_nodes, this) entries take the fast path
+
+
+def perfect_levels(n: TreeEnsemble) -> list[np.ndarray] | None:
+    """The trees filled out to perfect binary trees of depth ``n.depth``, level by level:
+    ``levels[d]`` ``[T, 2**d]`` holds the IR node at each place (-1: unreachable). Place ``2p``
+    of level ``d + 1`` is the right child of place ``p``, ``2p + 1`` its left child; a leaf moves
+    on to its ``2p + 1`` place (so the leaves all sit on the last level). None where the fast path
+    does not apply (categorical splits, no splits, or tables past the budget)."""
+    n_trees, depth = len(n.roots), n.depth
+    if depth == 0 or (n.category is not None and (n.category >= 0).any()):
+        return None
+    if n_trees * (1 << depth) > max(4 * len(n.left), PERFECT_BUDGET) or n_trees * (1 << depth) >= 1 << 31:
+        return None
+    levels = [n.roots.reshape(-1, 1)]
+    for _ in range(depth):
+        cur = levels[-1]
+        safe = np.maximum(cur, 0)
+        split = (cur >= 0) & (n.left[safe] >= 0)
+        nxt = np.empty((n_trees, 2 * cur.shape[1]), dtype=np.int64)
+        nxt[:, 0::2] = np.where(split, n.right[safe], -1)
+        nxt[:, 1::2] = np.where(split, n.left[safe], cur)
+        levels.append(nxt)
+    return levels
+
+
+def _missing_columns(g: OnnxGraph, n: TreeEnsemble, x: str, dtype: np.dtype) -> str:
+    """``[N, k F]``: X with the missing rule folded in, one copy per kind of split. Copy 0
+    (missing goes left) has NaN as ``-inf``, copy 1 (missing goes right) keeps NaN; with
+    ``zero_missing``, copies 2 and 3 do the same with ``|v| <= ZERO_THRESHOLD`` counted as
+    missing. ``v <= t`` (t never NaN) then answers every split: ``-inf`` goes left, NaN right."""
+    y = n.name
+    nan = g.op("IsNaN", [x], name=y)
+    minus_inf = g.const(f"{y}.minus_inf", np.asarray(-np.inf), dtype)
+    copies = [g.op("Where", [nan, minus_inf, x], name=y), x]
+    if n.zero_missing is not None and n.zero_missing.any():
+        small = g.op("LessOrEqual", [g.op("Abs", [x], name=y), g.const(f"{y}.zero_threshold", np.asarray(ZERO_THRESHOLD), dtype)], name=y)  # fmt: skip
+        copies.append(g.op("Where", [g.op("Or", [nan, small], name=y), minus_inf, x], name=y))
+        copies.append(g.op("Where", [small, g.const(f"{y}.nan", np.asarray(np.nan), dtype), x], name=y))
+    return g.op("Concat", copies, name=y, axis=1)
+
+
+CHUNK_CELLS = 1 << 16  # rows x trees per Scan step: the [rows, T] tensors stay in cache
+
+
+def _perfect(g: OnnxGraph, n: TreeEnsemble, levels: list[np.ndarray]) -> None:
+    """Perfect-tree traversal, in row chunks: X (the missing copies) is padded to a multiple of
+    ``c = max(1, min(N, CHUNK_CELLS // T))`` rows (at least one chunk) and a ``Scan`` walks
+    ``[ceil(N / c), c, k F]`` one
+    chunk at a time (the same arithmetic per row; only the working set shrinks), then the
+    padding rows are cut off."""
+    y = n.name
+    x, dtype = _compare_input(g, n)
+    width = int(g.network.info(n.input).width)  # type: ignore[arg-type]
+    xs = _missing_columns(g, n, x, dtype)
+    cols = width * (4 if n.zero_missing is not None and n.zero_missing.any() else 2)
+    out_width = n.n_outputs * (len(n.roots) if n.per_tree else 1)
+
+    def i64(hint: str, v: list[int]) -> str:
+        return g.const(f"{y}.{hint}", np.asarray(v, dtype=np.int64), np.int64)
+
+    rows = g.op("Slice", [g.op("Shape", [xs], name=y), i64("s0", [0]), i64("s1", [1])], name=y)
+    chunk = g.op("Max", [g.op("Min", [rows, i64("chunk", [max(1, CHUNK_CELLS // len(n.roots))])], name=y),
+                         i64("one", [1])], name=y)  # fmt: skip
+    trips = g.op("Div", [g.op("Sub", [g.op("Add", [rows, chunk], name=y), i64("one", [1])], name=y), chunk], name=y)
+    trips = g.op("Max", [trips, i64("one", [1])], name=y)  # no rows: one chunk of padding (Scan needs a step)
+    extra = g.op("Sub", [g.op("Mul", [trips, chunk], name=y), rows], name=y)
+    pads = g.op("Concat", [i64("pad0", [0, 0]), extra, i64("pad1", [0])], name=y, axis=0)
+    shape = g.op("Concat", [i64("minus_one", [-1]), chunk, i64("cols", [cols])], name=y, axis=0)
+    chunks = g.op("Reshape", [g.op("Pad", [xs, pads], name=y), shape], name=y)
+    outer, g.nodes = g.nodes, []
+    part = g.fresh(f"{y}/chunk")
+    done = _walk_perfect(g, n, levels, part, width, dtype)
+    body_nodes, g.nodes = g.nodes, outer
+    body = helper.make_graph(
+        body_nodes,
+        f"{y}_chunk",
+        [helper.make_tensor_value_info(part, g.elem_type if dtype == g.dtype else TensorProto.FLOAT, [None, cols])],
+        [helper.make_tensor_value_info(done, g.elem_type, [None, out_width])],
+    )
+    scanned = g.fresh(f"{y}/scanned")
+    g.nodes.append(helper.make_node("Scan", [chunks], [scanned], name=g.fresh(f"{y}/Scan"), body=body,
+                                    num_scan_inputs=1))  # fmt: skip
+    flat = g.op("Reshape", [scanned, i64("flat", [-1, out_width])], name=y)
+    g.op("Slice", [flat, i64("s0", [0]), rows], y, name=y)
+
+
+def _walk_perfect(g: OnnxGraph, n: TreeEnsemble, levels: list[np.ndarray], xs: str, width: int, dtype: np.dtype) -> str:
+    """At level ``d`` a row of tree ``t`` is at place ``p``, flat index ``i = t 2**d + p`` into
+    the level's tables; ``i' = 2 i + (v <= t_i)`` (the left child sits at ``2p + 1``). Padding
+    places compare column 0 of the missing-left copy (never NaN) with ``+inf``: always left, so a
+    leaf reached early stays on its path. Returns the chunk's output value."""
+    y = n.name
+    thresholds = effective_thresholds(n.threshold, dtype)
+    zero = n.zero_missing if n.zero_missing is not None else np.zeros(len(n.left), dtype=bool)
+    copy = np.where(n.missing_left, 0, 1) + 2 * zero
+    idx = None
+    for d, cur in enumerate(levels[:-1]):
+        flat = cur.reshape(-1)
+        safe = np.maximum(flat, 0)
+        split = (flat >= 0) & (n.left[safe] >= 0)
+        code = np.where(split, n.feature[safe] + width * copy[safe], 0)
+        thr = np.where(split, thresholds[safe], np.inf).astype(dtype)
+        if idx is None:  # the roots: constants
+            v = g.op("Gather", [xs, g.const(f"{y}.root_feature", code, np.int64)], name=y, axis=1)
+            left = g.op("LessOrEqual", [v, g.const(f"{y}.root_threshold", thr, dtype)], name=y)
+            base = g.const(f"{y}.root_base", 2 * np.arange(len(flat)), np.int32)
+            idx = g.op("Add", [base, g.op("Cast", [left], name=y, to=TensorProto.INT32)], name=y)
+            continue
+        f = g.op("Gather", [g.const(f"{y}.feature{d}", code, np.int32), idx], name=y, axis=0)
+        v = g.op("GatherElements", [xs, f], name=y, axis=1)
+        t = g.op("Gather", [g.const(f"{y}.threshold{d}", thr, dtype), idx], name=y, axis=0)
+        left = g.op("LessOrEqual", [v, t], name=y)
+        idx = g.op("Add", [g.op("Add", [idx, idx], name=y),
+                           g.op("Cast", [left], name=y, to=TensorProto.INT32)], name=y)  # fmt: skip
+    last = levels[-1].reshape(-1)
+    table = np.where((last >= 0)[:, None], n.values[np.maximum(last, 0)], 0.0)
+    values = g.op("Gather", [g.const(f"{y}.values", table), idx], name=y, axis=0)  # [N, T, out]
+    return _finish(g, n, values, g.fresh(f"{y}/chunk_out"))
+
+
+def _finish(g: OnnxGraph, n: TreeEnsemble, values: str, out: str) -> str:
+    """``[N, T, out]`` leaf values to ``out``: side by side (``per_tree``) or summed."""
+    y = n.name
+    if n.per_tree:
+        return g.op("Reshape", [values, g.axes(f"{y}.shape", [0, len(n.roots) * n.n_outputs])], out, name=y)
+    return g.reduce("ReduceSum", values, 1, 0, out, name=y)
+
+
 def _ensemble(g: OnnxGraph, n: TreeEnsemble) -> None:
+    levels = perfect_levels(n)
+    if levels is not None:
+        _perfect(g, n, levels)
+    else:
+        _traverse(g, n)
+
+
+def _traverse(g: OnnxGraph, n: TreeEnsemble) -> None:
+    """General traversal (any depth and shape, categorical splits): the sibling layout."""
     y = n.name
     x, dtype = _compare_input(g, n)
     old, left = sibling_layout(n)
@@ -151,10 +289,7 @@ def _ensemble(g: OnnxGraph, n: TreeEnsemble) -> None:
     row = g.op("Gather", [g.const(f"{y}.leaf_row", np.where(leaf, rows, 0).astype(np.int32), np.int32), idx],
                name=y, axis=0)  # fmt: skip
     values = g.op("Gather", [g.const(f"{y}.values", n.values[old[leaf]]), row], name=y, axis=0)  # [N, T, out]
-    if n.per_tree:
-        g.op("Reshape", [values, g.axes(f"{y}.shape", [0, n_trees * n.n_outputs])], y, name=y)
-    else:
-        g.reduce("ReduceSum", values, 1, 0, y, name=y)
+    _finish(g, n, values, y)
 
 
 register_emitter(TreeSplits, _splits)
