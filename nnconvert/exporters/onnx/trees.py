@@ -7,23 +7,35 @@ kernel bit for bit. NaN goes to each split's missing side (IsNaN + Where, only w
 split's missing side is not the comparison's own NaN answer); with ``zero_missing``,
 ``Abs(v) <= ZERO_THRESHOLD`` joins NaN as missing on those splits.
 
-Traversal: the nodes are renumbered so that every split's right child is its left child + 1 and
-a leaf points at itself (threshold +inf: ``v > +inf`` is false, so it stays). One depth step
-for all rows and trees at once (``idx`` ``[N, n_trees]``)::
+Traversal runs in row chunks (:func:`_in_chunks`: a ``Scan`` over ``[ceil(N / c), c, cols]``,
+``c * n_trees`` about :data:`CHUNK_CELLS`, so the ``[c, n_trees]`` tensors stay in cache; the
+arithmetic per row is unchanged) along one of two walks, both for all rows and trees at once:
+
+- perfect-tree walk (numeric splits only, trees filled out to full depth within
+  :data:`PERFECT_BUDGET`): the missing rules are folded into copies of X (:func:`_missing_columns`:
+  missing as ``-inf`` where it goes left, as NaN where it goes right), so one step is
+  ``f = Gather(feature_d, i); v = GatherElements(X', f); i = 2 i + Cast(v <= Gather(threshold_d, i))``;
+- general walk (categorical splits, lopsided trees): the nodes are renumbered so that every
+  split's right child is its left child + 1 and a leaf points at itself (threshold +inf:
+  ``v > +inf`` is false, so it stays); one depth step (``idx`` ``[N, n_trees]``)::
 
     f = Gather(feature, idx); v = GatherElements(X, f); go_right = Greater(v, Gather(threshold, idx))
     idx = Gather(left, idx) + Cast(go_right)
 
-The first step reads the root constants directly; after ``depth`` steps a Gather of each leaf's
-value row and a ReduceSum over the trees give the output.
+  The first step reads the root constants directly.
+
+After ``depth`` steps a Gather of each leaf's value row and a ReduceSum over the trees give the
+output.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from onnx import TensorProto, helper
 
-from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
+from nnconvert.exporters.onnx.graph import FLOAT_TYPES, OnnxGraph, register_emitter
 from nnconvert.ir.trees import ZERO_THRESHOLD, TreeEnsemble, TreeSplits, _SplitTests, effective_thresholds
 
 
@@ -167,16 +179,21 @@ CHUNK_CELLS = 1 << 16  # rows x trees per Scan step: the [rows, T] tensors stay 
 
 
 def _perfect(g: OnnxGraph, n: TreeEnsemble, levels: list[np.ndarray]) -> None:
-    """Perfect-tree traversal, in row chunks: X (the missing copies) is padded to a multiple of
-    ``c = max(1, min(N, CHUNK_CELLS // T))`` rows (at least one chunk) and a ``Scan`` walks
-    ``[ceil(N / c), c, k F]`` one
-    chunk at a time (the same arithmetic per row; only the working set shrinks), then the
-    padding rows are cut off."""
-    y = n.name
+    """Perfect-tree traversal of the missing copies of X, in row chunks."""
     x, dtype = _compare_input(g, n)
     width = int(g.network.info(n.input).width)  # type: ignore[arg-type]
     xs = _missing_columns(g, n, x, dtype)
     cols = width * (4 if n.zero_missing is not None and n.zero_missing.any() else 2)
+    _in_chunks(g, n, xs, cols, dtype, lambda part: _walk_perfect(g, n, levels, part, width, dtype))
+
+
+def _in_chunks(g: OnnxGraph, n: TreeEnsemble, xs: str, cols: int, dtype: np.dtype, walk: Callable[[str], str]) -> None:
+    """``walk`` (it writes a chunk ``[c, cols] -> [c, out]``) over the rows of ``xs`` in chunks:
+    ``xs`` is padded to a multiple of ``c = max(1, min(N, CHUNK_CELLS // T))`` rows (at least
+    one chunk) and a ``Scan`` walks ``[ceil(N / c), c, cols]`` one chunk at a time (the same
+    arithmetic per row; only the working set shrinks to fit the cache), then the padding rows
+    are cut off."""
+    y = n.name
     out_width = n.n_outputs * (len(n.roots) if n.per_tree else 1)
 
     def i64(hint: str, v: list[int]) -> str:
@@ -193,12 +210,12 @@ def _perfect(g: OnnxGraph, n: TreeEnsemble, levels: list[np.ndarray]) -> None:
     chunks = g.op("Reshape", [g.op("Pad", [xs, pads], name=y), shape], name=y)
     outer, g.nodes = g.nodes, []
     part = g.fresh(f"{y}/chunk")
-    done = _walk_perfect(g, n, levels, part, width, dtype)
+    done = walk(part)
     body_nodes, g.nodes = g.nodes, outer
     body = helper.make_graph(
         body_nodes,
         f"{y}_chunk",
-        [helper.make_tensor_value_info(part, g.elem_type if dtype == g.dtype else TensorProto.FLOAT, [None, cols])],
+        [helper.make_tensor_value_info(part, FLOAT_TYPES[np.dtype(dtype).name], [None, cols])],
         [helper.make_tensor_value_info(done, g.elem_type, [None, out_width])],
     )
     scanned = g.fresh(f"{y}/scanned")
@@ -259,9 +276,16 @@ def _ensemble(g: OnnxGraph, n: TreeEnsemble) -> None:
 
 
 def _traverse(g: OnnxGraph, n: TreeEnsemble) -> None:
-    """General traversal (any depth and shape, categorical splits): the sibling layout."""
-    y = n.name
+    """General traversal (any depth and shape, categorical splits): the sibling layout, in row
+    chunks."""
     x, dtype = _compare_input(g, n)
+    width = int(g.network.info(n.input).width)  # type: ignore[arg-type]
+    _in_chunks(g, n, x, width, dtype, lambda part: _walk_general(g, n, part, dtype))
+
+
+def _walk_general(g: OnnxGraph, n: TreeEnsemble, x: str, dtype: np.dtype) -> str:
+    """One chunk of the sibling-layout traversal; returns its output value."""
+    y = n.name
     old, left = sibling_layout(n)
     leaf = n.left[old] < 0
     thresholds = np.where(leaf, np.inf, effective_thresholds(n.threshold, dtype)[old]).astype(dtype)
@@ -289,7 +313,7 @@ def _traverse(g: OnnxGraph, n: TreeEnsemble) -> None:
     row = g.op("Gather", [g.const(f"{y}.leaf_row", np.where(leaf, rows, 0).astype(np.int32), np.int32), idx],
                name=y, axis=0)  # fmt: skip
     values = g.op("Gather", [g.const(f"{y}.values", n.values[old[leaf]]), row], name=y, axis=0)  # [N, T, out]
-    _finish(g, n, values, y)
+    return _finish(g, n, values, g.fresh(f"{y}/chunk_out"))
 
 
 register_emitter(TreeSplits, _splits)
