@@ -13,8 +13,10 @@ arithmetic per row is unchanged) along one of two walks, both for all rows and t
 
 - perfect-tree walk (numeric splits only, trees filled out to full depth within
   :data:`PERFECT_BUDGET`): the missing rules are folded into copies of X (:func:`_missing_columns`:
-  missing as ``-inf`` where it goes left, as NaN where it goes right), so one step is
-  ``f = Gather(feature_d, i); v = GatherElements(X', f); i = 2 i + Cast(v <= Gather(threshold_d, i))``;
+  missing as ``-inf`` where it goes left, as NaN where it goes right); trees by rows
+  (``p`` ``[T, c]``, place ``p`` on level ``d``), one step is
+  ``f = GatherElements(feature_d, p); v = GatherElements(X'^T, f); p = 2 p + Cast(v <= GatherElements(threshold_d, p))``
+  (``Gather`` of flat indices where an axis is longer than :data:`CHOICES`);
 - general walk (categorical splits, lopsided trees): the nodes are renumbered so that every
   split's right child is its left child + 1 and a leaf points at itself (threshold +inf:
   ``v > +inf`` is false, so it stays); one depth step (``idx`` ``[N, n_trees]``)::
@@ -225,38 +227,80 @@ def _in_chunks(g: OnnxGraph, n: TreeEnsemble, xs: str, cols: int, dtype: np.dtyp
     g.op("Slice", [flat, i64("s0", [0]), rows], y, name=y)
 
 
+CHOICES = 63  # onnx.reference's GatherElements (np.choose) takes at most 63 entries along its axis
+
+
 def _walk_perfect(g: OnnxGraph, n: TreeEnsemble, levels: list[np.ndarray], xs: str, width: int, dtype: np.dtype) -> str:
-    """At level ``d`` a row of tree ``t`` is at place ``p``, flat index ``i = t 2**d + p`` into
-    the level's tables; ``i' = 2 i + (v <= t_i)`` (the left child sits at ``2p + 1``). Padding
-    places compare column 0 of the missing-left copy (never NaN) with ``+inf``: always left, so a
-    leaf reached early stays on its path. Returns the chunk's output value."""
+    """At level ``d`` a row of tree ``t`` is at place ``p`` (``[T, c]``: trees by rows);
+    ``p' = 2 p + (v <= t[p])`` (the left child sits at ``2p + 1``). Padding places compare
+    column 0 of the missing-left copy (never NaN) with ``+inf``: always left, so a leaf reached
+    early stays on its path. Lookups are ``GatherElements`` along each tree's row (far cheaper
+    in onnxruntime than ``Gather``) while a level has at most :data:`CHOICES` places, else a
+    ``Gather`` of the flat index ``t 2**d + p``. Returns the chunk's output value ``[c, out]``."""
     y = n.name
+    n_trees, n_out = len(n.roots), n.n_outputs
+    xt = g.op("Transpose", [xs], name=y, perm=[1, 0])  # [k F, c]
     thresholds = effective_thresholds(n.threshold, dtype)
     zero = n.zero_missing if n.zero_missing is not None else np.zeros(len(n.left), dtype=bool)
     copy = np.where(n.missing_left, 0, 1) + 2 * zero
-    idx = None
+
+    def flat(pos: str, places: int) -> str:
+        return g.op("Add", [pos, g.const(f"{y}.offset{places}", places * np.arange(n_trees)[:, None], np.int64)],
+                    name=y)  # fmt: skip
+
+    cols = width * (4 if n.zero_missing is not None and n.zero_missing.any() else 2)
+    if cols > CHOICES:  # X'^T flat: entry f c + r
+        shape = g.op("Shape", [xs], name=y)
+        c = g.op("Squeeze", [g.op("Slice", [shape, g.axes(f"{y}.c0", [0]), g.axes(f"{y}.c1", [1])], name=y),
+                             g.axes(f"{y}.c0", [0])], name=y)  # fmt: skip
+        zero_one = [g.const(f"{y}.r{k}", np.asarray(k), np.int64) for k in (0, 1)]
+        r = g.op("Range", [zero_one[0], c, zero_one[1]], name=y)
+        xflat = g.op("Reshape", [xt, g.axes(f"{y}.minus_one", [-1])], name=y)
+
+    def lookup(f: str) -> str:
+        """``X'[r, f[t, r]]``, ``[T, c]``."""
+        if cols <= CHOICES:
+            return g.op("GatherElements", [xt, f], name=y, axis=0)
+        return g.op("Gather", [xflat, g.op("Add", [g.op("Mul", [f, c], name=y), r], name=y)], name=y, axis=0)
+
+    pos = None
     for d, cur in enumerate(levels[:-1]):
-        flat = cur.reshape(-1)
-        safe = np.maximum(flat, 0)
-        split = (flat >= 0) & (n.left[safe] >= 0)
-        code = np.where(split, n.feature[safe] + width * copy[safe], 0)
+        safe = np.maximum(cur, 0)
+        split = (cur >= 0) & (n.left[safe] >= 0)
+        code = np.where(split, n.feature[safe] + width * copy[safe], 0)  # [T, 2**d]
         thr = np.where(split, thresholds[safe], np.inf).astype(dtype)
-        if idx is None:  # the roots: constants
-            v = g.op("Gather", [xs, g.const(f"{y}.root_feature", code, np.int64)], name=y, axis=1)
+        if pos is None:  # the roots: constants
+            v = g.op("Gather", [xt, g.const(f"{y}.root_feature", code[:, 0], np.int64)], name=y, axis=0)
             left = g.op("LessOrEqual", [v, g.const(f"{y}.root_threshold", thr, dtype)], name=y)
-            base = g.const(f"{y}.root_base", 2 * np.arange(len(flat)), np.int32)
-            idx = g.op("Add", [base, g.op("Cast", [left], name=y, to=TensorProto.INT32)], name=y)
+            pos = g.op("Cast", [left], name=y, to=TensorProto.INT64)
             continue
-        f = g.op("Gather", [g.const(f"{y}.feature{d}", code, np.int32), idx], name=y, axis=0)
-        v = g.op("GatherElements", [xs, f], name=y, axis=1)
-        t = g.op("Gather", [g.const(f"{y}.threshold{d}", thr, dtype), idx], name=y, axis=0)
+        if code.shape[1] <= CHOICES:
+            f = g.op("GatherElements", [g.const(f"{y}.feature{d}", code, np.int64), pos], name=y, axis=1)
+            t = g.op("GatherElements", [g.const(f"{y}.threshold{d}", thr, dtype), pos], name=y, axis=1)
+        else:
+            i = flat(pos, code.shape[1])
+            f = g.op("Gather", [g.const(f"{y}.feature{d}", code.reshape(-1), np.int64), i], name=y, axis=0)
+            t = g.op("Gather", [g.const(f"{y}.threshold{d}", thr.reshape(-1), dtype), i], name=y, axis=0)
+        v = lookup(f)
         left = g.op("LessOrEqual", [v, t], name=y)
-        idx = g.op("Add", [g.op("Add", [idx, idx], name=y),
-                           g.op("Cast", [left], name=y, to=TensorProto.INT32)], name=y)  # fmt: skip
-    last = levels[-1].reshape(-1)
-    table = np.where((last >= 0)[:, None], n.values[np.maximum(last, 0)], 0.0)
-    values = g.op("Gather", [g.const(f"{y}.values", table), idx], name=y, axis=0)  # [N, T, out]
-    return _finish(g, n, values, g.fresh(f"{y}/chunk_out"))
+        pos = g.op("Add", [g.op("Add", [pos, pos], name=y),
+                           g.op("Cast", [left], name=y, to=TensorProto.INT64)], name=y)  # fmt: skip
+    last = levels[-1]
+    table = np.where((last >= 0)[:, :, None], n.values[np.maximum(last, 0)], 0.0)  # [T, 2**D, out]
+    if last.shape[1] <= CHOICES:
+        idx = g.op("Unsqueeze", [pos, g.axes(f"{y}.axis2", [2])], name=y)
+        if n_out > 1:
+            shape = g.op("Concat", [g.op("Shape", [pos], name=y), g.axes(f"{y}.n_out", [n_out])], name=y, axis=0)
+            idx = g.op("Expand", [idx, shape], name=y)
+        values = g.op("GatherElements", [g.const(f"{y}.values", table), idx], name=y, axis=1)  # [T, c, out]
+    else:
+        i = flat(pos, last.shape[1])
+        values = g.op("Gather", [g.const(f"{y}.values", table.reshape(-1, n_out)), i], name=y, axis=0)
+    out = g.fresh(f"{y}/chunk_out")
+    if n.per_tree:
+        rows = g.op("Transpose", [values], name=y, perm=[1, 0, 2])
+        return g.op("Reshape", [rows, g.axes(f"{y}.shape", [0, n_trees * n_out])], out, name=y)
+    return g.reduce("ReduceSum", values, 0, 0, out, name=y)
 
 
 def _finish(g: OnnxGraph, n: TreeEnsemble, values: str, out: str) -> str:
