@@ -7,23 +7,37 @@ kernel bit for bit. NaN goes to each split's missing side (IsNaN + Where, only w
 split's missing side is not the comparison's own NaN answer); with ``zero_missing``,
 ``Abs(v) <= ZERO_THRESHOLD`` joins NaN as missing on those splits.
 
-Traversal: the nodes are renumbered so that every split's right child is its left child + 1 and
-a leaf points at itself (threshold +inf: ``v > +inf`` is false, so it stays). One depth step
-for all rows and trees at once (``idx`` ``[N, n_trees]``)::
+Traversal runs in row chunks (:func:`_in_chunks`: a ``Scan`` over ``[ceil(N / c), c, cols]``,
+``c * n_trees`` about :data:`CHUNK_CELLS`, so the ``[c, n_trees]`` tensors stay in cache; the
+arithmetic per row is unchanged) along one of two walks, both for all rows and trees at once:
+
+- perfect-tree walk (numeric splits only, trees filled out to full depth within
+  :data:`PERFECT_BUDGET`): the missing rules are folded into copies of X (:func:`_missing_columns`:
+  missing as ``-inf`` where it goes left, as NaN where it goes right); trees by rows
+  (``p`` ``[T, c]``, place ``p`` on level ``d``), one step is
+  ``f = GatherElements(feature_d, p); v = GatherElements(X'^T, f); p = 2 p + Cast(v <= GatherElements(threshold_d, p))``
+  (``Gather`` of flat indices where an axis is longer than :data:`CHOICES`);
+- general walk (categorical splits, lopsided trees): the nodes are renumbered so that every
+  split's right child is its left child + 1 and a leaf points at itself (threshold +inf:
+  ``v > +inf`` is false, so it stays); one depth step (``idx`` ``[N, n_trees]``)::
 
     f = Gather(feature, idx); v = GatherElements(X, f); go_right = Greater(v, Gather(threshold, idx))
     idx = Gather(left, idx) + Cast(go_right)
 
-The first step reads the root constants directly; after ``depth`` steps a Gather of each leaf's
-value row and a ReduceSum over the trees give the output.
+  The first step reads the root constants directly.
+
+After ``depth`` steps a Gather of each leaf's value row and a ReduceSum over the trees give the
+output.
 """
 
 from __future__ import annotations
 
-import numpy as np
-from onnx import TensorProto
+from collections.abc import Callable
 
-from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
+import numpy as np
+from onnx import TensorProto, helper
+
+from nnconvert.exporters.onnx.graph import FLOAT_TYPES, OnnxGraph, register_emitter
 from nnconvert.ir.trees import ZERO_THRESHOLD, TreeEnsemble, TreeSplits, _SplitTests, effective_thresholds
 
 
@@ -121,9 +135,201 @@ def sibling_layout(n: TreeEnsemble) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(old, dtype=np.int64), np.asarray(left, dtype=np.int32)
 
 
-def _ensemble(g: OnnxGraph, n: TreeEnsemble) -> None:
+PERFECT_BUDGET = 1 << 16  # level tables up to max(4 * n_nodes, this) entries take the fast path
+
+
+def perfect_levels(n: TreeEnsemble) -> list[np.ndarray] | None:
+    """The trees filled out to perfect binary trees of depth ``n.depth``, level by level:
+    ``levels[d]`` ``[T, 2**d]`` holds the IR node at each place (-1: unreachable). Place ``2p``
+    of level ``d + 1`` is the right child of place ``p``, ``2p + 1`` its left child; a leaf moves
+    on to its ``2p + 1`` place (so the leaves all sit on the last level). None where the fast path
+    does not apply (categorical splits, no splits, or tables past the budget)."""
+    n_trees, depth = len(n.roots), n.depth
+    if depth == 0 or (n.category is not None and (n.category >= 0).any()):
+        return None
+    if n_trees * (1 << depth) > max(4 * len(n.left), PERFECT_BUDGET) or n_trees * (1 << depth) >= 1 << 31:
+        return None
+    levels = [n.roots.reshape(-1, 1)]
+    for _ in range(depth):
+        cur = levels[-1]
+        safe = np.maximum(cur, 0)
+        split = (cur >= 0) & (n.left[safe] >= 0)
+        nxt = np.empty((n_trees, 2 * cur.shape[1]), dtype=np.int64)
+        nxt[:, 0::2] = np.where(split, n.right[safe], -1)
+        nxt[:, 1::2] = np.where(split, n.left[safe], cur)
+        levels.append(nxt)
+    return levels
+
+
+def _missing_columns(g: OnnxGraph, n: TreeEnsemble, x: str, dtype: np.dtype) -> str:
+    """``[N, k F]``: X with the missing rule folded in, one copy per kind of split. Copy 0
+    (missing goes left) has NaN as ``-inf``, copy 1 (missing goes right) keeps NaN; with
+    ``zero_missing``, copies 2 and 3 do the same with ``|v| <= ZERO_THRESHOLD`` counted as
+    missing. ``v <= t`` (t never NaN) then answers every split: ``-inf`` goes left, NaN right."""
     y = n.name
+    nan = g.op("IsNaN", [x], name=y)
+    minus_inf = g.const(f"{y}.minus_inf", np.asarray(-np.inf), dtype)
+    copies = [g.op("Where", [nan, minus_inf, x], name=y), x]
+    if n.zero_missing is not None and n.zero_missing.any():
+        small = g.op("LessOrEqual", [g.op("Abs", [x], name=y), g.const(f"{y}.zero_threshold", np.asarray(ZERO_THRESHOLD), dtype)], name=y)  # fmt: skip
+        copies.append(g.op("Where", [g.op("Or", [nan, small], name=y), minus_inf, x], name=y))
+        copies.append(g.op("Where", [small, g.const(f"{y}.nan", np.asarray(np.nan), dtype), x], name=y))
+    return g.op("Concat", copies, name=y, axis=1)
+
+
+CHUNK_CELLS = 1 << 16  # rows x trees per Scan step: the [rows, T] tensors stay in cache
+
+
+def _perfect(g: OnnxGraph, n: TreeEnsemble, levels: list[np.ndarray]) -> None:
+    """Perfect-tree traversal of the missing copies of X, in row chunks."""
     x, dtype = _compare_input(g, n)
+    width = int(g.network.info(n.input).width)  # type: ignore[arg-type]
+    xs = _missing_columns(g, n, x, dtype)
+    cols = width * (4 if n.zero_missing is not None and n.zero_missing.any() else 2)
+    _in_chunks(g, n, xs, cols, dtype, lambda part: _walk_perfect(g, n, levels, part, width, dtype))
+
+
+def _in_chunks(g: OnnxGraph, n: TreeEnsemble, xs: str, cols: int, dtype: np.dtype, walk: Callable[[str], str]) -> None:
+    """``walk`` (it writes a chunk ``[c, cols] -> [c, out]``) over the rows of ``xs`` in chunks:
+    ``xs`` is padded to a multiple of ``c = max(1, min(N, CHUNK_CELLS // T))`` rows (at least
+    one chunk) and a ``Scan`` walks ``[ceil(N / c), c, cols]`` one chunk at a time (the same
+    arithmetic per row; only the working set shrinks to fit the cache), then the padding rows
+    are cut off."""
+    y = n.name
+    out_width = n.n_outputs * (len(n.roots) if n.per_tree else 1)
+
+    def i64(hint: str, v: list[int]) -> str:
+        return g.const(f"{y}.{hint}", np.asarray(v, dtype=np.int64), np.int64)
+
+    rows = g.op("Slice", [g.op("Shape", [xs], name=y), i64("s0", [0]), i64("s1", [1])], name=y)
+    chunk = g.op("Max", [g.op("Min", [rows, i64("chunk", [max(1, CHUNK_CELLS // len(n.roots))])], name=y),
+                         i64("one", [1])], name=y)  # fmt: skip
+    trips = g.op("Div", [g.op("Sub", [g.op("Add", [rows, chunk], name=y), i64("one", [1])], name=y), chunk], name=y)
+    trips = g.op("Max", [trips, i64("one", [1])], name=y)  # no rows: one chunk of padding (Scan needs a step)
+    extra = g.op("Sub", [g.op("Mul", [trips, chunk], name=y), rows], name=y)
+    pads = g.op("Concat", [i64("pad0", [0, 0]), extra, i64("pad1", [0])], name=y, axis=0)
+    shape = g.op("Concat", [i64("minus_one", [-1]), chunk, i64("cols", [cols])], name=y, axis=0)
+    chunks = g.op("Reshape", [g.op("Pad", [xs, pads], name=y), shape], name=y)
+    outer, g.nodes = g.nodes, []
+    part = g.fresh(f"{y}/chunk")
+    done = walk(part)
+    body_nodes, g.nodes = g.nodes, outer
+    body = helper.make_graph(
+        body_nodes,
+        f"{y}_chunk",
+        [helper.make_tensor_value_info(part, FLOAT_TYPES[np.dtype(dtype).name], [None, cols])],
+        [helper.make_tensor_value_info(done, g.elem_type, [None, out_width])],
+    )
+    scanned = g.fresh(f"{y}/scanned")
+    g.nodes.append(helper.make_node("Scan", [chunks], [scanned], name=g.fresh(f"{y}/Scan"), body=body,
+                                    num_scan_inputs=1))  # fmt: skip
+    flat = g.op("Reshape", [scanned, i64("flat", [-1, out_width])], name=y)
+    g.op("Slice", [flat, i64("s0", [0]), rows], y, name=y)
+
+
+CHOICES = 63  # onnx.reference's GatherElements (np.choose) takes at most 63 entries along its axis
+
+
+def _walk_perfect(g: OnnxGraph, n: TreeEnsemble, levels: list[np.ndarray], xs: str, width: int, dtype: np.dtype) -> str:
+    """At level ``d`` a row of tree ``t`` is at place ``p`` (``[T, c]``: trees by rows);
+    ``p' = 2 p + (v <= t[p])`` (the left child sits at ``2p + 1``). Padding places compare
+    column 0 of the missing-left copy (never NaN) with ``+inf``: always left, so a leaf reached
+    early stays on its path. Lookups are ``GatherElements`` along each tree's row (far cheaper
+    in onnxruntime than ``Gather``) while a level has at most :data:`CHOICES` places, else a
+    ``Gather`` of the flat index ``t 2**d + p``. Returns the chunk's output value ``[c, out]``."""
+    y = n.name
+    n_trees, n_out = len(n.roots), n.n_outputs
+    xt = g.op("Transpose", [xs], name=y, perm=[1, 0])  # [k F, c]
+    thresholds = effective_thresholds(n.threshold, dtype)
+    zero = n.zero_missing if n.zero_missing is not None else np.zeros(len(n.left), dtype=bool)
+    copy = np.where(n.missing_left, 0, 1) + 2 * zero
+
+    def flat(pos: str, places: int) -> str:
+        return g.op("Add", [pos, g.const(f"{y}.offset{places}", places * np.arange(n_trees)[:, None], np.int64)],
+                    name=y)  # fmt: skip
+
+    cols = width * (4 if n.zero_missing is not None and n.zero_missing.any() else 2)
+    if cols > CHOICES:  # X'^T flat: entry f c + r
+        shape = g.op("Shape", [xs], name=y)
+        c = g.op("Squeeze", [g.op("Slice", [shape, g.axes(f"{y}.c0", [0]), g.axes(f"{y}.c1", [1])], name=y),
+                             g.axes(f"{y}.c0", [0])], name=y)  # fmt: skip
+        zero_one = [g.const(f"{y}.r{k}", np.asarray(k), np.int64) for k in (0, 1)]
+        r = g.op("Range", [zero_one[0], c, zero_one[1]], name=y)
+        xflat = g.op("Reshape", [xt, g.axes(f"{y}.minus_one", [-1])], name=y)
+
+    def lookup(f: str) -> str:
+        """``X'[r, f[t, r]]``, ``[T, c]``."""
+        if cols <= CHOICES:
+            return g.op("GatherElements", [xt, f], name=y, axis=0)
+        return g.op("Gather", [xflat, g.op("Add", [g.op("Mul", [f, c], name=y), r], name=y)], name=y, axis=0)
+
+    pos = None
+    for d, cur in enumerate(levels[:-1]):
+        safe = np.maximum(cur, 0)
+        split = (cur >= 0) & (n.left[safe] >= 0)
+        code = np.where(split, n.feature[safe] + width * copy[safe], 0)  # [T, 2**d]
+        thr = np.where(split, thresholds[safe], np.inf).astype(dtype)
+        if pos is None:  # the roots: constants
+            v = g.op("Gather", [xt, g.const(f"{y}.root_feature", code[:, 0], np.int64)], name=y, axis=0)
+            left = g.op("LessOrEqual", [v, g.const(f"{y}.root_threshold", thr, dtype)], name=y)
+            pos = g.op("Cast", [left], name=y, to=TensorProto.INT64)
+            continue
+        if code.shape[1] <= CHOICES:
+            f = g.op("GatherElements", [g.const(f"{y}.feature{d}", code, np.int64), pos], name=y, axis=1)
+            t = g.op("GatherElements", [g.const(f"{y}.threshold{d}", thr, dtype), pos], name=y, axis=1)
+        else:
+            i = flat(pos, code.shape[1])
+            f = g.op("Gather", [g.const(f"{y}.feature{d}", code.reshape(-1), np.int64), i], name=y, axis=0)
+            t = g.op("Gather", [g.const(f"{y}.threshold{d}", thr.reshape(-1), dtype), i], name=y, axis=0)
+        v = lookup(f)
+        left = g.op("LessOrEqual", [v, t], name=y)
+        pos = g.op("Add", [g.op("Add", [pos, pos], name=y),
+                           g.op("Cast", [left], name=y, to=TensorProto.INT64)], name=y)  # fmt: skip
+    last = levels[-1]
+    table = np.where((last >= 0)[:, :, None], n.values[np.maximum(last, 0)], 0.0)  # [T, 2**D, out]
+    if last.shape[1] <= CHOICES:
+        idx = g.op("Unsqueeze", [pos, g.axes(f"{y}.axis2", [2])], name=y)
+        if n_out > 1:
+            shape = g.op("Concat", [g.op("Shape", [pos], name=y), g.axes(f"{y}.n_out", [n_out])], name=y, axis=0)
+            idx = g.op("Expand", [idx, shape], name=y)
+        values = g.op("GatherElements", [g.const(f"{y}.values", table), idx], name=y, axis=1)  # [T, c, out]
+    else:
+        i = flat(pos, last.shape[1])
+        values = g.op("Gather", [g.const(f"{y}.values", table.reshape(-1, n_out)), i], name=y, axis=0)
+    out = g.fresh(f"{y}/chunk_out")
+    if n.per_tree:
+        rows = g.op("Transpose", [values], name=y, perm=[1, 0, 2])
+        return g.op("Reshape", [rows, g.axes(f"{y}.shape", [0, n_trees * n_out])], out, name=y)
+    return g.reduce("ReduceSum", values, 0, 0, out, name=y)
+
+
+def _finish(g: OnnxGraph, n: TreeEnsemble, values: str, out: str) -> str:
+    """``[N, T, out]`` leaf values to ``out``: side by side (``per_tree``) or summed."""
+    y = n.name
+    if n.per_tree:
+        return g.op("Reshape", [values, g.axes(f"{y}.shape", [0, len(n.roots) * n.n_outputs])], out, name=y)
+    return g.reduce("ReduceSum", values, 1, 0, out, name=y)
+
+
+def _ensemble(g: OnnxGraph, n: TreeEnsemble) -> None:
+    levels = perfect_levels(n)
+    if levels is not None:
+        _perfect(g, n, levels)
+    else:
+        _traverse(g, n)
+
+
+def _traverse(g: OnnxGraph, n: TreeEnsemble) -> None:
+    """General traversal (any depth and shape, categorical splits): the sibling layout, in row
+    chunks."""
+    x, dtype = _compare_input(g, n)
+    width = int(g.network.info(n.input).width)  # type: ignore[arg-type]
+    _in_chunks(g, n, x, width, dtype, lambda part: _walk_general(g, n, part, dtype))
+
+
+def _walk_general(g: OnnxGraph, n: TreeEnsemble, x: str, dtype: np.dtype) -> str:
+    """One chunk of the sibling-layout traversal; returns its output value."""
+    y = n.name
     old, left = sibling_layout(n)
     leaf = n.left[old] < 0
     thresholds = np.where(leaf, np.inf, effective_thresholds(n.threshold, dtype)[old]).astype(dtype)
@@ -151,10 +357,7 @@ def _ensemble(g: OnnxGraph, n: TreeEnsemble) -> None:
     row = g.op("Gather", [g.const(f"{y}.leaf_row", np.where(leaf, rows, 0).astype(np.int32), np.int32), idx],
                name=y, axis=0)  # fmt: skip
     values = g.op("Gather", [g.const(f"{y}.values", n.values[old[leaf]]), row], name=y, axis=0)  # [N, T, out]
-    if n.per_tree:
-        g.op("Reshape", [values, g.axes(f"{y}.shape", [0, n_trees * n.n_outputs])], y, name=y)
-    else:
-        g.reduce("ReduceSum", values, 1, 0, y, name=y)
+    return _finish(g, n, values, g.fresh(f"{y}/chunk_out"))
 
 
 register_emitter(TreeSplits, _splits)
