@@ -304,7 +304,7 @@ def tree_ensemble(node: TreeEnsemble, x: np.ndarray) -> np.ndarray:
     leaves, _ = walk(node, x)
     values = node.values.astype(x.dtype)[leaves]  # [N, T, n_out]
     if node.per_tree:
-        return values.reshape(len(x), -1)
+        return values.reshape(len(x), values.shape[1] * values.shape[2])  # 0 rows too
     out = values[:, 0]
     for t in range(1, values.shape[1]):
         out = out + values[:, t]
