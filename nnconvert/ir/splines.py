@@ -68,6 +68,24 @@ class PiecewisePoly(Node):
         object.__setattr__(self, "breaks", breaks)
         object.__setattr__(self, "coefs", coefs)
 
+    def decision_margin(self, inputs64: list[np.ndarray]) -> np.ndarray | None:
+        """Distance of ``x`` (wrapped, for periodic) to the breakpoints where the output jumps:
+        every breakpoint of piecewise constants (degree 0), the two ends under ``nan``; ``x`` on
+        a breakpoint exactly is on it in float32 too (unless wrapped). None where the pieces join
+        continuously."""
+        if self.coefs.shape[2] > 1 and self.extrapolation != "nan":
+            return None
+        b = self.breaks if self.coefs.shape[2] == 1 else self.breaks[:, [0, -1]]
+        xc = inputs64[0][:, self.columns]
+        if self.extrapolation == "periodic":
+            first, period = self.breaks[:, 0], self.breaks[:, -1] - self.breaks[:, 0]
+            r = np.fmod(xc - first, period)
+            xc = first + np.where(r < 0, r + period, r)
+        gap = np.abs(xc[:, :, None] - b[None, :, :])
+        if self.extrapolation != "periodic":  # a wrapped x is computed, so it may miss in float32
+            gap = np.where(gap == 0, np.inf, gap)
+        return np.nan_to_num(gap.min(axis=(1, 2)), nan=np.inf)
+
     def infer(self, ins: list[TensorInfo]) -> TensorInfo:
         width = self._float2d(ins[0])
         if self.columns.max() >= width:

@@ -1,4 +1,4 @@
-"""Cases for SplineTransformer (B-spline bases as piecewise polynomials): degrees 1-3, 3 to 6
+"""Cases for SplineTransformer (B-spline bases as piecewise polynomials): degrees 0-3, 3 to 6
 uniform or quantile knots, every extrapolation mode on rows left and right of the training range
 (several periods away for periodic), rows exactly on the knots, with and without the bias
 column, NaN as zeros, and inside a pipeline before a linear model."""
@@ -67,6 +67,7 @@ CASES = [
         for mode in MODES
         for d, k, knots in ((1, 4, "uniform"), (2, 3, "quantile"), (3, 6, "uniform"))
     ),
+    *(_spline(0, 5, "uniform", mode) for mode in ("error", "continue", "periodic")),
     _spline(3, 5, "quantile", "linear", bias=False),
     _spline(2, 3, "uniform", "periodic", bias=False),
     _spline(1, 6, "quantile", "constant", bias=False),
