@@ -28,7 +28,8 @@ EXTRAPOLATIONS = ("extend", "nan", "affine", "periodic")
 @dataclass(frozen=True, eq=False)
 class PiecewisePoly(Node):
     """Per output ``o``: ``y_o = sum_p coefs[o, i, p] (x_c - breaks[o, i])^p`` with ``c = columns[o]``
-    and ``i`` the interval of ``x_c``; see the module docstring for the ends and NaN."""
+    and ``i`` the interval of ``x_c`` (the end intervals go on outside, or NaN, or the
+    ``below``/``above`` lines, or ``x`` wraps periodically first: ``extrapolation``)."""
 
     op: ClassVar[str] = "piecewise_poly"
     input: str
