@@ -28,7 +28,7 @@ from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import Normalizer, PolynomialFeatures, QuantileTransformer, StandardScaler
+from sklearn.preprocessing import Normalizer, PolynomialFeatures, QuantileTransformer, SplineTransformer, StandardScaler
 from sklearn.svm import SVC
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
@@ -99,6 +99,12 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
     ):
         net = nnconvert.convert(_fit(make_pipeline(step, LogisticRegression()), X, labels))
         families[name] = (net, X_eval[:3])
+    for name, step in (  # rows far outside the training range: the ends and the periodic wrap
+        ("spline-periodic-piecewise-poly", SplineTransformer(n_knots=4, extrapolation="periodic")),
+        ("spline-linear-piecewise-poly", SplineTransformer(degree=2, extrapolation="linear", include_bias=False)),
+    ):
+        net = nnconvert.convert(_fit(make_pipeline(step, LogisticRegression()), X, labels))
+        families[name] = (net, np.vstack([X_eval[:2], X_eval[2:3] * 6]))
     gpc = GaussianProcessClassifier(1.0 * Matern(nu=1.5) + WhiteKernel(), random_state=0)
     Xb, yb = X[labels != labels[0]], labels[labels != labels[0]]
     families["gpc-erf-mixture-combine"] = (nnconvert.convert(_fit(gpc, Xb, yb)), X_eval[:3])

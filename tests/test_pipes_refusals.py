@@ -28,7 +28,7 @@ Y = (X[:, 0] > X[:, 1]).astype(int)
         (pp.QuantileTransformer(n_quantiles=20, output_distribution="normal").fit(X), "inverse error function"),
         (pp.FunctionTransformer(lambda a: a * 2).fit(X), "arbitrary callable"),
         (pp.FunctionTransformer(np.log, kw_args={"out": None}).fit(X), "kw_args"),
-        (pp.SplineTransformer().fit(X), "B-spline"),
+        (pp.SplineTransformer(sparse_output=True).fit(X), "sparse_output"),
         (GridSearchCV(lm.Ridge(), {"alpha": [1.0, 2.0]}, refit=False, cv=3).fit(X, X[:, 0]), "refit=False"),
         (OneVsOneClassifier(lm.Ridge()).fit(X, Y), "regressor"),
         (

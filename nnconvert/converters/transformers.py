@@ -10,6 +10,8 @@
   per column, as ``_transform_col``: one interp table with doubled knots (:func:`_quantile_table`).
 - PowerTransformer: Yeo-Johnson and Box-Cox with log, exp and per-column scales (below).
 - FunctionTransformer: a named numpy ufunc from :data:`UFUNCS` as activations.
+- SplineTransformer: each B-spline basis column as a piecewise polynomial (local powers per
+  knot interval, ``PPoly.from_spline``), the ends as ``extrapolation`` says.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from nnconvert import ir
-from nnconvert.converters.registry import convert_into, refuse, register
+from nnconvert.converters.registry import convert_into, register
 from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
 
@@ -250,7 +252,112 @@ def function_transformer(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     return {"transform": out}
 
 
-refuse(
+def _spline_pieces(spl: Any, column: int, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """Breakpoints ``t[lo..hi]`` and ``[hi-lo, k+1]`` local power coefficients of basis column
+    ``column`` of ``spl`` (``PPoly.from_spline``, whose intervals are the knot intervals; scipy
+    extrapolates with the end intervals' polynomials, so knots outside are not breakpoints)."""
+    from scipy.interpolate import BSpline, PPoly
+
+    t, k = np.asarray(spl.t, dtype=np.float64), int(spl.k)
+    pp = PPoly.from_spline(BSpline(t, np.asarray(spl.c, dtype=np.float64)[:, column], k))
+    return t[lo : hi + 1], pp.c[::-1, lo:hi].T
+
+
+def _checked_spline(spl: Any, degree: int, feature: int) -> Any:
+    """``bsplines_[feature]`` rebuilt as a fresh scipy ``BSpline`` from its validated ``t``, ``c``
+    and ``k`` (a loaded file's object is never evaluated itself)."""
+    from scipy.interpolate import BSpline
+
+    what = f"SplineTransformer bsplines_[{feature}]"
+    try:
+        t, c, k = np.asarray(spl.t, dtype=np.float64), np.asarray(spl.c, dtype=np.float64), spl.k
+    except (AttributeError, TypeError, ValueError):
+        raise UnsupportedModel(f"{what} is not a B-spline with float knots t and coefficients c") from None
+    if not isinstance(k, (int, np.integer)) or int(k) != degree:
+        raise UnsupportedModel(f"{what}: degree k={k!r}, the transformer says {degree}")
+    k = int(k)
+    if t.ndim != 1 or c.ndim != 2 or c.shape[0] != t.size - k - 1 or c.shape[0] <= k or not c.shape[1]:
+        raise UnsupportedModel(f"{what}: knots {t.shape} and coefficients {c.shape} do not fit degree {k}")
+    if not (np.all(np.isfinite(t)) and np.all(np.isfinite(c))) or np.any(np.diff(t) < 0):
+        raise UnsupportedModel(f"{what}: knots must be finite and sorted, coefficients finite")
+    return BSpline(t, c, k, extrapolate=False)
+
+
+@register(
     "sklearn.preprocessing.SplineTransformer",
-    "its B-spline bases are not converted yet (each is a piecewise polynomial: interval steps times local powers)",
+    "piecewise_poly per feature and basis element (local power coefficients of each B-spline) = transform",
+    pickle_support=("scipy.interpolate._bsplines.BSpline",),
 )
+def spline_transformer(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
+    """``transform``: per feature ``i`` (feature-major columns) ``bsplines_[i](x_i)``, each basis
+    column one piecewise polynomial; ``constant``/``linear`` as the boundary values (and
+    derivatives) sklearn takes from the spline, on the first/last ``degree`` columns (``degree + 1`` for linear with degree <= 1)
+    0 on the others; ``periodic`` wraps ``x`` first; ``error`` gives
+    NaN where sklearn raises; ``include_bias=False`` drops each feature's last column."""
+    if est.sparse_output:
+        raise UnsupportedModel(
+            "SplineTransformer(sparse_output=True): the network gives dense columns; refit with sparse_output=False"
+        )
+    mode, degree = est.extrapolation, int(est.degree)
+    if mode not in ("error", "constant", "linear", "continue", "periodic"):
+        raise UnsupportedModel(f"SplineTransformer(extrapolation={mode!r}) is not one of sklearn's modes")
+    columns, breaks, coefs, below, above = [], [], [], [], []
+    for feature, loaded in enumerate(est.bsplines_):
+        spl = _checked_spline(loaded, int(est.degree), feature)
+        t = np.asarray(spl.t, dtype=np.float64)
+        # sklearn 1.9's transform takes xmin = t[degree], xmax = t[-degree - 1] with its loop
+        # variable ``degree``, which linear extrapolation raises by one while it is <= 1 (once
+        # per feature, for the features after it too): reproduced as it computes.
+        lo, hi = degree, t.size - degree - 1
+        if not t[hi] > t[lo]:
+            raise UnsupportedModel(
+                f"SplineTransformer: feature {feature} has an empty range [t[{lo}], t[{hi}]] (one distinct training "
+                "value, or sklearn's degree <= 1 linear extrapolation with too few knots)"
+            )
+        xmin, xmax = t[lo], t[hi]
+        n_splines = spl.c.shape[1]
+        keep = range(n_splines) if est.include_bias else range(n_splines - 1)
+        f_min, f_max = spl(xmin), spl(xmax)
+        d_min, d_max = spl(xmin, nu=1), spl(xmax, nu=1)
+        if mode == "linear" and degree <= 1:
+            degree += 1
+        ends = degree
+        for j in keep:
+            b, a = _spline_pieces(spl, j, lo, hi)
+            columns.append(feature)
+            breaks.append(b)
+            coefs.append(a)
+            low, high = j < ends, j >= n_splines - ends
+            if mode == "constant":
+                below.append([f_min[j] if low else 0.0, 0.0])
+                above.append([f_max[j] if high else 0.0, 0.0])
+            else:
+                below.append([f_min[j], d_min[j]] if low else [0.0, 0.0])
+                above.append([f_max[j], d_max[j]] if high else [0.0, 0.0])
+    affine = mode in ("constant", "linear")
+    parts, start = [], 0
+    for stop in range(1, len(columns) + 1):  # one node per run of equal interval counts
+        if stop < len(columns) and len(breaks[stop]) == len(breaks[start]):
+            continue
+        rows = slice(start, stop)
+        parts.append(
+            g.add(
+                ir.PiecewisePoly,
+                "spline",
+                input=x,
+                columns=np.asarray(columns[rows], dtype=np.int64),
+                breaks=np.asarray(breaks[rows]),
+                coefs=np.asarray(coefs[rows]),
+                extrapolation={"continue": "extend", "error": "nan", "periodic": "periodic"}.get(mode, "affine"),
+                below=np.asarray(below[rows]) if affine else None,
+                above=np.asarray(above[rows]) if affine else None,
+                nan_fill=0.0 if est.handle_missing == "zeros" else None,
+            )
+        )
+        start = stop
+    out = parts[0] if len(parts) == 1 else g.concat(parts, hint="splines")
+    g.summarize(
+        "SplineTransformer",
+        f"SplineTransformer: {len(est.bsplines_)} features, degree {est.degree}, {len(columns)} B-spline columns ({mode})",
+    )
+    return {"transform": out}

@@ -93,6 +93,8 @@ VALUE_FUNCTIONS: tuple[str, ...] = (
     *(f"sklearn.feature_selection._univariate_selection.{n}" for n in (
         "f_classif", "f_regression", "chi2", "r_regression", "mutual_info_classif", "mutual_info_regression",
     )),
+    # scipy's BSpline (SplineTransformer.bsplines_) keeps its array namespace's asarray.
+    "scipy._lib.array_api_compat.numpy._aliases.asarray",
 )
 # Classes read as nnconvert's own: a pickled CatBoost model is its parameters plus CatBoost's binary
 # model, which nnconvert parses itself (nnconvert.io.native.catboost_model); CatBoost never runs.

@@ -12,6 +12,7 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 - ``neighbours``: k-nearest / radius neighbour selection and weighted vote;
 - ``erf_mixture``: the Gaussian-process classifier's erf approximation (in float64).
 - ``preprocess``: missing values (is_missing, impute), row norms, per-column interpolation;
+- ``splines``: piecewise polynomials of input columns (B-spline bases);
 - ``labels``: labels as one-hot floats, label columns side by side.
 - ``inputs``: named column inputs (one per DataFrame column, float or string) filling ``X``.
 
@@ -34,6 +35,7 @@ from nnconvert.ir.neighbours import NeighbourVote
 from nnconvert.ir.network import INPUT, OUTPUT_METHODS, Metadata, Network
 from nnconvert.ir.nodes import ACTIVATIONS, DISTANCE_METRICS, Activation, Concat, Dense, Distance
 from nnconvert.ir.preprocess import Impute, Interp, IsMissing, RowNorm
+from nnconvert.ir.splines import PiecewisePoly
 from nnconvert.ir.trees import TreeEnsemble, TreeSplits
 
 __all__ = [
@@ -67,6 +69,7 @@ __all__ = [
     "Node",
     "Normalize",
     "PairwiseCoupling",
+    "PiecewisePoly",
     "RowNorm",
     "Squeeze",
     "StackLabels",

@@ -24,6 +24,7 @@ from nnconvert.ir import median as ir_median
 from nnconvert.ir import monomials as ir_monomials
 from nnconvert.ir import neighbours as ir_neighbours
 from nnconvert.ir import preprocess as ir_preprocess
+from nnconvert.ir import splines as ir_splines
 from nnconvert.ir import trees as ir_trees
 
 Array = np.ndarray
@@ -171,6 +172,7 @@ register_kernel(ir_preprocess.IsMissing, lambda n, xs: ir_preprocess.missing_mas
 register_kernel(ir_preprocess.Impute, lambda n, xs: ir_preprocess.impute(n, xs[0]))
 register_kernel(ir_preprocess.RowNorm, lambda n, xs: ir_preprocess.row_norm(n, xs[0]))
 register_kernel(ir_preprocess.Interp, lambda n, xs: ir_preprocess.interp(n, xs[0]))
+register_kernel(ir_splines.PiecewisePoly, lambda n, xs: ir_splines.piecewise_poly(n, xs[0]))
 register_kernel(ir_labels.LabelIndicator, lambda n, xs: ir_labels.label_indicator(n, xs[0]))
 register_kernel(ir_labels.StackLabels, lambda n, xs: np.stack(xs, axis=1))
 

@@ -201,11 +201,13 @@ FAMILIES: tuple[tuple[tuple[str, ...], str], ...] = (
             "QuantileTransformer",
             "PowerTransformer",
             "FunctionTransformer",
+            "SplineTransformer",
         ),
         "A feature transformer is a layer of per-column neurons: row norms (Normalizer), step "
         "neurons at the threshold or bin edges (Binarizer, KBinsDiscretizer), a piecewise-linear "
         "interpolation through quantiles_ (QuantileTransformer), log/exp neurons with per-column "
-        "lambdas (PowerTransformer) or the named ufunc as an activation (FunctionTransformer).",
+        "lambdas (PowerTransformer), the named ufunc as an activation (FunctionTransformer) or, per "
+        "B-spline basis element, its polynomial on the knot interval the input falls in (SplineTransformer).",
     ),
     (
         ("ColumnTransformer", "FeatureUnion"),

@@ -211,6 +211,28 @@
     });
   }
 
+  function piecewisePoly(n, x) {  // ir/splines.py piecewise_poly: the interval's local polynomial, the ends
+    return n.columns.map((col, o) => {
+      const b = n.breaks[o], k = b.length, first = b[0], last = b[k - 1];
+      let v = x[col];
+      if (n.extrapolation === "periodic") {
+        const period = last - first, r = (v - first) % period;  // JS % is fmod; numpy adds the period below 0
+        v = first + (r < 0 ? r + period : r);
+      }
+      let count = 0;
+      while (count < k && b[count] <= v) count++;
+      const i = Math.min(Math.max(count - 1, 0), k - 2), c = n.coefs[o][i], u = v - b[i];
+      let y = c[c.length - 1];
+      for (let p = c.length - 2; p >= 0; p--) y = y * u + c[p];
+      if (n.extrapolation === "nan" && (v < first || v > last)) y = NaN;
+      if (n.extrapolation === "affine") {
+        if (v < first) y = n.below[o][0] + (v - first) * n.below[o][1];
+        if (v > last) y = n.above[o][0] + (v - last) * n.above[o][1];
+      }
+      return n.nan_fill !== null && n.nan_fill !== undefined && Number.isNaN(v) ? n.nan_fill : y;
+    });
+  }
+
   function weightedMedian(n, x) {  // AdaBoostRegressor: first sorted prediction whose weight reaches half
     const order = x.map((_, i) => i).sort((a, b) => x[a] - x[b] || a - b);
     const cdf = [];
@@ -278,6 +300,7 @@
       return x.map((v) => v / (r < 10 * Number.EPSILON ? 1 : r));
     },
     interp: (n, [x]) => interp(n, x),
+    piecewise_poly: (n, [x]) => piecewisePoly(n, x),
     weighted_median: (n, [x]) => weightedMedian(n, x),
     combine: (n, xs) => combine(n, xs),
     erf_mixture: (n, [f, v]) => erfMixture(n, f, v),

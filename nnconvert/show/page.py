@@ -125,6 +125,12 @@ def neuron_tip(network: ir.Network, layer: Layer, index: int) -> str:
         lines.append(f"y = {_num(base.fill[index])} if x[{index}] is missing else x[{index}]   (impute)")
     elif isinstance(base, Interp):
         lines.append(f"y = interp(x[{index}], xp[{index}], fp[{index}])   ({base.xp.shape[1]} knots)")
+    elif isinstance(base, ir.PiecewisePoly):
+        col, (pieces, powers) = int(base.columns[index]), base.coefs.shape[1:]
+        lines.append(
+            f"y = sum_p a[i, p] (x[{col}] - b_i)^p on the interval i of x[{col}]   "
+            f"({pieces} pieces of degree {powers - 1}, {base.extrapolation} outside)"
+        )
     elif layer.kind == "head":
         classes = network.info(base.name).classes
         label = classes[index] if classes is not None and index < len(classes) else index

@@ -67,6 +67,7 @@ def all_cases() -> list[Case]:
         "clustering",
         "decomposition",
         "preprocess",
+        "splines",
         "encoders",
         "wrappers",
         "columns",

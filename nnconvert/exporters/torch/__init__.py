@@ -21,6 +21,7 @@ from nnconvert.exporters.torch import layers as _layers  # noqa: F401  (register
 from nnconvert.exporters.torch import monomials as _monomials  # noqa: F401  (registers monomials)
 from nnconvert.exporters.torch import neighbours as _neighbours  # noqa: F401  (registers neighbour_vote)
 from nnconvert.exporters.torch import preprocess as _preprocess  # noqa: F401  (registers the preprocessing kinds)
+from nnconvert.exporters.torch import splines as _splines  # noqa: F401  (registers piecewise_poly)
 from nnconvert.exporters.torch import trees as _trees  # noqa: F401  (registers the tree kinds)
 from nnconvert.exporters.torch.network import TorchNetwork, to_torch, with_trained_weights
 from nnconvert.exporters.torch.program import (
