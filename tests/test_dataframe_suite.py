@@ -480,3 +480,20 @@ def test_missing_column_is_one_line(fitted, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["verify", str(path), "--data", str(csv)])
     assert result.exit_code == 2
     assert "city" in result.output and len(result.output.strip().splitlines()) == 1, result.output
+
+
+def test_convert_embeds_reference_rows_read_by_name(fitted, tmp_path: Path) -> None:
+    """``convert --data`` on a model with string columns reads the file by column name (CSV and
+    Parquet), and the ONNX file it writes re-verifies its embedded rows."""
+    _, path, evaluation = fitted["impute-onehot-forest"]
+    runner = CliRunner()
+    for suffix in ("csv", "parquet"):
+        data = tmp_path / f"rows.{suffix}"
+        shuffled = _shuffled(evaluation, seed=7)
+        shuffled.to_csv(data, index=False) if suffix == "csv" else shuffled.to_parquet(data, index=False)
+        out = tmp_path / f"net_{suffix}.onnx"
+        result = runner.invoke(cli, ["convert", str(path), "-o", str(out), "--data", str(data)])
+        assert result.exit_code == 0, result.output
+        assert "reference rows embedded (data)" in result.output
+        result = runner.invoke(cli, ["verify", str(out)])
+        assert result.exit_code == 0, result.output

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import click
 import numpy as np
@@ -90,13 +91,29 @@ def open_rows(
 
 
 def read_rows(
-    args: DataArgs, *, n_features: int | None, expected_names: Sequence[str] | None, allow_missing: bool = False
+    args: DataArgs,
+    *,
+    n_features: int | None,
+    expected_names: Sequence[str] | None,
+    allow_missing: bool = False,
+    network: Any = None,
 ) -> np.ndarray:
     """All rows of ``args.path`` as one float64 array (``convert`` picks its reference rows from
-    them), refused once they pass ``--max-memory``."""
-    source = open_rows(args, n_features=n_features, expected_names=expected_names, allow_missing=allow_missing)
+    them), refused once they pass ``--max-memory``. A ``network`` with named column inputs reads
+    them by name and kind, each chunk encoded into its internal ``X``
+    (:func:`nnconvert.runtime.columns.encode_columns`: string columns as vocabulary codes)."""
+    inputs = getattr(network, "inputs", None)
+    if inputs:
+        from nnconvert.runtime.columns import encode_columns
+
+        source = open_rows(args, n_features=None, expected_names=expected_names, allow_missing=allow_missing,
+                           columns=[Wanted(i.name, i.kind) for i in inputs], matrix=False)  # fmt: skip
+        blocks: Iterable[np.ndarray] = (encode_columns(network, t.data) for t in source.tables(args.limits.chunk_rows))
+    else:
+        source = open_rows(args, n_features=n_features, expected_names=expected_names, allow_missing=allow_missing)
+        blocks = source.chunks(args.limits.chunk_rows)
     chunks, total = [], 0
-    for X in source.chunks(args.limits.chunk_rows):
+    for X in blocks:
         total += X.nbytes
         check_claim(f"reading all of {source.name}", total, args.limits.max_memory)
         chunks.append(X)

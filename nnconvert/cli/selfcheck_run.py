@@ -77,7 +77,7 @@ def references_for(
         from nnconvert.cli.verify_run import accepts_missing
 
         X = read_rows(data, n_features=network.n_features, expected_names=network.meta.feature_names,
-                      allow_missing=accepts_missing(network))  # fmt: skip
+                      allow_missing=accepts_missing(network), network=network)  # fmt: skip
     if src.kind == "json" and X is None:
         carried = embedded_references(src)
         if carried is not None:
