@@ -16,8 +16,10 @@ from a JSON network spec, a pickle or an ONNX file.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 # The format modules, in the order their sniffers are asked (most specific first).
 FORMAT_MODULES: tuple[str, ...] = ("xgboost_model", "catboost_json", "lightgbm_text")
@@ -47,3 +49,18 @@ def sniff_native(path: Path) -> ModuleType | None:
 def format_names() -> str:
     """``"XGBoost JSON/UBJSON (.json, .ubj), ..."``, for messages and README."""
     return ", ".join(f"{m.NAME} ({', '.join(m.SUFFIXES)})" for m in formats())
+
+
+def checked_field(
+    obj: Any, key: str, kind: type | tuple[type, ...], fail: Callable[[str], Exception], where: str
+) -> Any:
+    """``obj[key]`` of a parsed JSON/UBJSON document, checked to be a ``kind`` (a bool never passes
+    for a number); ``fail(what)`` is the format's one-line error, raised for a missing key or a
+    value of another type."""
+    if not isinstance(obj, Mapping) or key not in obj:
+        raise fail(f"{where} has no {key!r}")
+    value = obj[key]
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        raise fail(f"{where}.{key} is a {type(value).__name__}, not {' or '.join(k.__name__ for k in kinds)}")
+    return value

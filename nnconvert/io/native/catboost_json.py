@@ -25,6 +25,7 @@ import numpy as np
 
 from nnconvert.errors import ModelLoadError
 from nnconvert.io.limits import Budget
+from nnconvert.io.native import checked_field
 from nnconvert.io.native.catboost_model import NON_SYMMETRIC, CatBoostModel, FloatFeature, Parts, build, not_supported
 
 NAME = "CatBoost JSON"
@@ -48,14 +49,7 @@ def _fail(name: str, what: str) -> ModelLoadError:
 
 
 def _get(obj: Any, key: str, kind: type | tuple[type, ...], name: str, where: str) -> Any:
-    if not isinstance(obj, Mapping) or key not in obj:
-        raise _fail(name, f"{where} has no {key!r}")
-    value = obj[key]
-    if not isinstance(value, kind) or (
-        isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,))
-    ):
-        raise _fail(name, f"{where}.{key} is not {getattr(kind, '__name__', kind)}")
-    return value
+    return checked_field(obj, key, kind, lambda what: _fail(name, what), where)
 
 
 def _numbers(values: Any, name: str, where: str) -> np.ndarray:

@@ -33,6 +33,7 @@ import numpy as np
 
 from nnconvert.errors import ModelLoadError
 from nnconvert.io.limits import Budget
+from nnconvert.io.native import checked_field
 
 NAME = "XGBoost JSON/UBJSON"
 SUFFIXES = (".json", ".ubj")
@@ -169,12 +170,7 @@ def _bad(budget: Budget, what: str) -> ModelLoadError:
 
 
 def _get(obj: Any, key: str, kind: type | tuple[type, ...], budget: Budget, where: str) -> Any:
-    if not isinstance(obj, dict) or key not in obj:
-        raise _bad(budget, f"{where} has no {key!r}")
-    value = obj[key]
-    if not isinstance(value, kind):
-        raise _bad(budget, f"{where}.{key} is a {type(value).__name__}")
-    return value
+    return checked_field(obj, key, kind, lambda what: _bad(budget, what), where)
 
 
 def _int(text: Any, budget: Budget, what: str, low: int = 0, high: int = 1 << 31) -> int:
