@@ -3,6 +3,7 @@ headless Chromium, its tips, expansion and in-page runtime agree with the numpy 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import warnings
@@ -120,6 +121,13 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
     bag = BaggingClassifier(LogisticRegression(), n_estimators=3, max_features=2, random_state=0)
     families["bagging-select-columns"] = (nnconvert.convert(_fit(bag, X, labels)), X_eval[:3])
     families["hist-gbm-categorical"] = (nnconvert.convert(_fit(hgb, Xc, labels), tree_form="compact"), Xc_eval)
+    if importlib.util.find_spec("xgboost") is not None:  # a number as missing (mark_missing), then tree splits
+        import xgboost
+
+        Xm, Xm_eval = np.where(np.arange(X.size).reshape(X.shape) % 5 == 0, -1.0, X), X_eval[:3].copy()
+        Xm_eval[:, 1] = [np.nextafter(-1.0, 0.0), -1.0, 0.5]  # the first rounds to float32 -1: missing too
+        xgbc = xgboost.XGBClassifier(n_estimators=4, max_depth=3, missing=-1.0, n_jobs=1, random_state=0)
+        families["xgboost-mark-missing"] = (nnconvert.convert(_fit(xgbc, Xm, y)), Xm_eval)
     return families
 
 

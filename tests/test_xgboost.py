@@ -239,7 +239,7 @@ def test_refused_configurations_are_one_line_exit_1(tmp_path) -> None:
     frame["a"] = frame["a"].astype(int).astype("category")
     y_cat = np.isin(frame["a"], [1, 3]).astype(int)
     models = {
-        "missing": (xgb.XGBClassifier(missing=0.0, **small).fit(X, y), "missing=0.0"),
+        "missing": (xgb.XGBClassifier(missing=np.inf, **small).fit(X, y), "missing=inf"),
         "gblinear": (xgb.XGBRegressor(booster="gblinear", n_estimators=3, n_jobs=1).fit(X, y), "gblinear"),
         "categorical": (xgb.XGBClassifier(enable_categorical=True, **small).fit(frame, y_cat), "categorical"),
         "vector": (

@@ -8,9 +8,11 @@ the network is built from that alone. Mirrors XGBoost 3.2:
 - **splits** (``src/tree/tree_model.h``, ``GetNext``): X is cast to float32; a row goes left iff
   ``x < split_condition`` (float32). For float32 ``x`` that is ``x <= nextafter(split, -inf)``,
   which is the IR's ``cast_float32`` split test (:mod:`nnconvert.ir.trees`) with that threshold:
-  exact in every dtype. NaN goes to ``default_left``. The wrappers' ``missing`` must be NaN (a
-  number as ``missing`` is refused: its rows would need a per-split default, which the tree IR
-  only has for NaN). Categorical splits (``enable_categorical``) are refused.
+  exact in every dtype. NaN goes to ``default_left``. A wrapper's ``missing`` number ``m``: the ``DMatrix``
+  drops every entry whose float32 value equals ``float32(m)`` (``src/data/adapter.h``), so it goes
+  by ``default_left`` too; the network rounds X to float32 and marks those entries NaN
+  (``MarkMissing``) before the splits. A model file keeps no ``missing`` (XGBoost's ``load_model``
+  gives NaN): a file converts with NaN. Categorical splits (``enable_categorical``) are refused.
 - **margin** (``src/predictor/cpu_predictor.cc``, ``src/gbm/gbtree.cc``): ``base_margin[g] + sum
   of leaf values`` of the trees of output group ``g`` (``tree_info``) in the iteration range;
   dart multiplies each tree's leaf by its ``weight_drop``. ``base_margin`` is the stored
@@ -50,6 +52,7 @@ from typing import Any
 
 import numpy as np
 
+from nnconvert import ir
 from nnconvert.converters._blocks import regression_output
 from nnconvert.converters.registry import adapt, declare_reference_dtype, register, resolve
 from nnconvert.converters.trees import TreeData, summarize_trees, tree_block
@@ -88,6 +91,7 @@ class _Plan:
     name: str  # the class shown in summaries
     n_classes: int
     end: int  # rounds [0, end)
+    missing: float | None = None  # the wrapper's ``missing`` when it is a number (None: NaN)
 
 
 # ---------------------------------------------------------------------------- sources
@@ -141,17 +145,12 @@ def _plan(est: Any) -> _Plan:
         kind = model.sklearn_type if model.sklearn_type in ("classifier", "regressor", "ranker") else "booster"
         n_classes = max(2, model.num_class) if kind == "classifier" else 0
         name = {"booster": "Booster"}.get(kind, f"XGB{kind.capitalize()}")
-        wrapper = kind != "booster"
+        wrapper, missing = kind != "booster", None
     else:
         kind = _wrapper_kind(est)
         booster = est.get_booster()
         model = booster_model(booster)
-        missing = getattr(est, "missing", np.nan)
-        if missing is not None and not (isinstance(missing, float) and math.isnan(missing)):
-            raise UnsupportedModel(
-                f"{type(est).__name__}(missing={missing!r}): only NaN as the missing value is supported (the network "
-                "routes NaN by each split's default_left; a number as missing would need that too)"
-            )
+        missing = _missing_number(est)
         if getattr(est, "booster", None) == "gblinear":
             raise UnsupportedModel(f"{type(est).__name__}(booster='gblinear') is not supported (gbtree and dart are)")
         n_classes = int(est.n_classes_) if kind == "classifier" else 0
@@ -160,7 +159,24 @@ def _plan(est: Any) -> _Plan:
     end = best + 1 if wrapper and best is not None else model.n_rounds
     if not 0 <= end <= model.n_rounds:
         raise UnsupportedModel(f"best_iteration {best} is outside the model's {model.n_rounds} rounds")
-    return _Plan(model, kind, name, n_classes, end)
+    return _Plan(model, kind, name, n_classes, end, missing)
+
+
+def _missing_number(est: Any) -> float | None:
+    """The wrapper's ``missing`` as float32 (``DMatrix`` compares the float32 entries with it),
+    or None for NaN. A number must be finite: the network marks it as NaN (``MarkMissing``)."""
+    value = getattr(est, "missing", np.nan)
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise UnsupportedModel(f"{type(est).__name__}(missing={value!r}): the missing value is not a number") from None
+    if math.isnan(number):
+        return None
+    if not math.isfinite(float(np.float32(number))):
+        raise UnsupportedModel(f"{type(est).__name__}(missing={value!r}): only NaN or a finite number is supported")
+    return float(np.float32(number))
 
 
 # ---------------------------------------------------------------------------- network
@@ -242,6 +258,9 @@ def _margin(g: GraphBuilder, x: str, plan: _Plan) -> tuple[str, list[TreeData]]:
     n_groups = max(1, model.num_class, model.num_target)
     trees = _trees(plan, n_groups)
     g.missing_values = True
+    if plan.missing is not None:  # DMatrix(missing=m): a float32 entry equal to float32(m) is absent, as NaN is
+        x32 = g.act(x, "round_float32", hint="x_float32")
+        x = g.add(ir.MarkMissing, "missing_as_nan", input=x32, value=plan.missing)
     total = tree_block(g, x, trees, source="split_conditions at leaves", hint="tree_sum")
     base = base_margin(model, n_groups).astype(np.float64)
     margin = g.scale(total, 1.0, base, source={"bias": "base_score in margin space"}, hint="margin")

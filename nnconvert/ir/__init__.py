@@ -11,7 +11,7 @@ the math exactly. Each kind lives in one module and registers itself (``base.reg
 - ``combine``: elementwise sums and products of tensors (kernel sums and products);
 - ``neighbours``: k-nearest / radius neighbour selection and weighted vote;
 - ``erf_mixture``: the Gaussian-process classifier's erf approximation (in float64).
-- ``preprocess``: missing values (is_missing, impute), row norms, per-column interpolation;
+- ``preprocess``: missing values (is_missing, impute, mark_missing), row norms, per-column interpolation;
 - ``splines``: piecewise polynomials of input columns (B-spline bases);
 - ``labels``: labels as one-hot floats, label columns side by side.
 - ``inputs``: named column inputs (one per DataFrame column, float or string) filling ``X``.
@@ -34,7 +34,7 @@ from nnconvert.ir.monomials import Monomials
 from nnconvert.ir.neighbours import NeighbourVote
 from nnconvert.ir.network import INPUT, OUTPUT_METHODS, Metadata, Network
 from nnconvert.ir.nodes import ACTIVATIONS, DISTANCE_METRICS, Activation, Concat, Dense, Distance
-from nnconvert.ir.preprocess import Impute, Interp, IsMissing, RowNorm
+from nnconvert.ir.preprocess import Impute, Interp, IsMissing, MarkMissing, RowNorm
 from nnconvert.ir.splines import PiecewisePoly
 from nnconvert.ir.trees import TreeEnsemble, TreeSplits
 
@@ -62,6 +62,7 @@ __all__ = [
     "IsMissing",
     "LabelIndicator",
     "LogSumExp",
+    "MarkMissing",
     "Metadata",
     "Monomials",
     "NeighbourVote",

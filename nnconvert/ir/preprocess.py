@@ -4,6 +4,9 @@
   is tested with ``isnan``/``==`` and replaced with ``where``. Multiplying by 0/1 masks would
   turn ``0 * NaN`` into NaN, so missing values get their own two kinds
   (``sklearn/utils/_mask.py::_get_dense_mask``, ``sklearn/impute/_base.py``).
+- :class:`MarkMissing`: the other way round, a number that stands for missing (XGBoost's
+  ``missing=-1``) becomes NaN, so the split tests route it by their NaN rule
+  (``src/data/adapter.h``: the DMatrix drops entries equal to ``missing``).
 - :class:`RowNorm`: each row divided by its l1, l2 or max norm, as ``sklearn.preprocessing.normalize``.
 - :class:`Interp`: per column, ``np.interp`` of a piecewise-linear table (QuantileTransformer).
 
@@ -79,6 +82,28 @@ class Impute(Node):
         if width != self.fill.shape[0]:
             raise InvalidNetwork(f"impute {self.name!r}: input width {width}, {self.fill.shape[0]} fill values")
         return TensorInfo(width)
+
+
+@register_node
+@dataclass(frozen=True, eq=False)
+class MarkMissing(Node):
+    """A number as missing: ``y = NaN if x == value else x`` elementwise (NaN stays NaN). The
+    NaN only reaches node kinds that route missing values (tree splits), never a product."""
+
+    op: ClassVar[str] = "mark_missing"
+    input: str
+    value: float = 0.0
+
+    def __post_init__(self) -> None:
+        value = _missing_value(self.value, self.name)
+        if value is None:
+            raise InvalidNetwork(
+                f"mark_missing {self.name!r}: the value must be a finite number (NaN is missing already)"
+            )
+        object.__setattr__(self, "value", value)
+
+    def infer(self, ins: list[TensorInfo]) -> TensorInfo:
+        return TensorInfo(self._float2d(ins[0]))
 
 
 @register_node
@@ -170,6 +195,10 @@ class Interp(Node):
 
 def impute(node: Impute, x: np.ndarray) -> np.ndarray:
     return np.where(missing_mask(x, node.value), node.fill.astype(x.dtype), x)
+
+
+def mark_missing(node: MarkMissing, x: np.ndarray) -> np.ndarray:
+    return np.where(missing_mask(x, node.value), x.dtype.type(np.nan), x)
 
 
 def row_norm(node: RowNorm, x: np.ndarray) -> np.ndarray:

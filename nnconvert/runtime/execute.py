@@ -170,6 +170,7 @@ register_kernel(ir_erf_mixture.ErfMixture, lambda n, xs: ir_erf_mixture.erf_mixt
 register_kernel(ir_neighbours.NeighbourVote, lambda n, xs: ir_neighbours.neighbour_vote(n, xs[0]))
 register_kernel(ir_preprocess.IsMissing, lambda n, xs: ir_preprocess.missing_mask(xs[0], n.value).astype(xs[0].dtype))
 register_kernel(ir_preprocess.Impute, lambda n, xs: ir_preprocess.impute(n, xs[0]))
+register_kernel(ir_preprocess.MarkMissing, lambda n, xs: ir_preprocess.mark_missing(n, xs[0]))
 register_kernel(ir_preprocess.RowNorm, lambda n, xs: ir_preprocess.row_norm(n, xs[0]))
 register_kernel(ir_preprocess.Interp, lambda n, xs: ir_preprocess.interp(n, xs[0]))
 register_kernel(ir_splines.PiecewisePoly, lambda n, xs: ir_splines.piecewise_poly(n, xs[0]))

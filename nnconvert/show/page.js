@@ -295,6 +295,7 @@
     }),
     is_missing: (n, [x]) => x.map((v) => (missing(n, v) ? 1 : 0)),
     impute: (n, [x]) => x.map((v, j) => (missing(n, v) ? n.fill[j] : v)),
+    mark_missing: (n, [x]) => x.map((v) => (v === n.value ? NaN : v)),
     row_norm: (n, [x]) => {
       const r = NORMS[n.norm](x);
       return x.map((v) => v / (r < 10 * Number.EPSILON ? 1 : r));

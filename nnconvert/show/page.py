@@ -123,8 +123,13 @@ def neuron_tip(network: ir.Network, layer: Layer, index: int) -> str:
         lines.append(f"y = 1 if x[{f}] <= {_num(t)} else 0   (split {index}; NaN goes {side})")
     elif isinstance(base, Impute):
         lines.append(f"y = {_num(base.fill[index])} if x[{index}] is missing else x[{index}]   (impute)")
+    elif isinstance(base, ir.MarkMissing):
+        lines.append(f"y = NaN if x[{index}] == {_num(base.value)} else x[{index}]   (a number as missing)")
     elif isinstance(base, Interp):
         lines.append(f"y = interp(x[{index}], xp[{index}], fp[{index}])   ({base.xp.shape[1]} knots)")
+    elif isinstance(base, ir.Activation):
+        param = f", param {base.param}" if base.param else ""
+        lines.append(f"y = {base.fn}(x[{index}])   ({ir.ACTIVATIONS[base.fn]}{param})")
     elif isinstance(base, ir.PiecewisePoly):
         col, (pieces, powers) = int(base.columns[index]), base.coefs.shape[1:]
         lines.append(
@@ -143,6 +148,8 @@ def neuron_tip(network: ir.Network, layer: Layer, index: int) -> str:
             lines.append(f"then {node.fn}: {ir.ACTIVATIONS[node.fn]}" + (f", param {node.param}" if node.param else ""))
         elif isinstance(node, ir.Dense):
             lines.append(f"then y * {_num(node.weight[index, index])} + {_num(node.bias[index])}")
+        elif isinstance(node, ir.MarkMissing):
+            lines.append(f"then NaN if y == {_num(node.value)} (a number as missing)")
         elif not isinstance(node, ir.Squeeze):
             lines.append(f"then {node.op}")
     return "\n".join(lines)

@@ -20,6 +20,21 @@ def with_duplicates(X: np.ndarray, y: np.ndarray, n: int = 20) -> tuple[np.ndarr
     return np.vstack([X, X[:n]]), np.concatenate([y, y[:n]])
 
 
+def dyadic_blobs(
+    n_classes: int, n_features: int, n_samples: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`blobs` on a grid of 1/64: every product and sum of a squared distance is exact, so
+    scikit-learn's brute-force euclidean distances (``|x|^2 - 2 x.s + |s|^2`` by GEMM) are exactly 0
+    for a row equal to a sample on every BLAS and thread count. Off the grid that GEMM can return
+    about ``sqrt(eps) |x|`` instead of 0, and ``weights='distance'`` then weighs the match by
+    ``1 / (that noise)`` rather than by scikit-learn's zero-distance rule: the reference itself
+    moves by ~1e-8 from run to run. Midpoints between samples stay exact midpoints (exact ties)."""
+    X, y, X_eval = blobs(n_classes, n_features=n_features, n_samples=n_samples, seed=seed)
+    X = np.round(X * 64) / 64
+    a, b = np.random.default_rng(seed).integers(0, n_samples, size=(2, len(X_eval) - 150))
+    return X, y, np.vstack([np.round(X_eval[:150] * 64) / 64, (X[a] + X[b]) / 2])
+
+
 def eval_rows(X: np.ndarray, X_eval: np.ndarray, n_exact: int = 30) -> np.ndarray:
     """Evaluation rows plus rows equal to training rows (duplicates among them)."""
     return np.vstack([X_eval, X[:: max(1, len(X) // n_exact)]])
@@ -43,7 +58,7 @@ def grid(n_samples: int = 120, seed: int = 3) -> tuple[np.ndarray, np.ndarray, n
 
 def _knn_case(cls, tag: str, labels: str = "int", n_classes: int = 3, **kw) -> Case:
     def make():
-        X, y, X_eval = blobs(n_classes, n_features=4, n_samples=150, seed=20 + n_classes)
+        X, y, X_eval = dyadic_blobs(n_classes, n_features=4, n_samples=150, seed=20 + n_classes)
         X, y = with_duplicates(X, y)
         target = classes_of(labels, n_classes)[y] if cls is neighbors.KNeighborsClassifier else X[:, 0] - 2 * y
         est = cls(**kw).fit(X, target)
@@ -63,7 +78,7 @@ def _grid_case(cls, tag: str, k: int, **kw) -> Case:
 
 def _radius_case(cls, tag: str, radius: float, **kw) -> Case:
     def make():
-        X, y, X_eval = blobs(3, n_features=3, n_samples=150, seed=31)
+        X, y, X_eval = dyadic_blobs(3, n_features=3, n_samples=150, seed=31)
         target = classes_of("wild", 3)[y] if cls is neighbors.RadiusNeighborsClassifier else X[:, 1] + y * 0.5
         est = cls(radius=radius, **kw).fit(X, target)
         far = X_eval[:20] * 4  # rows with no neighbour within the radius

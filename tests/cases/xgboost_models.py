@@ -95,6 +95,40 @@ def _regressor(objective: str, *, target: str = "real", nan: bool = True, n_outp
     return fit
 
 
+def near_values(value: float) -> np.ndarray:
+    """``value``, its float32 rounding, the float32 neighbours of that, and the float64 neighbours
+    of ``value`` (which round to the same float32 unless ``value`` sits halfway)."""
+    v32 = np.float32(value)
+    inf32 = np.float32(np.inf)
+    return np.array([value, float(v32), float(np.nextafter(v32, -inf32)), float(np.nextafter(v32, inf32)),
+                     float(np.nextafter(value, -np.inf)), float(np.nextafter(value, np.inf))])  # fmt: skip
+
+
+def with_missing_number(X: np.ndarray, value: float, share: float, seed: int, near: bool) -> np.ndarray:
+    """``X`` with a ``share`` of its entries set to ``value`` (``near``: to the values of
+    :func:`near_values`, so that both sides of "equal after the float32 cast" are met)."""
+    rng = np.random.default_rng(seed)
+    marks = rng.random(X.shape) < share
+    out = X.copy()
+    out[marks] = rng.choice(near_values(value), int(marks.sum())) if near else value
+    return out
+
+
+def _missing_number(value: float, cls: str = "XGBClassifier", **kw: Any):
+    """A wrapper with ``missing=value`` fitted on data holding ``value`` (and NaN)."""
+
+    def fit():
+        if cls == "XGBClassifier":
+            X, y, X_eval = classification(3, "int", nan=True, seed=9)
+        else:
+            X, y, X_eval = regression(nan=True, seed=10)
+        X = with_missing_number(X, value, 0.15, 1, near=False)
+        X_eval = with_missing_number(X_eval, value, 0.2, 2, near=True)
+        return getattr(xgb, cls)(**_small(missing=value, **kw)).fit(X, y), X_eval
+
+    return fit
+
+
 def _early_stopping():
     X, y, X_eval = classification(3, "int", nan=True, seed=4, n=400)
     est = xgb.XGBClassifier(**_small(n_estimators=60, learning_rate=0.5, early_stopping_rounds=3))
@@ -170,6 +204,9 @@ def _cases() -> list[Case]:
     cases = [
         *_case("XGBClassifier-binary-nan", _classifier(2), BOTH),
         *_case("XGBClassifier-3cls-nan", _classifier(3, seed=1), BOTH),
+        *_case("XGBClassifier-missing-minus1", _missing_number(-1.0), BOTH),
+        *_case("XGBRegressor-missing-0.1", _missing_number(0.1, cls="XGBRegressor")),
+        *_case("XGBRegressor-missing-0", _missing_number(0.0, cls="XGBRegressor", objective="reg:pseudohubererror")),
         *_case("XGBClassifier-softmax", _classifier(3, seed=2, objective="multi:softmax")),
         *_case("XGBClassifier-logitraw", _classifier(2, seed=3, objective="binary:logitraw")),
         *_case("XGBClassifier-hinge", _classifier(2, seed=4, objective="binary:hinge")),

@@ -15,7 +15,7 @@ from onnx import TensorProto
 from nnconvert.errors import InvalidNetwork
 from nnconvert.exporters.onnx.graph import OnnxGraph, register_emitter
 from nnconvert.ir.labels import LabelIndicator, StackLabels
-from nnconvert.ir.preprocess import TINY_NORM, Impute, Interp, IsMissing, RowNorm
+from nnconvert.ir.preprocess import TINY_NORM, Impute, Interp, IsMissing, MarkMissing, RowNorm
 
 
 def _mask(g: OnnxGraph, x: str, value: float | None, y: str) -> str:
@@ -31,6 +31,11 @@ def _is_missing(g: OnnxGraph, n: IsMissing) -> None:
 def _impute(g: OnnxGraph, n: Impute) -> None:
     mask = _mask(g, n.input, n.value, n.name)
     g.op("Where", [mask, g.const(f"{n.name}.fill", n.fill[None, :]), n.input], n.name, name=n.name)
+
+
+def _mark_missing(g: OnnxGraph, n: MarkMissing) -> None:
+    mask = _mask(g, n.input, n.value, n.name)
+    g.op("Where", [mask, g.scalar(f"{n.name}.nan", float("nan")), n.input], n.name, name=n.name)
 
 
 def _row_norm(g: OnnxGraph, n: RowNorm) -> None:
@@ -89,6 +94,7 @@ def _stack_labels(g: OnnxGraph, n: StackLabels) -> None:
 
 register_emitter(IsMissing, _is_missing)
 register_emitter(Impute, _impute)
+register_emitter(MarkMissing, _mark_missing)
 register_emitter(RowNorm, _row_norm)
 register_emitter(Interp, _interp)
 register_emitter(LabelIndicator, _label_indicator)

@@ -1,5 +1,5 @@
 """Torch modules of the preprocessing kinds (:mod:`nnconvert.ir.preprocess`, step for step):
-``is_missing``, ``impute``, ``row_norm``, ``interp``; and ``erf_mixture`` (float64 inside, as
+``is_missing``, ``impute``, ``mark_missing``, ``row_norm``, ``interp``; and ``erf_mixture`` (float64 inside, as
 the numpy kernel, cast back to the network dtype)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from torch import nn
 
 from nnconvert.exporters.torch.registry import BuildContext, register_module
 from nnconvert.ir.erf_mixture import ErfMixture
-from nnconvert.ir.preprocess import TINY_NORM, Impute, Interp, IsMissing, RowNorm
+from nnconvert.ir.preprocess import TINY_NORM, Impute, Interp, IsMissing, MarkMissing, RowNorm
 
 Tensor = torch.Tensor
 
@@ -38,6 +38,13 @@ class Fill(Missing):
 
     def forward(self, x: Tensor) -> Tensor:
         return torch.where(_missing(x, self.value), self.fill, x)
+
+
+class AsMissing(Missing):
+    """``y = NaN`` where ``x == value``, else ``x``."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.where(_missing(x, self.value), torch.nan, x)
 
 
 class Norm(nn.Module):
@@ -97,6 +104,7 @@ class ErfSum(nn.Module):
 
 register_module(IsMissing, lambda n, ctx: Missing(n.value, ctx))
 register_module(Impute, lambda n, ctx: Fill(n, ctx))
+register_module(MarkMissing, lambda n, ctx: AsMissing(n.value, ctx))
 register_module(RowNorm, lambda n, ctx: Norm(n.norm))
 register_module(Interp, lambda n, ctx: Interpolate(n, ctx))
 register_module(ErfMixture, lambda n, ctx: ErfSum(n))
