@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 import nnconvert
-from nnconvert.errors import UnsupportedModel
 from tests.cli_helpers import one_error, run_cli
 
 lgb = pytest.importorskip("lightgbm")
@@ -164,17 +163,6 @@ def test_malformed_model_text_is_one_line(models, tmp_path, what: str) -> None:
     res = run_cli("convert", path, "-o", out)
     one_error(res, 2, "bad.txt")
     assert not out.exists()
-
-
-def test_linear_trees_are_refused_by_name(tmp_path) -> None:
-    X, y = _data()
-    X = np.nan_to_num(X)
-    est = lgb.LGBMRegressor(n_estimators=3, linear_tree=True, **_COMMON).fit(X, y.astype(float))
-    with pytest.raises(UnsupportedModel, match="linear_tree"):
-        nnconvert.convert(est)
-    path = tmp_path / "linear.txt"
-    est.booster_.save_model(str(path))
-    one_error(run_cli("convert", path, "-o", tmp_path / "x.onnx"), 1, "linear_tree")
 
 
 def test_num_iteration_follows_best_iteration(models) -> None:

@@ -20,6 +20,9 @@ take one path. The math mirrors LightGBM 4 (``include/LightGBM/tree.h``, ``src/i
 - ``raw_k = sum over iterations i < n of tree[i * K + k](x)`` in tree order, ``n`` the
   ``best_iteration`` the wrapper's and the Booster's ``predict`` use (all iterations when it is
   0); random forests (``average_output``) divide by ``n``.
+- Linear-leaf trees (``linear_tree``; ``Tree::Predict`` with ``is_linear_``): the leaf a row
+  reaches gives ``leaf_const + sum_i leaf_coeff[i] * x[leaf_features[i]]``, or ``leaf_value``
+  when one of those features is NaN (:func:`linear_leaves`).
 - Output transforms: binary ``1 / (1 + exp(-sigmoid * raw))``; multiclass softmax;
   multiclassova per-class ``1 / (1 + exp(-sigmoid * raw_k))`` (not normalised); cross_entropy
   ``1 / (1 + exp(-raw))``; cross_entropy_lambda ``log1p(exp(raw))``; poisson, gamma, tweedie
@@ -42,6 +45,7 @@ from typing import Any
 
 import numpy as np
 
+from nnconvert import ir
 from nnconvert.converters._blocks import regression_output
 from nnconvert.converters.registry import register
 from nnconvert.converters.trees import TreeData, summarize_trees, tree_block
@@ -128,11 +132,6 @@ def tree_data(tree: LightGBMTree, column: int, n_out: int) -> TreeData:
 
 
 def _check_supported(model: LightGBMModel, n_trees: int) -> None:
-    if any(t.is_linear for t in model.trees[:n_trees]):
-        raise UnsupportedModel(
-            "LightGBM linear_tree models (leaves holding linear models) are not supported yet; "
-            "train with linear_tree=False"
-        )
     widths = [t.cat_boundaries for t in model.trees[:n_trees] if len(t.cat_boundaries)]
     if widths:
         flags = sum(len(b) - 1 for b in widths) * 32 * max(int(np.diff(b).max()) for b in widths)
@@ -141,6 +140,74 @@ def _check_supported(model: LightGBMModel, n_trees: int) -> None:
                 f"the categorical splits' bitsets need a table of {flags} flags (over {MAX_CATEGORY_FLAGS}): "
                 "category codes this large have no compact exact network"
             )
+
+
+def _leaf_numbers(tree: LightGBMTree) -> TreeData:
+    """The tree with leaf ``j``'s number ``j`` as its value (one output column)."""
+    data = tree_data(tree, 0, 1)
+    values = np.zeros_like(data.values)
+    values[tree.num_leaves - 1 :, 0] = np.arange(tree.num_leaves)
+    return data.with_values(values)
+
+
+def linear_leaves(g: GraphBuilder, x: str, trees: list[LightGBMTree], columns: list[int], k: int) -> str:
+    """``sum_t out_t(x)`` ``[N, k]`` of linear-leaf trees (``linear_tree``; ``Tree::Predict`` with
+    ``is_linear_``): at the leaf ``l`` a row reaches, ``out = leaf_const[l] + sum_i leaf_coeff[l][i] *
+    x[leaf_features[l][i]]``, or the constant ``leaf_value[l]`` when one of those features is NaN.
+
+    As neurons: each tree's leaf number (the split network with the leaf numbers as values), one
+    indicator ``[leaf_t == l]`` per leaf; one linear neuron per leaf on X with NaN as 0
+    (``V = X0 W + const``) and one NaN detector per leaf (``s = step(isnan(X) U)``, ``U`` the
+    leaf's features); then ``sum [leaf] (1 - s) V`` plus ``sum [leaf] s leaf_value``. The 0/1
+    factors make every product exact and keep a NaN out of any product."""
+    n_features = g.width(x)
+    sizes = [t.num_leaves for t in trees]
+    n_leaves = sum(sizes)
+    W, U = np.zeros((n_features, n_leaves)), np.zeros((n_features, n_leaves))
+    place = np.zeros((n_leaves, k))
+    const = np.concatenate([np.asarray(t.leaf_const, dtype=np.float64) for t in trees])
+    value = np.concatenate([t.leaf_value for t in trees])
+    o = 0
+    for t in trees:
+        for feats, coeff in zip(t.leaf_features, t.leaf_coeff, strict=True):
+            np.add.at(W[:, o], feats, coeff)
+            U[feats, o] = 1.0
+            o += 1
+    place[np.arange(n_leaves), np.repeat(columns, sizes)] = 1.0
+    numbers = tree_block(g, x, [_leaf_numbers(t) for t in trees], cast_float32=False, per_tree=True,
+                         category_trunc=True, source="leaf numbers", hint="leaf_number")  # fmt: skip
+    at = g.add(ir.CategoryIndicators, "at_leaf", input=numbers, columns=np.repeat(np.arange(len(trees)), sizes),
+               values=np.concatenate([np.arange(n) for n in sizes]))  # fmt: skip
+    x0 = g.add(ir.Impute, "x_nan_as_0", input=x, fill=np.zeros(n_features))
+    linear = g.dense(x0, W, const, source={"weight": "leaf_coeff", "bias": "leaf_const"}, hint="linear_leaves")
+    if not U.any():  # no leaf reads a feature: every output is leaf_const
+        picked = g.add(ir.Combine, "linear_at_leaf", sources=(at, linear), fn="mul")
+        return g.dense(picked, place, None, source={"weight": "each tree's output column"}, hint="raw")
+    nan = g.act(g.dense(g.add(ir.IsMissing, "x_is_nan", input=x), U, None, hint="nan_reads"), "step_gt",
+                hint="nan_leaf")  # fmt: skip
+    keep = g.add(ir.Combine, "no_nan_leaf", sources=(nan,), coeffs=(-1.0,), bias=1.0)
+    picked = g.add(ir.Combine, "linear_at_leaf", sources=(at, keep, linear), fn="mul")
+    fallback = g.add(ir.Combine, "nan_at_leaf", sources=(at, nan), fn="mul")
+    both = g.concat([picked, fallback], hint="leaf_outputs")
+    weight = np.vstack([place, place * value[:, None]])
+    return g.dense(both, weight, None, source={"weight": "1 per tree column | leaf_value (a NaN read)"}, hint="raw")
+
+
+def _raw(g: GraphBuilder, x: str, model: LightGBMModel, n_trees: int, trees: list[TreeData]) -> str:
+    """``sum`` of the first ``n_trees`` trees' outputs per output column: constant-leaf trees as
+    one tree block, linear-leaf trees by :func:`linear_leaves`."""
+    k = model.num_tree_per_iteration
+    linear = [i for i in range(n_trees) if model.trees[i].is_linear]
+    plain = [trees[i] for i in range(n_trees) if not model.trees[i].is_linear]
+    parts = []
+    if plain or not linear:
+        parts.append(tree_block(g, x, plain or trees, cast_float32=False, category_trunc=True, source="leaf_value",
+                                hint="raw"))  # fmt: skip
+    if linear:
+        parts.append(linear_leaves(g, x, [model.trees[i] for i in linear], [i % k for i in linear], k))
+    if len(parts) == 1:
+        return parts[0]
+    return g.add(ir.Combine, "raw_sum", sources=tuple(parts), coeffs=(1.0,) * len(parts))
 
 
 def _transform(g: GraphBuilder, model: LightGBMModel, raw: str) -> str:
@@ -177,7 +244,7 @@ def convert_model(model: LightGBMModel, g: GraphBuilder, x: str, who: str) -> di
     _check_supported(model, n_trees)
     trees = [tree_data(t, i % k, k) for i, t in enumerate(model.trees[:n_trees])]
     g.missing_values = True
-    total = tree_block(g, x, trees, cast_float32=False, category_trunc=True, source="leaf_value", hint="raw")
+    total = _raw(g, x, model, n_trees, trees)
     raw = total
     if model.average_output:
         raw = g.scale(raw, 1.0 / n_iter, 0.0, source={"weight": "1 / iterations (average_output)"}, hint="average")

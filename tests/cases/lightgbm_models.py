@@ -1,8 +1,8 @@
 """Cases for LightGBM: every objective, binary/multiclass with string labels, NaN and zero rows
 under each missing type (NaN, Zero via ``zero_as_missing``, None via ``use_missing=False``),
 rows on thresholds and one float64 ulp either side, categorical features (odd codes: negative,
-fractional, unseen, huge), early stopping's best_iteration, random forests, rankers, a bare
-Booster, and each through nnconvert's safe unpickler and LightGBM's own model text file."""
+fractional, unseen, huge), early stopping's best_iteration, random forests, rankers, linear-leaf
+trees (``linear_tree``, NaN rows falling back to the leaf value), a bare Booster, and each through nnconvert's safe unpickler and LightGBM's own model text file."""
 
 from __future__ import annotations
 
@@ -231,11 +231,32 @@ def _cases() -> list[Case]:
             _regressor(zero_as_missing=True, data_kw={"zeros": True}, n_estimators=3),
             tree_form="neuron",
         ),
+        Case("LGBMRegressor-linear-tree", _regressor(linear_tree=True, seed=14)),
+        Case(
+            "LGBMRegressor-linear-tree-lambda-neuron",
+            _regressor(linear_tree=True, linear_lambda=0.3, seed=15, n_estimators=4),
+            tree_form="neuron",
+        ),
+        Case(
+            "LGBMClassifier-3cls-linear-tree-compact",
+            _classifier(3, "str", seed=16, linear_tree=True),
+            tree_form="compact",
+        ),
+        Case(
+            "LGBMClassifier-binary-linear-tree-categorical-pickle",
+            _classifier(2, "int", seed=17, linear_tree=True, min_data_per_group=5, **cat),
+            to_convert=_from_pickle,
+        ),
+        Case(
+            "LGBMRegressor-linear-tree-use-missing-false",
+            _regressor(linear_tree=True, use_missing=False, data_kw={"zeros": True}, seed=18),
+        ),
         Case("LGBMRanker-lambdarank", _ranker("lambdarank")),
         Case("LGBMRanker-rank_xendcg-pickle", _ranker("rank_xendcg"), to_convert=_from_pickle),
         Case("lightgbm.Booster-binary", _booster({"objective": "binary"})),
         Case("lightgbm.Booster-binary-pickle", _booster({"objective": "binary"}), to_convert=_from_pickle),
         _text_case("binary", _classifier(2, "int")),
+        _text_case("linear-tree", _regressor(linear_tree=True, seed=19)),
         _text_case("3cls-categorical", _classifier(3, "int", seed=11, min_data_per_group=5, **cat)),
         _text_case("zero-as-missing", _classifier(2, "int", seed=8, zero_as_missing=True, **zero)),
         _text_case("use-missing-false", _regressor(use_missing=False, data_kw={"zeros": True})),
