@@ -12,6 +12,7 @@ read by the ``csv`` module, a string column's cells exactly as written.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import itertools
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,7 @@ import numpy as np
 
 from nnconvert.errors import DataError
 from nnconvert.io.columns import Header, is_number, read_header, target_index
+from nnconvert.io.csv_numbers import Fallback, number_blocks
 from nnconvert.io.sizes import format_size
 from nnconvert.io.table import (
     ANY,
@@ -57,8 +59,9 @@ class _Lines:
             try:
                 line = self.f.readline(self.limit + 1)
             except UnicodeDecodeError as exc:
+                line, byte = first_bad_utf8(Path(self.f.name), self.lineno + 1, exc.object[exc.start])
                 raise DataError(
-                    f"{self.name}, line {self.lineno + 1}: byte 0x{exc.object[exc.start]:02x} is not UTF-8; "
+                    f"{self.name}, line {line}: byte 0x{byte:02x} is not UTF-8; "
                     "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
                 ) from None
             if not line:
@@ -72,6 +75,25 @@ class _Lines:
             text = line.strip()
             if text and not text.startswith("#"):
                 yield line
+
+
+def first_bad_utf8(path: Path, line: int, byte: int) -> tuple[int, int]:
+    """The line number and value of the first byte of ``path`` that is not UTF-8 (the text reader
+    decodes ahead of the line it gives out, so its own position is not the bad line's); ``(line,
+    byte)`` as given when the file cannot be read again."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    breaks = 0
+    try:
+        with path.open("rb") as f:
+            while block := f.read(1 << 20):
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as exc:
+                    return breaks + block.count(b"\n", 0, max(0, exc.start)) + 1, block[max(0, exc.start)]
+                breaks += block.count(b"\n")
+    except OSError:
+        pass
+    return line, byte
 
 
 def acceptable(X: np.ndarray, allow_missing: bool) -> bool:
@@ -101,7 +123,9 @@ class CsvSource(LaidOut):
         self.path, self.name, self.max_memory = path, path.name, max_memory
         self.line_limit = max(1024, max_memory // LINE_FRACTION)
         with _open_text(path) as f:
-            first = next(iter(_Lines(f, self.name, self.line_limit, max_memory)), None)
+            lines = _Lines(f, self.name, self.line_limit, max_memory)
+            first = next(iter(lines), None)
+            self.starts_plain = lines.lineno == 1  # no blank or comment line before the first row
         if first is None:
             raise DataError(f"{self.name} is empty")
         # delimiter: the candidate seen most often in the first row (',' if none)
@@ -173,10 +197,42 @@ class CsvSource(LaidOut):
             yield table.data  # type: ignore[misc]  (a positional layout is a matrix)
 
     def tables(self, chunk_rows: int) -> Iterator[Table]:
-        """The layout's chunks (:class:`nnconvert.io.table.Table`) of at most ``chunk_rows`` rows."""
+        """The layout's chunks (:class:`nnconvert.io.table.Table`) of at most ``chunk_rows`` rows:
+        number columns by pyarrow where it can (:mod:`nnconvert.io.csv_numbers`), else, and from
+        the row where it stops, by the Python reader."""
         block_rows = max(1, min(chunk_rows, self.max_memory // self.row_bytes))
+        done = 0
+        fast = self._number_blocks(block_rows)
+        if fast is not None:
+            try:
+                for X in fast:
+                    yield self._number_table(X)
+                return
+            except Fallback as stop:
+                done = stop.rows
+        yield from self._python_tables(block_rows, done)
+
+    def _number_blocks(self, block_rows: int) -> Iterator[np.ndarray] | None:
+        layout = self.layout
+        if not self.starts_plain or layout.id_index is not None or any(k != FLOAT for k in layout.kinds):
+            return None
+        return number_blocks(
+            self.path, n_columns=self.n_columns, columns=list(layout.indices), delimiter=self.delimiter,
+            skip_header=self.header.labels is not None, block_rows=block_rows, line_limit=self.line_limit,
+            acceptable=lambda X: acceptable(X, self.allow_missing),
+        )  # fmt: skip
+
+    def _number_table(self, X: np.ndarray) -> Table:
+        if self.layout.matrix:
+            return Table(X)
+        return assemble(self.layout, [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])], None)
+
+    def _python_tables(self, block_rows: int, skip: int) -> Iterator[Table]:
+        """The Python reader's chunks, after the first ``skip`` data rows (the fast path's)."""
         with _open_text(self.path) as f:
             lines, rows = self._rows(f)
+            for _ in itertools.islice(rows, skip):
+                pass
             while True:
                 block: list[list[str]] = []
                 numbers: list[int] = []

@@ -1,0 +1,140 @@
+"""The fast path of :class:`~nnconvert.io.csv_source.CsvSource`: the number columns of a plain
+delimited file parsed by pyarrow's C++ CSV reader (pyarrow is the optional ``parquet`` extra;
+without it every file takes the Python reader).
+
+It gives exactly what the Python reader gives or nothing: both parse a number to the nearest
+float64 (pyarrow's ``fast_float``, Python's ``float``), an empty cell is a null (NaN), and the
+same :func:`~nnconvert.io.csv_source.acceptable` check follows. Anything else stops it with
+:class:`Fallback` (carrying the number of rows it already gave out), and the Python reader goes on
+from that row, with its own messages naming the row and column: a cell pyarrow does not read as a
+number (``1_000``, text, a whitespace-only cell), a row of the wrong width, a line longer than one
+block, bytes that are not UTF-8 (checked block by block, as the Python reader decodes), and any
+block holding a quote or a ``#`` (quoting and comment lines are the Python reader's). Files whose
+first line is not the header or the first row (leading blank or comment lines) and layouts with
+string or id columns take the Python reader from the start.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BLOCK_BYTES = 1 << 22  # pyarrow's block at most (a row longer than a block falls back)
+MIN_BLOCK_BYTES = 1 << 16
+BOM = codecs.BOM_UTF8
+
+
+class Fallback(Exception):
+    """The fast path stopped after ``rows`` rows: the Python reader continues from there."""
+
+    def __init__(self, rows: int) -> None:
+        super().__init__(rows)
+        self.rows = rows
+
+
+def pyarrow_csv() -> tuple[Any, Any] | None:
+    """``(pyarrow, pyarrow.csv)``, or None when pyarrow is not installed."""
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+    except ImportError:
+        return None
+    return pa, pacsv
+
+
+class _Plain(Exception):
+    """A block holds a quote or a ``#``: the Python reader's rules (quoting, comment lines) apply."""
+
+
+class _Checked(io.RawIOBase):
+    """The file's bytes after a UTF-8 BOM and (``skip_line``) its first line, each block decoded
+    strictly before pyarrow gets it; refused (:class:`_Plain`) when it holds a quote or ``#`` or a
+    line grows past ``longest`` bytes (pyarrow would keep reading it)."""
+
+    def __init__(self, f: io.BufferedReader, skip_line: bool, longest: int) -> None:
+        self.f, self.longest, self.run = f, longest, 0  # run: bytes since the last line break
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        if f.peek(len(BOM))[: len(BOM)] == BOM:
+            f.read(len(BOM))
+        if skip_line:  # the header: one physical line (CsvSource parsed it from its first line)
+            self.decoder.decode(f.readline())
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.f.read(len(buffer))
+        self.decoder.decode(data, final=not data)  # UnicodeDecodeError: the caller falls back
+        if b'"' in data or b"#" in data:
+            raise _Plain
+        end = data.rfind(b"\n")
+        self.run = self.run + len(data) if end < 0 else len(data) - end - 1
+        if self.run > self.longest:  # a line longer than a block: the Python reader says so, having read less
+            raise _Plain
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def number_blocks(
+    path: Path,
+    *,
+    n_columns: int,
+    columns: list[int],
+    delimiter: str,
+    skip_header: bool,
+    block_rows: int,
+    line_limit: int,
+    acceptable: Callable[[np.ndarray], bool],
+) -> Iterator[np.ndarray] | None:
+    """Float64 ``[rows, len(columns)]`` blocks of at most ``block_rows`` rows of the file's
+    ``columns``; None when pyarrow is not installed. Raises :class:`Fallback` where it stops.
+    pyarrow reads blocks of ``line_limit`` bytes (the Python reader's longest line, which the
+    memory limit sets; within ``[64 KiB, 4 MiB]``)."""
+    found = pyarrow_csv()
+    if found is None:
+        return None
+    block = min(BLOCK_BYTES, max(MIN_BLOCK_BYTES, line_limit))
+    return _blocks(found, path, n_columns, columns, delimiter, skip_header, block_rows, block, acceptable)
+
+
+def _blocks(
+    found: tuple[Any, Any],
+    path: Path,
+    n_columns: int,
+    columns: list[int],
+    delimiter: str,
+    skip_header: bool,
+    block_rows: int,
+    block: int,
+    acceptable: Callable[[np.ndarray], bool],
+) -> Iterator[np.ndarray]:
+    pa, pacsv = found
+    names = [f"c{i}" for i in range(n_columns)]
+    wanted = [names[i] for i in columns]
+    read = pacsv.ReadOptions(use_threads=False, block_size=block, column_names=names)
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=True)
+    convert = pacsv.ConvertOptions(
+        column_types=dict.fromkeys(wanted, pa.float64()), include_columns=wanted or names[:1],
+        null_values=[""], strings_can_be_null=False, check_utf8=True,
+    )  # fmt: skip
+    done = 0
+    try:
+        with path.open("rb") as f:
+            stream = io.BufferedReader(_Checked(f, skip_header, block), buffer_size=block)
+            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
+            for batch in reader:
+                cols = [batch.column(name).to_numpy(zero_copy_only=False) for name in wanted]
+                X = np.column_stack(cols).astype(np.float64, copy=False) if cols else np.empty((batch.num_rows, 0))
+                if not acceptable(X):
+                    raise Fallback(done)
+                for start in range(0, len(X), block_rows):
+                    part = X[start : start + block_rows]
+                    yield part
+                    done += len(part)
+    except (Fallback, _Plain, UnicodeDecodeError, ValueError, OSError, pa.ArrowException):
+        raise Fallback(done) from None
