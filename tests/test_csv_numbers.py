@@ -141,10 +141,8 @@ def test_a_file_pyarrow_reads_whole_is_read_by_pyarrow(tmp_path) -> None:
     """The fast path really runs on a plain file (it is not always falling back)."""
     path = _big(tmp_path, 2000, "")
     src = _source(path, allow_missing=False)
-    blocks = csv_numbers.number_blocks(
-        path, n_columns=4, columns=[0, 1, 2, 3], delimiter=",", skip_header=True, block_rows=500,
-        line_limit=src.line_limit, acceptable=lambda X: bool(np.isfinite(X).all()),
-    )  # fmt: skip
+    spec = csv_numbers.NumberColumns(path, 4, (0, 1, 2, 3), ",", True, 500, src.line_limit, lambda X: True)
+    blocks = csv_numbers.number_blocks(spec)
     assert blocks is not None
     got = np.concatenate(list(blocks))
     np.testing.assert_array_equal(got, _read(src, python_only=True)[1])

@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import io
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -80,60 +81,57 @@ class _Checked(io.RawIOBase):
         return len(data)
 
 
-def number_blocks(
-    path: Path,
-    *,
-    n_columns: int,
-    columns: list[int],
-    delimiter: str,
-    skip_header: bool,
-    block_rows: int,
-    line_limit: int,
-    acceptable: Callable[[np.ndarray], bool],
-) -> Iterator[np.ndarray] | None:
-    """Float64 ``[rows, len(columns)]`` blocks of at most ``block_rows`` rows of the file's
-    ``columns``; None when pyarrow is not installed. Raises :class:`Fallback` where it stops.
-    pyarrow reads blocks of ``line_limit`` bytes (the Python reader's longest line, which the
-    memory limit sets; within ``[64 KiB, 4 MiB]``)."""
+@dataclass(frozen=True)
+class NumberColumns:
+    """What to read: the file's ``columns`` (of ``n_columns``), its delimiter, whether its first
+    line is a header, blocks of at most ``block_rows`` rows, the Python reader's longest line
+    (``line_limit``: pyarrow's block size, within ``[64 KiB, 4 MiB]``) and the check each block
+    must pass (``acceptable``)."""
+
+    path: Path
+    n_columns: int
+    columns: tuple[int, ...]
+    delimiter: str
+    skip_header: bool
+    block_rows: int
+    line_limit: int
+    acceptable: Callable[[np.ndarray], bool]
+
+    @property
+    def block_bytes(self) -> int:
+        return min(BLOCK_BYTES, max(MIN_BLOCK_BYTES, self.line_limit))
+
+
+def number_blocks(spec: NumberColumns) -> Iterator[np.ndarray] | None:
+    """Float64 ``[rows, len(columns)]`` blocks of ``spec``'s columns; None when pyarrow is not
+    installed. Raises :class:`Fallback` where it stops."""
     found = pyarrow_csv()
-    if found is None:
-        return None
-    block = min(BLOCK_BYTES, max(MIN_BLOCK_BYTES, line_limit))
-    return _blocks(found, path, n_columns, columns, delimiter, skip_header, block_rows, block, acceptable)
+    return None if found is None else _blocks(found, spec)
 
 
-def _blocks(
-    found: tuple[Any, Any],
-    path: Path,
-    n_columns: int,
-    columns: list[int],
-    delimiter: str,
-    skip_header: bool,
-    block_rows: int,
-    block: int,
-    acceptable: Callable[[np.ndarray], bool],
-) -> Iterator[np.ndarray]:
+def _blocks(found: tuple[Any, Any], spec: NumberColumns) -> Iterator[np.ndarray]:
     pa, pacsv = found
-    names = [f"c{i}" for i in range(n_columns)]
-    wanted = [names[i] for i in columns]
+    names = [f"c{i}" for i in range(spec.n_columns)]
+    wanted = [names[i] for i in spec.columns]
+    block = spec.block_bytes
     read = pacsv.ReadOptions(use_threads=False, block_size=block, column_names=names)
-    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=False, ignore_empty_lines=True)
+    parse = pacsv.ParseOptions(delimiter=spec.delimiter, newlines_in_values=False, ignore_empty_lines=True)
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(wanted, pa.float64()), include_columns=wanted or names[:1],
         null_values=[""], strings_can_be_null=False, check_utf8=True,
     )  # fmt: skip
     done = 0
     try:
-        with path.open("rb") as f:
-            stream = io.BufferedReader(_Checked(f, skip_header, block), buffer_size=block)
+        with spec.path.open("rb") as f:
+            stream = io.BufferedReader(_Checked(f, spec.skip_header, block), buffer_size=block)
             reader = pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
             for batch in reader:
                 cols = [batch.column(name).to_numpy(zero_copy_only=False) for name in wanted]
                 X = np.column_stack(cols).astype(np.float64, copy=False) if cols else np.empty((batch.num_rows, 0))
-                if not acceptable(X):
+                if not spec.acceptable(X):
                     raise Fallback(done)
-                for start in range(0, len(X), block_rows):
-                    part = X[start : start + block_rows]
+                for start in range(0, len(X), spec.block_rows):
+                    part = X[start : start + spec.block_rows]
                     yield part
                     done += len(part)
     except (Fallback, _Plain, UnicodeDecodeError, ValueError, OSError, pa.ArrowException):

@@ -23,7 +23,7 @@ import numpy as np
 
 from nnconvert.errors import DataError
 from nnconvert.io.columns import Header, is_number, read_header, target_index
-from nnconvert.io.csv_numbers import Fallback, number_blocks
+from nnconvert.io.csv_numbers import Fallback, NumberColumns, number_blocks
 from nnconvert.io.sizes import format_size
 from nnconvert.io.table import (
     ANY,
@@ -217,10 +217,17 @@ class CsvSource(LaidOut):
         if not self.starts_plain or layout.id_index is not None or any(k != FLOAT for k in layout.kinds):
             return None
         return number_blocks(
-            self.path, n_columns=self.n_columns, columns=list(layout.indices), delimiter=self.delimiter,
-            skip_header=self.header.labels is not None, block_rows=block_rows, line_limit=self.line_limit,
-            acceptable=lambda X: acceptable(X, self.allow_missing),
-        )  # fmt: skip
+            NumberColumns(
+                self.path,
+                self.n_columns,
+                layout.indices,
+                self.delimiter,
+                self.header.labels is not None,
+                block_rows,
+                self.line_limit,
+                lambda X: acceptable(X, self.allow_missing),
+            )
+        )
 
     def _number_table(self, X: np.ndarray) -> Table:
         if self.layout.matrix:
