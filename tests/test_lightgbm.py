@@ -173,3 +173,57 @@ def test_num_iteration_follows_best_iteration(models) -> None:
     out = nnconvert.run(nnconvert.convert(booster), X)
     np.testing.assert_allclose(out["predict"], booster.predict(X), rtol=1e-12, atol=1e-14)
     assert not np.allclose(booster.predict(X), booster.predict(X, num_iteration=-1))
+
+
+def _category_frame(n: int, seed: int, rows: bool):
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    towns = ["Lima", "Oslo", "Rome"] + (["Berlin"] if rows else [])
+    df = pd.DataFrame({"x": rng.normal(size=n), "town": pd.Categorical(rng.choice(towns, n)),
+                       "size": pd.Categorical(rng.choice([2, 4, 8], n))})  # fmt: skip
+    y = (df["town"] == "Oslo").to_numpy() ^ (df["x"] > 0.5).to_numpy()
+    return df, y.astype(int)
+
+
+def test_pandas_category_columns_verify_from_csv_and_the_model_text(tmp_path) -> None:
+    """A wrapper fitted on pandas category columns (strings and numbers): the network takes the
+    columns by name (the town as a string input); `verify` on a CSV of them (a town the model
+    never saw included) and on the saved model text agrees; `predict` of the text writes
+    Booster.predict's probabilities."""
+    train, y = _category_frame(400, 0, rows=False)
+    est = lgb.LGBMClassifier(n_estimators=6, num_leaves=7, min_data_per_group=5, **_COMMON).fit(train, y)
+    net = nnconvert.convert(est)
+    assert [(i.name, i.kind) for i in net.inputs] == [("x", "float"), ("town", "string"), ("size", "float")]
+    assert net.inputs[1].vocabulary == ("Lima", "Oslo", "Rome")
+    rows, _ = _category_frame(120, 1, rows=True)
+    csv = tmp_path / "rows.csv"
+    rows[["size", "town", "x"]].to_csv(csv, index=False)  # another column order
+    (tmp_path / "m.pkl").write_bytes(pickle.dumps(est))
+    est.booster_.save_model(str(tmp_path / "m.txt"))
+    for model in ("m.pkl", "m.txt"):
+        res = run_cli("verify", tmp_path / model, "--data", csv)
+        assert res.exit_code == 0, res.output
+        assert res.output.rstrip().endswith("equivalent")
+    res = run_cli("predict", tmp_path / "m.txt", "--data", csv, "-o", tmp_path / "out.csv")
+    assert res.exit_code == 0, res.output
+    got = np.loadtxt(tmp_path / "out.csv", delimiter=",", skiprows=1, usecols=0)
+    np.testing.assert_allclose(got, est.predict_proba(rows)[:, 1], rtol=1e-6)  # Booster.predict: probabilities
+
+
+def test_pandas_categories_that_cannot_be_placed_are_one_line_exit_1(tmp_path) -> None:
+    train, y = _category_frame(200, 2, rows=False)
+    est = lgb.LGBMClassifier(n_estimators=3, num_leaves=5, min_data_per_group=5, **_COMMON).fit(train, y)
+    text = est.booster_.model_to_string()
+    assert "[categorical_feature: 1,2]" in text
+    for bad, words in (
+        (text.replace("[categorical_feature: 1,2]", "[categorical_feature: 1]"), "which features"),
+        (
+            text.replace('pandas_categorical:[["Lima", "Oslo", "Rome"]', 'pandas_categorical:[["Lima", 3, "Rome"]'),
+            "neither all strings",
+        ),
+    ):
+        path = tmp_path / "bad.txt"
+        path.write_text(bad)
+        one_error(run_cli("convert", path, "-o", tmp_path / "n.onnx"), 1, words)
+        assert not (tmp_path / "n.onnx").exists()

@@ -47,10 +47,12 @@ import numpy as np
 
 from nnconvert import ir
 from nnconvert.converters._blocks import regression_output
-from nnconvert.converters.registry import register
+from nnconvert.converters.lightgbm_categories import coded_input
+from nnconvert.converters.registry import adapt, register
 from nnconvert.converters.trees import TreeData, summarize_trees, tree_block
 from nnconvert.errors import UnsupportedModel
 from nnconvert.io.limits import Budget, Limits
+from nnconvert.io.native.lightgbm_pandas import CategoryFrame, category_columns
 from nnconvert.io.native.lightgbm_text import LightGBMModel, LightGBMTree, parse
 from nnconvert.ir.builder import GraphBuilder
 from nnconvert.ir.trees import ZERO_THRESHOLD
@@ -102,9 +104,10 @@ def _bitsets(tree: LightGBMTree) -> np.ndarray:
     return bits.reshape(len(table), -1).astype(bool)
 
 
-def tree_data(tree: LightGBMTree, column: int, n_out: int) -> TreeData:
+def tree_data(tree: LightGBMTree, column: int, n_out: int, features: np.ndarray | None = None) -> TreeData:
     """One LightGBM tree as :class:`TreeData`: split nodes keep their numbers, leaf ``j`` is node
-    ``num_leaves - 1 + j``; its leaf values go to output ``column``."""
+    ``num_leaves - 1 + j``; its leaf values go to output ``column``; a split on feature ``f``
+    reads column ``features[f]`` (the codes of a pandas category column: :mod:`lightgbm_categories`)."""
     m = tree.num_leaves - 1
     n = 2 * m + 1
 
@@ -118,7 +121,8 @@ def tree_data(tree: LightGBMTree, column: int, n_out: int) -> TreeData:
     values[m:, column] = tree.leaf_value
     if m:
         is_cat, kind, t = tree.is_categorical, tree.missing_type, _edge(tree.threshold)
-        feature[:m], left[:m], right[:m] = tree.split_feature, node(tree.left_child), node(tree.right_child)
+        split_feature = tree.split_feature if features is None else features[tree.split_feature]
+        feature[:m], left[:m], right[:m] = split_feature, node(tree.left_child), node(tree.right_child)
         threshold[:m] = np.where(is_cat, 0.0, t)
         missing_left[:m] = np.where(kind == 0, t >= 0, tree.default_left) & ~is_cat  # None: NaN is 0.0
         zero[:m] = (kind == 1) & ~is_cat
@@ -142,15 +146,17 @@ def _check_supported(model: LightGBMModel, n_trees: int) -> None:
             )
 
 
-def _leaf_numbers(tree: LightGBMTree) -> TreeData:
+def _leaf_numbers(tree: LightGBMTree, features: np.ndarray) -> TreeData:
     """The tree with leaf ``j``'s number ``j`` as its value (one output column)."""
-    data = tree_data(tree, 0, 1)
+    data = tree_data(tree, 0, 1, features)
     values = np.zeros_like(data.values)
     values[tree.num_leaves - 1 :, 0] = np.arange(tree.num_leaves)
     return data.with_values(values)
 
 
-def linear_leaves(g: GraphBuilder, x: str, trees: list[LightGBMTree], columns: list[int], k: int) -> str:
+def linear_leaves(
+    g: GraphBuilder, x: str, trees: list[LightGBMTree], columns: list[int], k: int, features: np.ndarray
+) -> str:
     """``sum_t out_t(x)`` ``[N, k]`` of linear-leaf trees (``linear_tree``; ``Tree::Predict`` with
     ``is_linear_``): at the leaf ``l`` a row reaches, ``out = leaf_const[l] + sum_i leaf_coeff[l][i] *
     x[leaf_features[l][i]]``, or the constant ``leaf_value[l]`` when one of those features is NaN.
@@ -174,7 +180,7 @@ def linear_leaves(g: GraphBuilder, x: str, trees: list[LightGBMTree], columns: l
             U[feats, o] = 1.0
             o += 1
     place[np.arange(n_leaves), np.repeat(columns, sizes)] = 1.0
-    numbers = tree_block(g, x, [_leaf_numbers(t) for t in trees], cast_float32=False, per_tree=True,
+    numbers = tree_block(g, x, [_leaf_numbers(t, features) for t in trees], cast_float32=False, per_tree=True,
                          category_trunc=True, source="leaf numbers", hint="leaf_number")  # fmt: skip
     at = g.add(ir.CategoryIndicators, "at_leaf", input=numbers, columns=np.repeat(np.arange(len(trees)), sizes),
                values=np.concatenate([np.arange(n) for n in sizes]))  # fmt: skip
@@ -193,7 +199,9 @@ def linear_leaves(g: GraphBuilder, x: str, trees: list[LightGBMTree], columns: l
     return g.dense(both, weight, None, source={"weight": "1 per tree column | leaf_value (a NaN read)"}, hint="raw")
 
 
-def _raw(g: GraphBuilder, x: str, model: LightGBMModel, n_trees: int, trees: list[TreeData]) -> str:
+def _raw(
+    g: GraphBuilder, x: str, model: LightGBMModel, n_trees: int, trees: list[TreeData], features: np.ndarray
+) -> str:
     """``sum`` of the first ``n_trees`` trees' outputs per output column: constant-leaf trees as
     one tree block, linear-leaf trees by :func:`linear_leaves`."""
     k = model.num_tree_per_iteration
@@ -204,7 +212,7 @@ def _raw(g: GraphBuilder, x: str, model: LightGBMModel, n_trees: int, trees: lis
         parts.append(tree_block(g, x, plain or trees, cast_float32=False, category_trunc=True, source="leaf_value",
                                 hint="raw"))  # fmt: skip
     if linear:
-        parts.append(linear_leaves(g, x, [model.trees[i] for i in linear], [i % k for i in linear], k))
+        parts.append(linear_leaves(g, x, [model.trees[i] for i in linear], [i % k for i in linear], k, features))
     if len(parts) == 1:
         return parts[0]
     return g.add(ir.Combine, "raw_sum", sources=tuple(parts), coeffs=(1.0,) * len(parts))
@@ -242,14 +250,18 @@ def convert_model(model: LightGBMModel, g: GraphBuilder, x: str, who: str) -> di
     n_iter = model.iterations_used()
     n_trees = n_iter * k
     _check_supported(model, n_trees)
-    trees = [tree_data(t, i % k, k) for i, t in enumerate(model.trees[:n_trees])]
     g.missing_values = True
-    total = _raw(g, x, model, n_trees, trees)
+    x, features = coded_input(g, x, category_columns(model))
+    trees = [tree_data(t, i % k, k, features) for i, t in enumerate(model.trees[:n_trees])]
+    total = _raw(g, x, model, n_trees, trees, features)
     raw = total
     if model.average_output:
         raw = g.scale(raw, 1.0 / n_iter, 0.0, source={"weight": "1 / iterations (average_output)"}, hint="average")
     out = _transform(g, model, raw)
-    tail = f"{'mean' if model.average_output else 'sum'} of {n_iter} iterations = raw -> {model.objective or 'raw'}"
+    leaves = (
+        " of linear leaves (leaf_const + leaf_coeff . x)" if any(t.is_linear for t in model.trees[:n_trees]) else ""
+    )
+    tail = f"{'mean' if model.average_output else 'sum'}{leaves} of {n_iter} iterations = raw -> {model.objective or 'raw'}"
     summarize_trees(g, model, trees, tail, iterations=n_iter, objective=model.objective, lightgbm=who)
     if model.wrapper != "LGBMClassifier":
         return regression_output(g, out, k == 1)
@@ -284,3 +296,15 @@ def lightgbm_wrapper(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
 def lightgbm_model(model: LightGBMModel, g: GraphBuilder, x: str) -> dict[str, str]:
     """A model text file or a bare Booster (``predict`` = ``Booster.predict``)."""
     return convert_model(model, g, x, model.wrapper or "Booster")
+
+
+def wrapper_reference(est: Any) -> Any:
+    """The wrapper itself, or, when it was fitted on pandas category columns, the wrapper that
+    gives those columns the model's categories first (:class:`CategoryFrame`)."""
+    model = model_of(est)
+    columns = category_columns(model)
+    return CategoryFrame(est, model.feature_names, columns) if columns else est
+
+
+for _path in ("lightgbm.LGBMClassifier", "lightgbm.LGBMRegressor", "lightgbm.LGBMRanker"):
+    adapt(_path, reference=wrapper_reference)

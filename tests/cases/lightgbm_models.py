@@ -125,6 +125,41 @@ def _booster(params: dict[str, Any], *, seed: int = 7, cat: bool = False):
     return make
 
 
+CITIES = ["Lima", "Oslo", "Paris", "Rome", "Tokyo"]
+SIZES = [3, 7, 11, 20]
+
+
+def _frame(seed: int, n: int, *, rows: bool) -> Any:
+    """Two number columns (NaN in one), a pandas category column of strings and one of numbers.
+    Evaluation rows (``rows``) also hold categories the model never saw and missing cells, and
+    their category columns have categories of their own (LightGBM re-bases them)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"height": rng.normal(170, 10, n), "weight": rng.normal(70, 15, n)})
+    df.loc[rng.random(n) < 0.1, "weight"] = np.nan
+    city = rng.choice(CITIES + (["Berlin", None] if rows else []), n).astype(object)
+    size = rng.choice(SIZES + ([5, np.nan] if rows else []), n)
+    df.insert(1, "city", pd.Categorical(city, categories=sorted(set(city) - {None}) if rows else CITIES))
+    df["size"] = pd.Categorical(size, categories=sorted({v for v in size if v == v}) if rows else SIZES)
+    return df
+
+
+def _frame_model(cls: str, **kw: Any):
+    """A wrapper fitted on :func:`_frame` (category columns from the dtype), rows as a DataFrame."""
+
+    def make():
+        train = _frame(30, 500, rows=False)
+        bonus = train["city"].map({"Lima": 2.0, "Oslo": -1.0, "Paris": 0.5, "Rome": 1.5, "Tokyo": -2.0}).astype(float)
+        score = (train["height"] - 170) / 10 + bonus + (train["size"].astype(float) > 10)
+        y = score.to_numpy() if cls == "LGBMRegressor" else (score > 0.3).to_numpy().astype(int)
+        est = getattr(lgb, cls)(**{"n_estimators": 12, "num_leaves": 7, **_COMMON, "min_data_per_group": 5,
+                                   "cat_smooth": 1.0, **kw}).fit(train, y)  # fmt: skip
+        return est, _frame(31, 300, rows=True)[["weight", "size", "city", "height"]]  # another column order
+
+    return make
+
+
 def _as_text_file(name: str, make: Any):
     """The model saved with ``Booster.save_model``; the reference is LightGBM reading that file."""
 
@@ -251,6 +286,14 @@ def _cases() -> list[Case]:
             "LGBMRegressor-linear-tree-use-missing-false",
             _regressor(linear_tree=True, use_missing=False, data_kw={"zeros": True}, seed=18),
         ),
+        Case("LGBMClassifier-pandas-categories", _frame_model("LGBMClassifier")),
+        Case(
+            "LGBMClassifier-pandas-categories-neuron",
+            _frame_model("LGBMClassifier", n_estimators=3),
+            tree_form="neuron",
+        ),
+        Case("LGBMRegressor-pandas-categories-pickle", _frame_model("LGBMRegressor"), to_convert=_from_pickle),
+        Case("LGBMRegressor-pandas-categories-linear-tree", _frame_model("LGBMRegressor", linear_tree=True)),
         Case("LGBMRanker-lambdarank", _ranker("lambdarank")),
         Case("LGBMRanker-rank_xendcg-pickle", _ranker("rank_xendcg"), to_convert=_from_pickle),
         Case("lightgbm.Booster-binary", _booster({"objective": "binary"})),
@@ -266,6 +309,7 @@ def _cases() -> list[Case]:
         _text_case("multiclassova", _classifier(4, "int", seed=4, objective="multiclassova")),
         _text_case("booster-categorical", _booster({"objective": "binary"}, cat=True)),
         _text_case("lambdarank", _ranker("lambdarank")),
+        _text_case("pandas-categories", _frame_model("LGBMClassifier")),
     ]
 
 

@@ -105,6 +105,15 @@ class LightGBMModel:
         return self.max_feature_idx + 1
 
     @property
+    def feature_names_in_(self) -> np.ndarray | None:
+        """The data's column names, as the wrappers keep them: None where LightGBM made them up
+        (``Column_0``, ``Column_1``, ... for data without names)."""
+        default = tuple(f"Column_{i}" for i in range(len(self.feature_names)))
+        if not self.feature_names or self.feature_names == default:
+            return None
+        return np.array(self.feature_names, dtype=object)
+
+    @property
     def nnconvert_task(self) -> str:
         if self.wrapper == "LGBMClassifier":
             return "classifier"
@@ -143,7 +152,10 @@ class LightGBMModel:
         booster = lightgbm.Booster(model_str=self.text)
         if self.best_iteration > 0:
             booster.best_iteration = self.best_iteration
-        return booster
+        from nnconvert.io.native.lightgbm_pandas import CategoryFrame, category_columns
+
+        columns = category_columns(self)
+        return CategoryFrame(booster, self.feature_names, columns) if columns else booster
 
     def iterations_used(self, num_iteration: int | None = None) -> int:
         """How many iterations ``predict`` sums: ``num_iteration`` (None: ``best_iteration``),
