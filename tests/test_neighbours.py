@@ -152,3 +152,66 @@ def test_explain_tells_the_neighbour_and_gp_stories_with_the_models_numbers() ->
     gp = GaussianProcessRegressor(K.ConstantKernel(2.0) * K.RBF(0.5), optimizer=None).fit(X + 0.01 * y[:, None], y)
     text = explain(nnconvert.convert(gp), fmt="markdown")
     assert "## This model" in text and "1.41**2 * RBF(length_scale=0.5)" in text
+
+
+def _wide_distance_models():
+    """Distance-weighted brute-force models in 30 dimensions, evaluated on their own training rows
+    (where scikit-learn's GEMM distances to the equal sample are rounding noise, not 0) and on
+    fresh rows."""
+    from sklearn.neighbors import KNeighborsRegressor
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(300, 30)) * 3 + 1
+    y = rng.normal(size=300)
+    rows = np.vstack([X[:150], rng.normal(size=(50, 30)) * 3 + 1])
+    regressor = KNeighborsRegressor(5, weights="distance", algorithm="brute").fit(X, y)
+    classifier = KNeighborsClassifier(5, weights="distance", algorithm="brute").fit(X, np.digitize(y, [-0.5, 0.5]))
+    return [regressor, classifier], rows
+
+
+def test_scikit_learns_own_distance_rounding_is_forgiven_only_where_it_applies(tmp_path) -> None:
+    """Where scikit-learn's brute-force distance to an equal sample is rounding noise instead of 0,
+    its distance weighting weighs that sample 1 / noise rather than by its zero-distance rule (the
+    network's): verify allows that row the gap scikit-learn's own distances explain, counts it
+    apart, and nothing else. A network off by 1e-6 still fails; the CLI says equivalent."""
+    from nnconvert.converters.neighbors import distance_rounding, zero_tolerance
+    from nnconvert.ir.neighbours import zero_threshold
+
+    models, rows = _wide_distance_models()
+    for est in models:
+        net = nnconvert.convert(est)
+        tiny = zero_threshold(zero_tolerance("euclidean", est._fit_X), np.float64)
+        dist, _ = est.kneighbors(rows)
+        at_zero = (dist <= tiny).any(axis=1)
+        slack = distance_rounding(est, rows) or {}
+        for name, extra in slack.items():
+            assert not np.asarray(extra)[~at_zero].any(), name  # slack only where a distance counts as 0
+        for runner in (numpy_runner(net, "float64"), onnx_runner(nnconvert.to_onnx(net, dtype="float64"))[0]):
+            result = compare(lambda r, est=est: reference_outputs(est, r), runner, [rows], dtype="float64", network=net)
+            assert result.equivalent, result.format_text()
+            for rep in result.outputs.values():
+                assert rep.n_boundary == 0
+                assert rep.n_reference_rounding <= int(at_zero.sum())
+        vote = next(n for n in net.nodes if isinstance(n, nnconvert.ir.NeighbourVote))
+        off = net.replace(
+            nodes=tuple(
+                n if n is not vote else type(n)(**{**n.__dict__, "values": n.values * (1 + 1e-6) + 1e-6})
+                for n in net.nodes
+            )
+        )
+        wrong = compare(
+            lambda r, est=est: reference_outputs(est, r),
+            numpy_runner(off, "float64"),
+            [rows],
+            dtype="float64",
+            network=off,
+        )
+        assert not wrong.equivalent
+    import joblib
+
+    from tests.cli_helpers import run_cli
+
+    joblib.dump(models[0], tmp_path / "knn.joblib")
+    np.savetxt(tmp_path / "rows.csv", rows, delimiter=",")
+    res = run_cli("verify", tmp_path / "knn.joblib", "--data", tmp_path / "rows.csv")
+    assert res.exit_code == 0, res.output

@@ -60,16 +60,29 @@ DERIVED_OUTPUTS: dict[str, tuple[tuple[str, ...], Callable[[Any, np.ndarray], An
 }
 
 
-def reference_outputs(estimator: Any, X: np.ndarray) -> dict[str, np.ndarray]:
+class ReferenceOutputs(dict):
+    """The estimator's outputs by method, and ``slack``: per output, per row, how far the
+    estimator's own rounding may have moved it from the math (``registry.declare_reference_slack``;
+    empty where nothing is declared)."""
+
+    slack: Mapping[str, np.ndarray]
+
+    def __init__(self, outputs: Mapping[str, np.ndarray], slack: Mapping[str, np.ndarray] | None = None) -> None:
+        super().__init__(outputs)
+        self.slack = dict(slack or {})
+
+
+def reference_outputs(estimator: Any, X: np.ndarray) -> ReferenceOutputs:
     """Call each of the estimator's methods among :data:`OUTPUT_METHODS` on float64 ``X``
-    (``predict_std`` as :data:`DERIVED_OUTPUTS` says)."""
-    from nnconvert.converters.registry import reference_of
+    (``predict_std`` as :data:`DERIVED_OUTPUTS` says), with the slack of its own rounding."""
+    from nnconvert.converters.registry import reference_of, reference_slack
     from nnconvert.runtime.columns import is_columns
 
     if not is_columns(X):  # a DataFrame goes to a model fitted on one as it is (strings included)
         X = np.asarray(X, dtype=np.float64)
 
     estimator = reference_of(estimator)  # e.g. an hpelm save() dict -> a live hpelm model
+    slack_of = reference_slack(estimator)
     out = {}
     for m in OUTPUT_METHODS:
         if m in DERIVED_OUTPUTS:
@@ -81,7 +94,7 @@ def reference_outputs(estimator: Any, X: np.ndarray) -> dict[str, np.ndarray]:
                 out[m] = _as_array(getattr(estimator, m)(X))
             except NotImplementedError:  # scikit-learn's "not in this configuration" (LDA's lsqr transform)
                 continue
-    return out
+    return ReferenceOutputs(out, None if slack_of is None else slack_of(estimator, X))
 
 
 def _as_array(value: Any) -> np.ndarray:
@@ -156,6 +169,7 @@ class OutputReport:
     n_mismatch: int = 0  # real disagreements
     n_boundary: int = 0  # float32 disagreements within rounding of a decision boundary
     n_nonfinite: int = 0  # rows where the network is not finite and the estimator is (never forgiven)
+    n_reference_rounding: int = 0  # rows within the estimator's own rounding (see reference_slack), not mismatches
     max_abs_err: float = 0.0
     max_rel_err: float = 0.0
     worst: list[tuple[float, int]] = field(default_factory=list)  # (error, row), largest first
@@ -178,6 +192,7 @@ class OutputReport:
             "mismatches": self.n_mismatch,
             "boundary_flips": self.n_boundary,
             "non_finite": self.n_nonfinite,
+            "reference_rounding": self.n_reference_rounding,
             "agreement": self.agreement,
             "max_abs_error": self.max_abs_err,
             "max_rel_error": self.max_rel_err,
@@ -236,6 +251,7 @@ class Comparison:
     ) -> None:
         """Compare one chunk; ``boundary`` marks rows forgiven in float32 (see boundary_rows)."""
         offset, n = self.n_rows, len(next(iter(ref.values()))) if ref else 0
+        slack = getattr(ref, "slack", None) or {}
         self.missing = sorted(set(self.missing) | (set(ref) - set(got)))
         self.extra = sorted(set(self.extra) | (set(got) - set(ref)))
         for name in ref:
@@ -249,9 +265,14 @@ class Comparison:
                 rep.problem = f"shape {g.shape}; the estimator returns {r.shape}"
                 continue
             hard = np.zeros(r.shape, dtype=bool)  # disagreements no boundary forgives
+            rounding = np.zeros(n, dtype=bool)  # rows forgiven by the estimator's own rounding
             if kind == "label":
                 rep.problem = rep.problem or _label_dtype_problem(r, g)
                 bad = r != g
+                if name in slack:  # a label the estimator's rounding may have decided (slack > 0)
+                    own = (bad if bad.ndim == 1 else bad.any(axis=1)) & (np.asarray(slack[name]) > 0)
+                    rounding |= own
+                    bad = bad & ~(own if bad.ndim == 1 else own[:, None])
                 err = bad.astype(np.float64)
             else:
                 rf, gf = r.astype(np.float64), g.astype(np.float64)
@@ -264,6 +285,11 @@ class Comparison:
                 finite = np.isfinite(rf) & np.isfinite(gf)
                 bad = ~same & ((err > self.atol + self.rtol * np.abs(rf)) | ~finite)
                 hard = np.isfinite(rf) & ~np.isfinite(gf)
+                if name in slack:  # within the estimator's own rounding: forgiven, counted apart
+                    extra = np.asarray(slack[name], dtype=np.float64).reshape((n,) + (1,) * (r.ndim - 1))
+                    own = bad & finite & (err <= self.atol + self.rtol * np.abs(rf) + extra)
+                    rounding |= own.any(axis=1) if own.ndim == 2 else own
+                    bad &= ~own
                 if err.size:
                     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
                         rel = np.nan_to_num(err / np.maximum(np.abs(rf), np.finfo(np.float64).tiny), nan=np.inf)
@@ -272,6 +298,7 @@ class Comparison:
             if r.ndim == 2:
                 bad, err, hard = bad.any(axis=1), err.max(axis=1), hard.any(axis=1)
             rep.n_nonfinite += int(hard.sum())
+            rep.n_reference_rounding += int(rounding.sum())
             near = bad & boundary & ~hard if boundary is not None else np.zeros_like(bad)
             rep.n_boundary += int(near.sum())
             real = bad & ~near
@@ -307,12 +334,16 @@ class Comparison:
             if r.kind == "label":
                 detail = f"labels agree {100 * r.agreement:.4f}% ({r.n_mismatch} disagree"
                 detail += f", {r.n_boundary} flips within float32 rounding of the boundary)" if r.n_boundary else ")"
+                if r.n_reference_rounding:
+                    detail += f", {r.n_reference_rounding} decided by the estimator's own rounding"
             else:
                 detail = f"max abs err {r.max_abs_err:.3g}, max rel err {r.max_rel_err:.3g}, {r.n_mismatch} rows out of tolerance"
                 if r.n_boundary:
                     detail += f", {r.n_boundary} rows at a float32 decision boundary"
                 if r.n_nonfinite:
                     detail += f", {r.n_nonfinite} not finite where the estimator is (overflow)"
+                if r.n_reference_rounding:
+                    detail += f", {r.n_reference_rounding} rows within the estimator's own rounding"
             lines.append(f"  {status} {r.name:<18} {detail}")
             if r.problem:
                 lines.append(f"       {r.problem}")

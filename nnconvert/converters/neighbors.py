@@ -26,10 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.converters.registry import register
+from nnconvert.converters.registry import declare_reference_slack, register
 from nnconvert.errors import UnsupportedModel
 from nnconvert.ir.builder import GraphBuilder
-from nnconvert.ir.neighbours import NeighbourVote
+from nnconvert.ir.neighbours import NeighbourVote, zero_threshold
 
 _METRIC_ALIASES = {
     "euclidean": "euclidean", "l2": "euclidean", "manhattan": "manhattan", "cityblock": "manhattan",
@@ -204,3 +204,46 @@ def radius_neighbors_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, s
     mean = _vote(est, g, x, _targets(est), outlier=empty if np.isfinite(empty).all() else None)
     _summarize(est, g, f"every sample within radius {float(est.radius):g}", f"{_weighting(est)} mean of _y")
     return {"predict": g.squeeze(mean, hint="prediction") if np.ndim(est._y) == 1 else mean}
+
+
+def distance_rounding(est: Any, X: Any) -> dict[str, np.ndarray] | None:
+    """How far scikit-learn's own rounding moves a ``weights='distance'`` k-neighbours output
+    from the network's (the reference slack of :func:`registry.declare_reference_slack`).
+
+    Brute force computes euclidean distances by GEMM (``|x|^2 - 2 x.s + |s|^2``): for a query equal
+    to a sample that gives rounding noise (``~sqrt(eps) |s|``, 1e-7 and more in 20+ dimensions)
+    instead of 0, so scikit-learn weighs the sample ``1 / noise`` instead of applying its zero-
+    distance rule; the network applies the rule to every distance up to ``zero_tol * sqrt(eps)``.
+    On the rows where scikit-learn's own distances (``kneighbors``) hold such a distance, the slack
+    is twice the gap between its weighted vote and the zero rule's on those same distances
+    (float outputs), and a label may differ where the zero rule's two best classes are within it.
+    None for other configurations: kd/ball trees, other metrics and uniform weights are exact."""
+    if _weighting(est) != "distance" or getattr(est, "_fit_method", None) != "brute":
+        return None
+    if resolve_metric(est)[0] != "euclidean":
+        return None
+    tiny = zero_threshold(zero_tolerance("euclidean", _samples(est)), np.float64)
+    dist, ind = est.kneighbors(X)
+    near = (dist <= tiny).any(axis=1)
+    if not near.any():
+        return None
+    classifier = hasattr(est, "classes_")
+    values = _one_hot(est) if classifier else _targets(est)
+    d, v = dist[near], values[ind[near]]  # [m, k], [m, k, outputs]
+    with np.errstate(divide="ignore"):  # _get_weights: 1 / d, or the exact zeros alone where there are any
+        w = np.where((d == 0).any(axis=1, keepdims=True), (d == 0).astype(np.float64), 1.0 / d)
+    theirs = (v * w[:, :, None]).sum(axis=1) / w.sum(axis=1)[:, None]
+    zero = (d <= tiny).astype(np.float64)
+    rule = (v * zero[:, :, None]).sum(axis=1) / zero.sum(axis=1)[:, None]
+    gap = np.zeros(len(dist))
+    gap[near] = 2.0 * np.abs(theirs - rule).max(axis=1) + 8 * np.finfo(np.float64).eps * np.abs(v).max(axis=(1, 2))
+    if not classifier:
+        return {"predict": gap}
+    top = np.sort(rule, axis=1)
+    margin = np.zeros(len(dist))
+    margin[near] = top[:, -1] - top[:, -2] if top.shape[1] > 1 else np.inf
+    return {"predict_proba": gap, "predict": np.where(near & (margin <= gap), gap, 0.0)}
+
+
+for _path in ("sklearn.neighbors.KNeighborsClassifier", "sklearn.neighbors.KNeighborsRegressor"):
+    declare_reference_slack(_path, distance_rounding)

@@ -93,6 +93,28 @@ def reference_dtype(path: str) -> str | None:
     return _REFERENCE_DTYPES.get(path)
 
 
+# public dotted path -> (estimator, X) -> per-output, per-row slack of the estimator's own rounding
+_REFERENCE_SLACK: dict[str, Callable[[Any, Any], Mapping[str, Any] | None]] = {}
+
+
+def declare_reference_slack(path: str, fn: Callable[[Any, Any], Mapping[str, Any] | None]) -> None:
+    """``fn(estimator, X)`` bounds, per output and row, how far the estimator's own rounding moves
+    its outputs from the math the network computes (None where it does not); ``verify`` allows
+    that much more on those rows and counts them apart
+    (:attr:`nnconvert.check.verify.OutputReport.n_reference_rounding`)."""
+    _REFERENCE_SLACK[path] = fn
+
+
+def reference_slack(obj: Any) -> Callable[[Any, Any], Mapping[str, Any] | None] | None:
+    """The slack function declared for ``obj``'s class (matched by public path or module path)."""
+    cls = type(obj)
+    for path, fn in _REFERENCE_SLACK.items():
+        module, _, name = path.rpartition(".")
+        if cls.__name__ == name and (cls.__module__ == module or cls.__module__.startswith(module + ".")):
+            return fn
+    return None
+
+
 def adapt(
     path: str, *, model: Callable[[Any], Any] | None = None, reference: Callable[[Any], Any] | None = None
 ) -> None:
