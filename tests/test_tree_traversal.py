@@ -1,7 +1,7 @@
 """The ONNX emitter of ``tree_ensemble`` on both of its paths: the perfect-tree traversal in row
 chunks (a ``Scan``; numeric splits, trees filled out to full depth within the budget) and the
-general sibling-layout traversal (categorical splits, or trees too lopsided to fill out). Both
-agree with the numpy kernel in float64 and float32 on random trees with NaN, LightGBM's
+sibling-layout traversals (trees too lopsided to fill out: one table row per position, deepest
+trees first; categorical splits: the general walk). All agree with the numpy kernel in float64 and float32 on random trees with NaN, LightGBM's
 zero-as-missing splits, ``per_tree`` outputs, 0 and 1 rows and batches of several chunks."""
 
 from __future__ import annotations
@@ -74,23 +74,42 @@ def _rows(rng: np.random.Generator, n: int, n_features: int) -> np.ndarray:
     return X
 
 
+def _mixed(rng: np.random.Generator, depths: list[int], *, zero: bool, n_features: int) -> dict[str, object]:
+    """Spines of the given depths (one tree each; 0: a lone leaf) in one ensemble."""
+    parts = [_forest(rng, 1, d, chain=True, zero=zero, n_features=n_features) for d in depths]
+    offsets = np.cumsum([0] + [len(p["feature"]) for p in parts])[:-1]  # type: ignore[arg-type]
+    fields: dict[str, object] = {}
+    for key in parts[0]:
+        arrays = [np.asarray(p[key]) for p in parts]
+        if key in ("left", "right", "roots"):
+            arrays = [np.where(a < 0, -1, a + o) for a, o in zip(arrays, offsets, strict=True)]
+        fields[key] = np.concatenate(arrays)
+    return fields
+
+
 @pytest.mark.parametrize(
-    ("case", "perfect"),
+    ("case", "path"),
     [
-        ("numeric", True),
-        ("zero_missing", True),
-        ("per_tree", True),
-        ("deep", True),
-        ("wide", True),
-        ("categorical", False),
-        ("lopsided", False),
+        ("numeric", "perfect"),
+        ("zero_missing", "perfect"),
+        ("per_tree", "perfect"),
+        ("deep", "perfect"),
+        ("wide", "perfect"),
+        ("categorical", "general"),
+        ("lopsided", "lopsided"),
+        ("lopsided-mixed", "lopsided"),
+        ("lopsided-mixed-per_tree", "lopsided"),
+        ("lopsided-mixed-wide", "lopsided"),
     ],
 )
-def test_both_paths_match_the_numpy_kernel(case: str, perfect: bool) -> None:
+def test_every_path_matches_the_numpy_kernel(case: str, path: str) -> None:
     rng = np.random.default_rng(7)
-    n_trees, width = 40, 20 if case == "wide" else N_FEATURES
+    n_trees, width = 40, 40 if case.endswith("wide") else N_FEATURES
     if case == "lopsided":  # depth 40 spines: 2**40 places per tree, far past the budget
         fields = _forest(rng, n_trees, 40, chain=True, n_features=width)
+    elif case.startswith("lopsided-mixed"):  # trees of many depths: the shallow ones finish early
+        depths = [40, 0, 3, 25, 1, 40, 7, 12, 2, 33] * 4
+        fields = _mixed(rng, depths, zero=True, n_features=width)
     else:  # deep: levels past CHOICES places (Gather); wide: X copies past CHOICES columns
         depth = 8 if case == "deep" else 5
         fields = _forest(rng, n_trees, depth, categorical=case == "categorical", zero=case in ("zero_missing", "wide"),
@@ -98,13 +117,14 @@ def test_both_paths_match_the_numpy_kernel(case: str, perfect: bool) -> None:
     rows = 2 * (CHUNK_CELLS // n_trees) + 17  # three chunks, the last one padded
     X = _rows(rng, rows, width)
     for cast in (True, False):
-        net = _network(fields, case == "per_tree", cast, width)
+        net = _network(fields, case.endswith("per_tree"), cast, width)
         for dtype in ("float64", "float32"):
             model = nnconvert.to_onnx(net, dtype=dtype)
             (scan,) = [node for node in model.graph.node if node.op_type == "Scan"]  # both paths run in chunks
             body = next(a.g for a in scan.attribute if a.name == "body")
             body_ops = {node.op_type for node in body.node}
-            assert ("Greater" not in body_ops) == perfect  # the general walk tests v > t
+            walked = "general" if "Greater" in body_ops else "lopsided" if "Split" in body_ops else "perfect"
+            assert walked == path  # the general walk tests v > t, the lopsided one splits its table rows
             out = net.info(net.outputs["transform"]).width
             assert run_onnx(model, X[:0])["transform"].shape == (0, out)
             tol = 1e-12 if dtype == "float64" else 1e-5

@@ -9,7 +9,7 @@ split's missing side is not the comparison's own NaN answer); with ``zero_missin
 
 Traversal runs in row chunks (:func:`_in_chunks`: a ``Scan`` over ``[ceil(N / c), c, cols]``,
 ``c * n_trees`` about :data:`CHUNK_CELLS`, so the ``[c, n_trees]`` tensors stay in cache; the
-arithmetic per row is unchanged) along one of two walks, both for all rows and trees at once:
+arithmetic per row is unchanged) along one of three walks, each for all rows and trees at once:
 
 - perfect-tree walk (numeric splits only, trees filled out to full depth within
   :data:`PERFECT_BUDGET`): the missing rules are folded into copies of X (:func:`_missing_columns`:
@@ -17,9 +17,14 @@ arithmetic per row is unchanged) along one of two walks, both for all rows and t
   (``p`` ``[T, c]``, place ``p`` on level ``d``), one step is
   ``f = GatherElements(feature_d, p); v = GatherElements(X'^T, f); p = 2 p + Cast(v <= GatherElements(threshold_d, p))``
   (``Gather`` of flat indices where an axis is longer than :data:`CHOICES`);
-- general walk (categorical splits, lopsided trees): the nodes are renumbered so that every
-  split's right child is its left child + 1 and a leaf points at itself (threshold +inf:
-  ``v > +inf`` is false, so it stays); one depth step (``idx`` ``[N, n_trees]``)::
+- lopsided walk (numeric splits, trees too deep to fill out: LightGBM's and HistGradientBoosting's
+  leaf-wise trees): the nodes are renumbered so that every split's right child is its left
+  child + 1 and a leaf points at itself; the trees are sorted deepest first, and at step ``s``
+  only the trees deeper than ``s`` walk on (the rest are set aside: work ``sum_t depth_t``, not
+  ``T * max depth``). Each position is one ``[code, threshold, right]`` table row, so a step is one
+  ``Gather`` of rows (onnxruntime's Gather costs the same per index for 3 values as for 1), a
+  ``Split`` and a lookup in the missing copies of X (:func:`_walk_lopsided`);
+- general walk (categorical splits): the same layout, one depth step (``idx`` ``[N, n_trees]``)::
 
     f = Gather(feature, idx); v = GatherElements(X, f); go_right = Greater(v, Gather(threshold, idx))
     idx = Gather(left, idx) + Cast(go_right)
@@ -116,11 +121,12 @@ def _splits(g: OnnxGraph, n: TreeSplits) -> None:
     g.op("Cast", [g.op("Not", [right], name=n.name)], n.name, name=n.name, to=g.elem_type)
 
 
-def sibling_layout(n: TreeEnsemble) -> tuple[np.ndarray, np.ndarray]:
-    """``(old, left)``: ``old[i]`` is the IR node placed at position ``i`` (roots first, then the
-    children of each split side by side) and ``left[i]`` the position of its left child (its
-    right child is ``left[i] + 1``; a leaf points at itself)."""
-    old = list(n.roots.tolist())
+def sibling_layout(n: TreeEnsemble, roots: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(old, left)``: ``old[i]`` is the IR node placed at position ``i`` (the roots first, in the
+    order of ``roots``, default ``n.roots``; then the children of each split side by side) and
+    ``left[i]`` the position of its left child (its right child is ``left[i] + 1``; a leaf points
+    at itself)."""
+    old = list((n.roots if roots is None else roots).tolist())
     left = [0] * len(old)
     i = 0
     while i < len(old):
@@ -320,11 +326,109 @@ def _ensemble(g: OnnxGraph, n: TreeEnsemble) -> None:
 
 
 def _traverse(g: OnnxGraph, n: TreeEnsemble) -> None:
-    """General traversal (any depth and shape, categorical splits): the sibling layout, in row
-    chunks."""
+    """General traversal (any depth and shape), in row chunks: numeric trees by
+    :func:`_walk_lopsided` on the missing copies of X, categorical ones by :func:`_walk_general`."""
     x, dtype = _compare_input(g, n)
     width = int(g.network.info(n.input).width)  # type: ignore[arg-type]
+    numeric = n.category is None or not (n.category >= 0).any()
+    if numeric and len(n.left) + len(n.roots) < LOPSIDED_MAX_POSITIONS:
+        xs = _missing_columns(g, n, x, dtype)
+        cols = width * (4 if n.zero_missing is not None and n.zero_missing.any() else 2)
+        _in_chunks(g, n, xs, cols, dtype, lambda part: _walk_lopsided(g, n, part, width, cols, dtype))
+        return
     _in_chunks(g, n, x, width, dtype, lambda part: _walk_general(g, n, part, dtype))
+
+
+LOPSIDED_MAX_POSITIONS = 1 << 24  # positions and feature codes stay exact integers in a float32 table
+
+
+def tree_depths(n: TreeEnsemble) -> np.ndarray:
+    """The depth (splits on the longest path) of each tree."""
+    depth = np.zeros(len(n.roots), dtype=np.int64)
+    frontier, owner, d = n.roots.copy(), np.arange(len(n.roots)), 0
+    while len(frontier):
+        inner = n.left[frontier] >= 0
+        frontier, owner = frontier[inner], owner[inner]
+        if not len(frontier):
+            break
+        d += 1
+        depth[owner] = d
+        frontier, owner = np.concatenate([n.left[frontier], n.right[frontier]]), np.concatenate([owner, owner])
+    return depth
+
+
+def _walk_lopsided(g: OnnxGraph, n: TreeEnsemble, xs: str, width: int, cols: int, dtype: np.dtype) -> str:
+    """One chunk of the traversal of numeric trees of any shape, deepest trees first.
+
+    The trees are sorted by depth (deepest first) and laid out as in :func:`sibling_layout`; a
+    position's split reads column ``code`` of the missing copies of X (:func:`_missing_columns`,
+    so ``v <= t`` answers NaN and zero-as-missing too), and a leaf reads column 0 of copy 0 (never
+    NaN) against ``+inf``, so it stays. One step, for the ``T_s`` trees deeper than ``s`` (the
+    others are done and set aside)::
+
+        code, t, right = Split(Gather(table, idx))     # one [M, 3] row per position
+        idx = right - Cast(GatherElements(X', code) <= t)
+
+    (the right child sits at ``left + 1``; a leaf's ``right`` is itself + 1). One Gather of a
+    3-wide row costs onnxruntime what one of a scalar does, and the shallow trees stop early:
+    the work is ``sum_t depth_t``, not ``T * max depth``. Returns the chunk's output ``[c, out]``."""
+    y = n.name
+    depth = tree_depths(n)
+    order = np.argsort(-depth, kind="stable")
+    old, left = sibling_layout(n, n.roots[order])
+    leaf = n.left[old] < 0
+    zero = n.zero_missing if n.zero_missing is not None else np.zeros(len(n.left), dtype=bool)
+    copy = np.where(n.missing_left, 0, 1) + 2 * zero
+    code = np.where(leaf, 0, n.feature[old] + width * copy[old])
+    thresholds = np.where(leaf, np.inf, effective_thresholds(n.threshold, dtype)[old])
+    table = np.stack([code, thresholds, left + 1.0], axis=1).astype(dtype)  # [M, 3]
+    n_trees = len(n.roots)
+    if cols > CHOICES:  # X' flat: entry r cols + f
+        shape = g.op("Shape", [xs], name=y)
+        c = g.op("Slice", [shape, g.axes(f"{y}.c0", [0]), g.axes(f"{y}.c1", [1])], name=y)
+        r = g.op("Range", [g.const(f"{y}.r0", np.asarray(0), np.int64), g.op("Squeeze", [c, g.axes(f"{y}.c0", [0])],
+                 name=y), g.const(f"{y}.r1", np.asarray(1), np.int64)], name=y)  # fmt: skip
+        row_start = g.op("Mul", [g.op("Unsqueeze", [r, g.axes(f"{y}.ax1", [1])], name=y),
+                                 g.const(f"{y}.cols", np.asarray(cols), np.int64)], name=y)  # fmt: skip
+        xflat = g.op("Reshape", [xs, g.axes(f"{y}.minus_one", [-1])], name=y)
+
+    def lookup(f: str, trees: int) -> str:
+        """``X'[r, f[r, t]]`` ``[c, trees]``."""
+        if cols <= CHOICES:
+            return g.op("GatherElements", [xs, f], name=y, axis=1)
+        return g.op("Gather", [xflat, g.op("Add", [row_start, f], name=y)], name=y, axis=0)
+
+    roots = np.arange(n_trees)
+    v = g.op("Gather", [xs, g.const(f"{y}.root_code", code[roots], np.int64)], name=y, axis=1)  # [c, T]
+    at_left = g.op("LessOrEqual", [v, g.const(f"{y}.root_threshold", thresholds[roots].astype(dtype), dtype)], name=y)
+    idx = g.op("Sub", [g.const(f"{y}.root_right", left[roots].astype(np.int64) + 1, np.int64),
+                       g.op("Cast", [at_left], name=y, to=TensorProto.INT64)], name=y)  # fmt: skip
+    packed = g.const(f"{y}.table", table, dtype) if n.depth > 1 else None
+    done: list[str] = []
+    active = n_trees
+    for step in range(1, n.depth):
+        deeper = int((depth > step).sum())
+        if deeper < active:  # the trees of depth <= step have reached their leaves
+            done.append(g.op("Slice", [idx, g.axes(f"{y}.s{deeper}", [deeper]), g.axes(f"{y}.s{active}", [active]),
+                                       g.axes(f"{y}.ax1", [1])], name=y))  # fmt: skip
+            idx = g.op("Slice", [idx, g.axes(f"{y}.s0", [0]), g.axes(f"{y}.s{deeper}", [deeper]),
+                                 g.axes(f"{y}.ax1", [1])], name=y)  # fmt: skip
+            active = deeper
+        rec = g.op("Gather", [packed, idx], name=y, axis=0)  # [c, T_s, 3]
+        parts = [g.fresh(f"{y}/field") for _ in range(3)]
+        sizes = g.axes(f"{y}.fields", [1, 1, 1])
+        g.nodes.append(helper.make_node("Split", [rec, sizes], parts, name=g.fresh(f"{y}/Split"), axis=2))
+        f, t, right = (g.op("Squeeze", [p, g.axes(f"{y}.ax2", [2])], name=y) for p in parts)
+        at_left = g.op("LessOrEqual", [lookup(g.op("Cast", [f], name=y, to=TensorProto.INT64), active), t], name=y)
+        idx = g.op("Sub", [g.op("Cast", [right], name=y, to=TensorProto.INT64),
+                           g.op("Cast", [at_left], name=y, to=TensorProto.INT64)], name=y)  # fmt: skip
+    if done:
+        idx = g.op("Concat", [idx, *reversed(done)], name=y, axis=1)  # back to sorted tree order
+    values = np.where(leaf[:, None], n.values[old], 0.0)  # [M, out], by position
+    out = g.op("Gather", [g.const(f"{y}.values", values), idx], name=y, axis=0)  # [c, T, out]
+    if n.per_tree:  # the trees' own order
+        out = g.op("Gather", [out, g.const(f"{y}.unsort", np.argsort(order), np.int64)], name=y, axis=1)
+    return _finish(g, n, out, g.fresh(f"{y}/chunk_out"))
 
 
 def _walk_general(g: OnnxGraph, n: TreeEnsemble, x: str, dtype: np.dtype) -> str:
