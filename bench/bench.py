@@ -699,6 +699,7 @@ def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float |
         help="also the issue-12 tables (always without --quick): kernel roofline, "
         "big-model conversion, verify throughput",
     )
+    ap.add_argument("--no-speed", action="store_true", help="skip the issue-12 tables (e.g. to rerun one family)")
     ap.add_argument("--boosters", action="store_true", help="the boosting libraries' table in --quick mode too")
     ap.add_argument("--no-boosters", action="store_true", help="skip the boosting libraries' table (bench/boosters.py)")
     args = ap.parse_args(argv)
@@ -718,7 +719,7 @@ def run(argv: list[str] | None = None) -> tuple[Results, list[tuple[str, float |
     text = render(results, startup, budget) + booster_text
     if args.conversion:
         text += conversion_table(args.quick)
-    if args.speed or not args.quick:
+    if args.speed or not (args.quick or args.no_speed):
         with threadpool_limits(limits=1):
             text += kernel_roofline_table(args.quick)
         text += big_conversion_table(args.quick) + verify_rate_table(args.quick)

@@ -17,6 +17,8 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -33,7 +35,8 @@ def family(model: object) -> str:
 def measure() -> dict[str, dict[str, int]]:
     sys.path.insert(0, str(ROOT))
     import nnconvert
-    from nnconvert.check.verify import compare, onnx_runner, reference_outputs
+    from nnconvert.check.verify import compare_all, onnx_runner, reference_outputs
+    from nnconvert.runtime.columns import encode_columns, is_columns
     from tests.cases import all_cases
 
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -43,9 +46,17 @@ def measure() -> dict[str, dict[str, int]]:
             est, X = case.build()
             net = nnconvert.convert(case.convert_input(est))
             runner, _ = onnx_runner(nnconvert.to_onnx(net, dtype="float32"))
-            result = compare(
-                lambda rows, est=est: reference_outputs(est, rows), runner, [X], dtype="float32", network=net
-            )
+            encode = None
+            if is_columns(X):  # a DataFrame case: the estimator takes its own columns in its own order
+                names = list(net.meta.feature_names)
+                if net.inputs:  # the network takes the columns by name; the boundary analysis its internal X
+                    encode = lambda rows, net=net: encode_columns(net, rows)  # noqa: E731
+                else:  # a matrix network: the columns in the model's order
+                    X, encode = X[names], (lambda rows: rows.to_numpy(dtype=np.float64))
+                reference = lambda rows, est=est, names=names: reference_outputs(est, rows[names])  # noqa: E731
+            else:
+                reference = lambda rows, est=est: reference_outputs(est, rows)  # noqa: E731
+            result = compare_all(reference, [(runner, "float32")], [X], network=net, encode=encode)[0]
             row = totals[family(case.convert_input(est))]
             row["cases"] += 1
             row["equivalent"] += int(result.equivalent)

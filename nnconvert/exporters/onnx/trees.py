@@ -292,16 +292,22 @@ def _walk_perfect(g: OnnxGraph, n: TreeEnsemble, levels: list[np.ndarray], xs: s
         pos = g.op("Add", [g.op("Add", [pos, pos], name=y),
                            g.op("Cast", [left], name=y, to=TensorProto.INT64)], name=y)  # fmt: skip
     last = levels[-1]
-    table = np.where((last >= 0)[:, :, None], n.values[np.maximum(last, 0)], 0.0)  # [T, 2**D, out]
     if last.shape[1] <= CHOICES:
+        table = np.where((last >= 0)[:, :, None], n.values[np.maximum(last, 0)], 0.0)  # [T, 2**D, out]
         idx = g.op("Unsqueeze", [pos, g.axes(f"{y}.axis2", [2])], name=y)
         if n_out > 1:
             shape = g.op("Concat", [g.op("Shape", [pos], name=y), g.axes(f"{y}.n_out", [n_out])], name=y, axis=0)
             idx = g.op("Expand", [idx, shape], name=y)
         values = g.op("GatherElements", [g.const(f"{y}.values", table), idx], name=y, axis=1)  # [T, c, out]
-    else:
-        i = flat(pos, last.shape[1])
-        values = g.op("Gather", [g.const(f"{y}.values", table.reshape(-1, n_out)), i], name=y, axis=0)
+    elif n_out == 1:  # one value per place: no larger than a table of leaf numbers
+        table = np.where(last >= 0, n.values[np.maximum(last, 0), 0], 0.0).reshape(-1, 1)
+        values = g.op("Gather", [g.const(f"{y}.values", table), flat(pos, last.shape[1])], name=y, axis=0)
+    else:  # a place -> leaf table and one row per leaf (a leaf fills many places: T 2**D x out would be large)
+        leaves, row = np.unique(last.reshape(-1), return_inverse=True)
+        rows = np.where(leaves[:, None] >= 0, n.values[np.maximum(leaves, 0)], 0.0)  # [leaves, out]
+        place = g.op("Gather", [g.const(f"{y}.leaf_of_place", row.astype(np.int32), np.int32),
+                                flat(pos, last.shape[1])], name=y, axis=0)  # fmt: skip
+        values = g.op("Gather", [g.const(f"{y}.values", rows), place], name=y, axis=0)
     out = g.fresh(f"{y}/chunk_out")
     if n.per_tree:
         rows = g.op("Transpose", [values], name=y, perm=[1, 0, 2])
