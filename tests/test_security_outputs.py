@@ -114,6 +114,7 @@ def test_a_signal_mid_run_removes_the_temp_file(work: dict[str, Path], tmp_path:
     rng = np.random.default_rng(0)
     data = tmp_path / "many.csv"
     np.savetxt(data, rng.uniform(0, 8, size=(200_000, 4)), delimiter=",", fmt="%.6f")
+    data.write_bytes(data.read_bytes() * 10)  # 2 million rows: seconds of work even for the fast CSV reader
     out = tmp_path / "pred.csv"
     out.write_text("OLD")
     proc = subprocess.Popen(

@@ -24,12 +24,15 @@ import shutil
 import signal
 import stat
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TypeVar
 
 from nnconvert.errors import NnconvertError
+
+T = TypeVar("T")
 
 
 class OutputError(NnconvertError):
@@ -45,16 +48,35 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+_PENDING: list[int] = []  # the signals received, in order (see raise_if_interrupted)
+
+
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    _PENDING.append(signum)
     raise Interrupted(signum)
 
 
 def install_signal_handlers() -> None:
-    """SIGTERM (and SIGHUP) raise :class:`Interrupted` instead of killing the process outright,
-    so temporary files are removed; SIGINT already raises KeyboardInterrupt."""
-    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+    """SIGINT, SIGTERM (and SIGHUP) raise :class:`Interrupted` instead of killing the process
+    outright, so temporary files are removed, and are remembered: Python drops an exception that
+    a signal handler raises inside some callbacks (an import lock's, a finalizer), so the
+    commands' row loops also stop at the next chunk (:func:`interruptible`)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
             signal.signal(sig, _raise_interrupted)
+
+
+def raise_if_interrupted() -> None:
+    """Raise :class:`Interrupted` for a signal received earlier whose exception got lost."""
+    if _PENDING:
+        raise Interrupted(_PENDING[0])
+
+
+def interruptible(items: Iterable[T]) -> Iterator[T]:
+    """``items``, stopping with :class:`Interrupted` before the next one once a signal came."""
+    for item in items:
+        raise_if_interrupted()
+        yield item
 
 
 def _kind(mode: int) -> str | None:

@@ -26,6 +26,7 @@ import numpy as np
 
 from nnconvert.check.memory import Widths, feed_row_bytes, onnx_widths, predict_phases, verify_phases, widths_of
 from nnconvert.cli.data_run import DataArgs, Limits, open_rows, pieces, progress_total, wanted_columns
+from nnconvert.cli.publish import interruptible
 from nnconvert.cli.support import progress
 from nnconvert.errors import DataError, ModelLoadError, NnconvertError
 from nnconvert.io.sources import Source, open_source
@@ -241,7 +242,7 @@ def _rows(plan: Plan, data: DataArgs | None, synthetic: int | None, limits: Limi
         total = progress_total(source)
         feed = 0 if plan.matrix else feed_row_bytes([c.kind for c in plan.columns or ()], plan.n_features or 0)
         rows = limits.rows(verify_phases(plan.widths, checks, source.row_bytes, feed), total)
-        return (t.data for t in source.tables(rows)), total
+        return (t.data for t in interruptible(source.tables(rows))), total
     if plan.network is None:
         raise DataError("--synthetic reads the network nnconvert converts from MODEL, which failed; use --data")
     if synthetic is None:
@@ -250,7 +251,7 @@ def _rows(plan: Plan, data: DataArgs | None, synthetic: int | None, limits: Limi
 
     # synthetic rows come in fixed, seeded blocks: cut them to the chunk size
     rows = limits.rows(verify_phases(plan.widths, checks, 8 * plan.network.n_features), synthetic)
-    chunks = pieces(iter_synthetic(plan.network, synthetic), rows)
+    chunks = interruptible(pieces(iter_synthetic(plan.network, synthetic), rows))
     if getattr(plan.network, "inputs", None):  # string columns take codes of their vocabulary
         from nnconvert.runtime.columns import internal_rows
 
@@ -336,7 +337,7 @@ def predict_rows(src: Source, data: DataArgs, stream: IO[str], *, dtype: str | N
     )
     writer = PredictionWriter(stream, classes, columns if isinstance(columns, dict) else None, source.layout.id_name)
     with progress(total, "predict") as update:
-        for table in source.tables(data.limits.rows(phases, total)):
+        for table in interruptible(source.tables(data.limits.rows(phases, total))):
             X = table.data
             try:
                 outputs = runner(X)

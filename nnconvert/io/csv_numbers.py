@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,33 +53,36 @@ class _Plain(Exception):
     """A block holds a quote or a ``#``: the Python reader's rules (quoting, comment lines) apply."""
 
 
-class _Checked(io.RawIOBase):
-    """The file's bytes after a UTF-8 BOM and (``skip_line``) its first line, each block decoded
-    strictly before pyarrow gets it; refused (:class:`_Plain`) when it holds a quote or ``#`` or a
-    line grows past ``longest`` bytes (pyarrow would keep reading it)."""
-
-    def __init__(self, f: io.BufferedReader, skip_line: bool, longest: int) -> None:
-        self.f, self.longest, self.run = f, longest, 0  # run: bytes since the last line break
-        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
-        if f.peek(len(BOM))[: len(BOM)] == BOM:
-            f.read(len(BOM))
-        if skip_line:  # the header: one physical line (CsvSource parsed it from its first line)
-            self.decoder.decode(f.readline())
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        data = self.f.read(len(buffer))
-        self.decoder.decode(data, final=not data)  # UnicodeDecodeError: the caller falls back
+def _line_blocks(f: io.BufferedReader, block: int, skip_line: bool) -> Iterator[bytes]:
+    """The file's bytes after a UTF-8 BOM and (``skip_line``) its first line, as blocks of whole
+    lines of about ``block`` bytes, each decoded (strictly) before pyarrow gets it. Raises
+    :class:`_Plain` at a quote or ``#``, or a line longer than ``block``; UnicodeDecodeError at
+    bytes that are not UTF-8. pyarrow parses each block from memory (``read_csv``): no Python
+    callback runs inside pyarrow, so a signal reaches Python's handler as it arrives."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    if f.peek(len(BOM))[: len(BOM)] == BOM:
+        f.read(len(BOM))
+    if skip_line:  # the header: one physical line (CsvSource parsed it from its first line)
+        decoder.decode(f.readline())
+    tail = b""
+    while True:
+        data = f.read(block)
+        decoder.decode(data, final=not data)
         if b'"' in data or b"#" in data:
             raise _Plain
-        end = data.rfind(b"\n")
-        self.run = self.run + len(data) if end < 0 else len(data) - end - 1
-        if self.run > self.longest:  # a line longer than a block: the Python reader says so, having read less
-            raise _Plain
-        buffer[: len(data)] = data
-        return len(data)
+        chunk = tail + data
+        if data:
+            cut = chunk.rfind(b"\n") + 1
+            if cut == 0:
+                if len(chunk) > block:  # a line longer than a block: the Python reader says so
+                    raise _Plain
+                tail = chunk
+                continue
+            chunk, tail = chunk[:cut], chunk[cut:]
+        if chunk.strip():
+            yield chunk
+        if not data:
+            return
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,7 @@ def _blocks(found: tuple[Any, Any], spec: NumberColumns) -> Iterator[np.ndarray]
     pa, pacsv = found
     names = [f"c{i}" for i in range(spec.n_columns)]
     wanted = [names[i] for i in spec.columns]
-    block = spec.block_bytes
-    read = pacsv.ReadOptions(use_threads=False, block_size=block, column_names=names)
+    read = pacsv.ReadOptions(use_threads=False, block_size=2 * spec.block_bytes + 1, column_names=names)
     parse = pacsv.ParseOptions(delimiter=spec.delimiter, newlines_in_values=False, ignore_empty_lines=True)
     convert = pacsv.ConvertOptions(
         column_types=dict.fromkeys(wanted, pa.float64()), include_columns=wanted or names[:1],
@@ -123,16 +126,19 @@ def _blocks(found: tuple[Any, Any], spec: NumberColumns) -> Iterator[np.ndarray]
     done = 0
     try:
         with spec.path.open("rb") as f:
-            stream = io.BufferedReader(_Checked(f, spec.skip_header, block), buffer_size=block)
-            reader = pacsv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
-            for batch in reader:
-                cols = [batch.column(name).to_numpy(zero_copy_only=False) for name in wanted]
-                X = np.column_stack(cols).astype(np.float64, copy=False) if cols else np.empty((batch.num_rows, 0))
+            for chunk in _line_blocks(f, spec.block_bytes, spec.skip_header):
+                table = pacsv.read_csv(pa.py_buffer(chunk), read_options=read, parse_options=parse,
+                                       convert_options=convert)  # fmt: skip
+                cols = [table.column(name).to_numpy() for name in wanted]
+                X = np.column_stack(cols).astype(np.float64, copy=False) if cols else np.empty((table.num_rows, 0))
                 if not spec.acceptable(X):
                     raise Fallback(done)
                 for start in range(0, len(X), spec.block_rows):
                     part = X[start : start + spec.block_rows]
                     yield part
                     done += len(part)
+    except pa.lib.ArrowCancelled as exc:  # a signal stopped pyarrow: it is the signal's, not a fallback
+        signal.raise_signal(getattr(exc, "signum", None) or signal.SIGINT)  # Python's handler for it runs now
+        raise KeyboardInterrupt from None
     except (Fallback, _Plain, UnicodeDecodeError, ValueError, OSError, pa.ArrowException):
         raise Fallback(done) from None

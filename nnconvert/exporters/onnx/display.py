@@ -57,14 +57,15 @@ def _initializers(model: onnx.ModelProto) -> dict[str, onnx.TensorProto]:
     return {t.name: t for t in model.graph.initializer}
 
 
-def _pointer(node: ir.Node, field: str, value: np.ndarray, inits: dict[str, onnx.TensorProto], dtype: np.dtype) -> Any:
+def _pointer(node: ir.Node, field: str, value: np.ndarray, inits: dict[str, onnx.TensorProto]) -> Any:
     """``{"initializer", "transform"}`` for an array the graph already holds, else None."""
     for suffix, transform in _HOMES.get((type(node), field), ()):
         tensor = inits.get(node.name + suffix)
         if tensor is None:
             continue
-        back = _BACK[transform](numpy_helper.to_array(tensor).astype(np.float64))
-        if back.shape == value.shape and np.array_equal(back, value.astype(dtype).astype(np.float64)):
+        stored = numpy_helper.to_array(tensor)
+        back = _BACK[transform](stored)  # in the graph dtype: the transforms are exact there too
+        if back.shape == value.shape and np.array_equal(back, value.astype(stored.dtype, copy=False)):
             return {"initializer": tensor.name, "transform": transform}
     return None
 
@@ -104,7 +105,7 @@ def display_spec(network: ir.Network, model: onnx.ModelProto, dtype: np.dtype) -
         if value.size <= INLINE_MAX:
             return None
         if value.dtype == np.float64:
-            found = _pointer(node, field, value, inits, dtype)
+            found = _pointer(node, field, value, inits)
             if found is not None:
                 return found
         return _packed(value) if value.size > PACK_MIN and value.dtype.kind in _PACKABLE else None

@@ -56,9 +56,9 @@ class OnnxGraph:
         """An initializer holding ``value`` (float values in the graph dtype unless ``dtype``)."""
         arr = np.asarray(value)
         if dtype is not None:
-            arr = arr.astype(dtype)
+            arr = arr.astype(dtype, copy=False)
         elif arr.dtype.kind == "f":
-            arr = arr.astype(self.dtype)
+            arr = arr.astype(self.dtype, copy=False)
         name = self.fresh(hint)
         if arr.dtype.kind == "U":
             tensor = helper.make_tensor(name, TensorProto.STRING, arr.shape, [s.encode() for s in arr.ravel()])
@@ -162,24 +162,32 @@ def _rbf_kernel(g: OnnxGraph, n: ir.Distance, out: str) -> None:
     a power of two). The distance's clamp at 0 is dropped: it only moves ``exp`` of a
     rounding-sized negative distance from ``1 + tiny`` to 1."""
     x, y = n.input, n.name
-    c = n.centres.astype(np.float64)
+    c = np.asarray(n.centres, dtype=np.float64)
     x2 = g.reduce("ReduceSumSquare", x, 1, 1, name=y)
     x2_one = g.op(
         "Pad", [x2, g.const(f"{y}.pad", np.array([0, 0, 0, 1]), np.int64), g.rank0(f"{y}.one", 1.0, g.dtype)], name=y
     )
-    w = np.vstack([2 * c.T, -np.ones((1, len(c))), -(c * c).sum(axis=1)[None, :]])
+    # Written straight into the graph dtype, rows of centres at a time (a 20 000-SV model's weight
+    # is built without float64 copies of the whole matrix): the same numbers as rounding
+    # [[2 c^T], [-1], [-|c|^2]] from float64.
+    w = np.empty((c.shape[1] + 2, len(c)), dtype=g.dtype)
+    for start in range(0, len(c), 4096):
+        part = c[start : start + 4096]
+        w[:-2, start : start + 4096] = 2 * part.T
+        w[-1, start : start + 4096] = -(part * part).sum(axis=1)
+    w[-2] = -1.0
     xw = g.op("MatMul", [g.op("Concat", [x, x2_one], name=y, axis=1), g.const(f"{y}.rbf_weight", w)], name=y)
     g.op("Exp", [xw], out, name=out)
 
 
 def _distance(g: OnnxGraph, n: ir.Distance) -> None:
     x, y = n.input, n.name
-    c = n.centres.astype(g.dtype)
     chain = _rbf_chain(g, n)
     if chain is not None:
         g.fused.update(node.name for node in chain)
         _rbf_kernel(g, n, chain[1].name)
         return
+    c = n.centres.astype(g.dtype)
     if n.metric in ("sqeuclidean", "euclidean"):
         # |x|^2 - 2 x.c + |c|^2 clamped at 0, as runtime._distance; -2 c is exact (power of two).
         x2 = g.reduce("ReduceSum", g.op("Mul", [x, x], name=y), 1, 1, name=y)
