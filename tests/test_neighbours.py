@@ -155,7 +155,7 @@ def test_explain_tells_the_neighbour_and_gp_stories_with_the_models_numbers() ->
 
 
 def _wide_distance_models():
-    """Distance-weighted brute-force models in 30 dimensions, evaluated on their own training rows
+    """Distance-weighted brute-force models (k nearest and radius) in 30 dimensions, evaluated on their own training rows
     (where scikit-learn's GEMM distances to the equal sample are rounding noise, not 0) and on
     fresh rows."""
     from sklearn.neighbors import KNeighborsRegressor
@@ -164,9 +164,16 @@ def _wide_distance_models():
     X = rng.normal(size=(300, 30)) * 3 + 1
     y = rng.normal(size=300)
     rows = np.vstack([X[:150], rng.normal(size=(50, 30)) * 3 + 1])
-    regressor = KNeighborsRegressor(5, weights="distance", algorithm="brute").fit(X, y)
-    classifier = KNeighborsClassifier(5, weights="distance", algorithm="brute").fit(X, np.digitize(y, [-0.5, 0.5]))
-    return [regressor, classifier], rows
+    labels = np.digitize(y, [-0.5, 0.5])
+    from sklearn.neighbors import RadiusNeighborsRegressor
+
+    models = [
+        KNeighborsRegressor(5, weights="distance", algorithm="brute").fit(X, y),
+        KNeighborsClassifier(5, weights="distance", algorithm="brute").fit(X, labels),
+        RadiusNeighborsRegressor(radius=25.0, weights="distance", algorithm="brute").fit(X, y),
+        RadiusNeighborsClassifier(radius=25.0, weights="distance", algorithm="brute", outlier_label=0).fit(X, labels),
+    ]
+    return models, rows
 
 
 def test_scikit_learns_own_distance_rounding_is_forgiven_only_where_it_applies(tmp_path) -> None:
@@ -181,8 +188,10 @@ def test_scikit_learns_own_distance_rounding_is_forgiven_only_where_it_applies(t
     for est in models:
         net = nnconvert.convert(est)
         tiny = zero_threshold(zero_tolerance("euclidean", est._fit_X), np.float64)
-        dist, _ = est.kneighbors(rows)
-        at_zero = (dist <= tiny).any(axis=1)
+        if hasattr(est, "kneighbors"):
+            at_zero = (est.kneighbors(rows)[0] <= tiny).any(axis=1)
+        else:
+            at_zero = np.array([(d <= tiny).any() for d in est.radius_neighbors(rows)[0]])
         slack = distance_rounding(est, rows) or {}
         for name, extra in slack.items():
             assert not np.asarray(extra)[~at_zero].any(), name  # slack only where a distance counts as 0

@@ -207,29 +207,40 @@ def radius_neighbors_regressor(est: Any, g: GraphBuilder, x: str) -> dict[str, s
 
 
 def distance_rounding(est: Any, X: Any) -> dict[str, np.ndarray] | None:
-    """How far scikit-learn's own rounding moves a ``weights='distance'`` k-neighbours output
-    from the network's (the reference slack of :func:`registry.declare_reference_slack`).
+    """How far scikit-learn's own rounding moves a ``weights='distance'`` neighbours output from
+    the network's (the reference slack of :func:`registry.declare_reference_slack`).
 
     Brute force computes euclidean distances by GEMM (``|x|^2 - 2 x.s + |s|^2``): for a query equal
     to a sample that gives rounding noise (``~sqrt(eps) |s|``, 1e-7 and more in 20+ dimensions)
     instead of 0, so scikit-learn weighs the sample ``1 / noise`` instead of applying its zero-
     distance rule; the network applies the rule to every distance up to ``zero_tol * sqrt(eps)``.
-    On the rows where scikit-learn's own distances (``kneighbors``) hold such a distance, the slack
-    is twice the gap between its weighted vote and the zero rule's on those same distances
-    (float outputs), and a label may differ where the zero rule's two best classes are within it.
-    None for other configurations: kd/ball trees, other metrics and uniform weights are exact."""
+    On the rows where scikit-learn's own distances (``kneighbors``, ``radius_neighbors``) hold such
+    a distance, the slack is twice the gap between its weighted vote and the zero rule's on those
+    same distances (float outputs), and a label may differ where the zero rule's two best classes
+    are within it. None for other configurations: kd/ball trees, other metrics and uniform
+    weights are exact."""
     if _weighting(est) != "distance" or getattr(est, "_fit_method", None) != "brute":
         return None
     if resolve_metric(est)[0] != "euclidean":
         return None
     tiny = zero_threshold(zero_tolerance("euclidean", _samples(est)), np.float64)
-    dist, ind = est.kneighbors(X)
-    near = (dist <= tiny).any(axis=1)
-    if not near.any():
+    if hasattr(est, "kneighbors"):
+        dist, ind = est.kneighbors(X)
+        near = np.flatnonzero((dist <= tiny).any(axis=1))
+        d, i = dist[near], ind[near]
+    else:  # radius: ragged rows, those with a near-zero distance padded with far, weightless entries
+        dists, inds = est.radius_neighbors(X)
+        near = np.array([k for k, row in enumerate(dists) if (row <= tiny).any()], dtype=np.int64)
+        width = max((len(dists[k]) for k in near), default=0)
+        d, i = np.full((len(near), width), np.inf), np.zeros((len(near), width), dtype=np.int64)
+        for r, k in enumerate(near):
+            d[r, : len(dists[k])], i[r, : len(inds[k])] = dists[k], inds[k]
+        dist = dists
+    if not len(near):
         return None
     classifier = hasattr(est, "classes_")
     values = _one_hot(est) if classifier else _targets(est)
-    d, v = dist[near], values[ind[near]]  # [m, k], [m, k, outputs]
+    v = values[i]  # [m, k, outputs]
     with np.errstate(divide="ignore"):  # _get_weights: 1 / d, or the exact zeros alone where there are any
         w = np.where((d == 0).any(axis=1, keepdims=True), (d == 0).astype(np.float64), 1.0 / d)
     theirs = (v * w[:, :, None]).sum(axis=1) / w.sum(axis=1)[:, None]
@@ -240,10 +251,11 @@ def distance_rounding(est: Any, X: Any) -> dict[str, np.ndarray] | None:
     if not classifier:
         return {"predict": gap}
     top = np.sort(rule, axis=1)
-    margin = np.zeros(len(dist))
-    margin[near] = top[:, -1] - top[:, -2] if top.shape[1] > 1 else np.inf
-    return {"predict_proba": gap, "predict": np.where(near & (margin <= gap), gap, 0.0)}
+    margin = np.full(len(dist), np.inf)
+    if top.shape[1] > 1:
+        margin[near] = top[:, -1] - top[:, -2]
+    return {"predict_proba": gap, "predict": np.where(margin <= gap, gap, 0.0)}
 
 
-for _path in ("sklearn.neighbors.KNeighborsClassifier", "sklearn.neighbors.KNeighborsRegressor"):
-    declare_reference_slack(_path, distance_rounding)
+for _path in ("KNeighborsClassifier", "KNeighborsRegressor", "RadiusNeighborsClassifier", "RadiusNeighborsRegressor"):
+    declare_reference_slack(f"sklearn.neighbors.{_path}", distance_rounding)
