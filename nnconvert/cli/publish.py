@@ -24,6 +24,7 @@ import shutil
 import signal
 import stat
 import tempfile
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,16 +52,26 @@ class Interrupted(KeyboardInterrupt):
 _PENDING: list[int] = []  # the signals received, in order (see raise_if_interrupted)
 
 
+def _in_dropping_callback(frame: FrameType | None) -> bool:
+    """The signal came inside importlib's module-lock weakref callback, where Python prints and
+    drops any exception (``Exception ignored in ... cb``) instead of raising it."""
+    code = None if frame is None else frame.f_code
+    return code is not None and code.co_name == "cb" and code.co_filename.startswith("<frozen importlib")
+
+
 def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
     _PENDING.append(signum)
+    if _in_dropping_callback(frame):  # take the signal again a moment later, outside the callback
+        threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+        return
     raise Interrupted(signum)
 
 
 def install_signal_handlers() -> None:
     """SIGINT, SIGTERM (and SIGHUP) raise :class:`Interrupted` instead of killing the process
-    outright, so temporary files are removed, and are remembered: Python drops an exception that
-    a signal handler raises inside some callbacks (an import lock's, a finalizer), so the
-    commands' row loops also stop at the next chunk (:func:`interruptible`)."""
+    outright, so temporary files are removed. A signal that lands in importlib's module-lock
+    callback (which drops exceptions) is taken again once the callback is left, and every signal
+    is remembered: the commands' row loops also stop at the next chunk (:func:`interruptible`)."""
     for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if sig is not None:
             signal.signal(sig, _raise_interrupted)

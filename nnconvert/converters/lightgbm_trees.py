@@ -209,7 +209,7 @@ def _raw(
     plain = [trees[i] for i in range(n_trees) if not model.trees[i].is_linear]
     parts = []
     if plain or not linear:
-        parts.append(tree_block(g, x, plain or trees, cast_float32=False, category_trunc=True, source="leaf_value",
+        parts.append(tree_block(g, x, plain, cast_float32=False, category_trunc=True, source="leaf_value",
                                 hint="raw"))  # fmt: skip
     if linear:
         parts.append(linear_leaves(g, x, [model.trees[i] for i in linear], [i % k for i in linear], k, features))

@@ -211,7 +211,7 @@ def distance_rounding(est: Any, X: Any) -> dict[str, np.ndarray] | None:
     the network's (the reference slack of :func:`registry.declare_reference_slack`).
 
     Brute force computes euclidean distances by GEMM (``|x|^2 - 2 x.s + |s|^2``): for a query equal
-    to a sample that gives rounding noise (``~sqrt(eps) |s|``, 1e-7 and more in 20+ dimensions)
+    to a sample that gives rounding noise (``~sqrt(eps) |s|``; in many dimensions it is rarely 0)
     instead of 0, so scikit-learn weighs the sample ``1 / noise`` instead of applying its zero-
     distance rule; the network applies the rule to every distance up to ``zero_tol * sqrt(eps)``.
     On the rows where scikit-learn's own distances (``kneighbors``, ``radius_neighbors``) hold such
@@ -227,7 +227,7 @@ def distance_rounding(est: Any, X: Any) -> dict[str, np.ndarray] | None:
     if hasattr(est, "kneighbors"):
         dist, ind = est.kneighbors(X)
         near = np.flatnonzero((dist <= tiny).any(axis=1))
-        d, i = dist[near], ind[near]
+        d, i, n_rows = dist[near], ind[near], len(dist)
     else:  # radius: ragged rows, those with a near-zero distance padded with far, weightless entries
         dists, inds = est.radius_neighbors(X)
         near = np.array([k for k, row in enumerate(dists) if (row <= tiny).any()], dtype=np.int64)
@@ -235,7 +235,7 @@ def distance_rounding(est: Any, X: Any) -> dict[str, np.ndarray] | None:
         d, i = np.full((len(near), width), np.inf), np.zeros((len(near), width), dtype=np.int64)
         for r, k in enumerate(near):
             d[r, : len(dists[k])], i[r, : len(inds[k])] = dists[k], inds[k]
-        dist = dists
+        n_rows = len(dists)
     if not len(near):
         return None
     classifier = hasattr(est, "classes_")
@@ -246,12 +246,12 @@ def distance_rounding(est: Any, X: Any) -> dict[str, np.ndarray] | None:
     theirs = (v * w[:, :, None]).sum(axis=1) / w.sum(axis=1)[:, None]
     zero = (d <= tiny).astype(np.float64)
     rule = (v * zero[:, :, None]).sum(axis=1) / zero.sum(axis=1)[:, None]
-    gap = np.zeros(len(dist))
+    gap = np.zeros(n_rows)
     gap[near] = 2.0 * np.abs(theirs - rule).max(axis=1) + 8 * np.finfo(np.float64).eps * np.abs(v).max(axis=(1, 2))
     if not classifier:
         return {"predict": gap}
     top = np.sort(rule, axis=1)
-    margin = np.full(len(dist), np.inf)
+    margin = np.full(n_rows, np.inf)
     if top.shape[1] > 1:
         margin[near] = top[:, -1] - top[:, -2]
     return {"predict_proba": gap, "predict": np.where(margin <= gap, gap, 0.0)}

@@ -73,11 +73,13 @@ def refuse(path: str, reason: str) -> None:
 def refusal(cls: type) -> str | None:
     """The declared reason why ``cls`` cannot be converted, if any (matched by public path or
     by the class's own module path, without importing anything)."""
-    for path, reason in _REFUSED.items():
-        module, _, name = path.rpartition(".")
-        if cls.__name__ == name and (cls.__module__ == module or cls.__module__.startswith(module + ".")):
-            return reason
-    return None
+    return next((reason for path, reason in _REFUSED.items() if _matches(cls, path)), None)
+
+
+def _matches(cls: type, path: str) -> bool:
+    """``cls`` is the class at public dotted ``path`` (by name, and its module or a submodule)."""
+    module, _, name = path.rpartition(".")
+    return cls.__name__ == name and (cls.__module__ == module or cls.__module__.startswith(module + "."))
 
 
 _REFERENCE_DTYPES: dict[str, str] = {}  # public dotted path -> the dtype its library computes in
@@ -107,12 +109,7 @@ def declare_reference_slack(path: str, fn: Callable[[Any, Any], Mapping[str, Any
 
 def reference_slack(obj: Any) -> Callable[[Any, Any], Mapping[str, Any] | None] | None:
     """The slack function declared for ``obj``'s class (matched by public path or module path)."""
-    cls = type(obj)
-    for path, fn in _REFERENCE_SLACK.items():
-        module, _, name = path.rpartition(".")
-        if cls.__name__ == name and (cls.__module__ == module or cls.__module__.startswith(module + ".")):
-            return fn
-    return None
+    return next((fn for path, fn in _REFERENCE_SLACK.items() if _matches(type(obj), path)), None)
 
 
 def adapt(

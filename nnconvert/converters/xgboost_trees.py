@@ -174,9 +174,10 @@ def _missing_number(est: Any) -> float | None:
         raise UnsupportedModel(f"{type(est).__name__}(missing={value!r}): the missing value is not a number") from None
     if math.isnan(number):
         return None
-    if not math.isfinite(float(np.float32(number))):
+    as_float32 = float(np.float32(number))
+    if not math.isfinite(as_float32):
         raise UnsupportedModel(f"{type(est).__name__}(missing={value!r}): only NaN or a finite number is supported")
-    return float(np.float32(number))
+    return as_float32
 
 
 # ---------------------------------------------------------------------------- network

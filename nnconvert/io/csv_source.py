@@ -206,7 +206,7 @@ class CsvSource(LaidOut):
         if fast is not None:
             try:
                 for X in fast:
-                    yield self._number_table(X)
+                    yield self._assemble(X, [], None)
                 return
             except Fallback as stop:
                 done = stop.rows
@@ -228,11 +228,6 @@ class CsvSource(LaidOut):
                 lambda X: acceptable(X, self.allow_missing),
             )
         )
-
-    def _number_table(self, X: np.ndarray) -> Table:
-        if self.layout.matrix:
-            return Table(X)
-        return assemble(self.layout, [np.ascontiguousarray(X[:, j]) for j in range(X.shape[1])], None)
 
     def _python_tables(self, block_rows: int, skip: int) -> Iterator[Table]:
         """The Python reader's chunks, after the first ``skip`` data rows (the fast path's)."""
@@ -262,6 +257,12 @@ class CsvSource(LaidOut):
         floats = [i for i, k in zip(layout.indices, layout.kinds, strict=True) if k == FLOAT]
         X = self._convert(block, numbers, floats)
         ids = None if layout.id_index is None else strings_as_text([r[layout.id_index] for r in block])
+        return self._assemble(X, block, ids)
+
+    def _assemble(self, X: np.ndarray, block: list[list[str]], ids: np.ndarray | None) -> Table:
+        """The layout's chunk of the float columns ``X`` and the other columns' cells in ``block``
+        (none when every column is a float one)."""
+        layout = self.layout
         if layout.matrix:
             return Table(X, ids)
         columns, j = [], 0

@@ -95,7 +95,7 @@ def _unpacked(value: dict[str, Any], field: str) -> Any:
     return _value(np.frombuffer(raw, dtype=dt).reshape(shape), field)
 
 
-def display_spec(network: ir.Network, model: onnx.ModelProto, dtype: np.dtype) -> str:
+def display_spec(network: ir.Network, model: onnx.ModelProto) -> str:
     """The JSON text stored under :data:`DISPLAY_KEY` for ``model`` (see the module doc)."""
     from nnconvert.exporters.json_spec import to_json
 

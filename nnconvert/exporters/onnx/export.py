@@ -104,7 +104,7 @@ def _build(network: ir.Network, dtype: np.dtype, opset: int, extra: Mapping[str,
     )
     model.ir_version = helper.find_min_ir_version_for(list(model.opset_import))
     helper.set_model_props(model, _metadata(network, dtype, extra))
-    model.metadata_props.add(key=DISPLAY_KEY, value=display_spec(network, model, dtype))  # draw/explain only
+    model.metadata_props.add(key=DISPLAY_KEY, value=display_spec(network, model))  # draw/explain only
     return model
 
 

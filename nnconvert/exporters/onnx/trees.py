@@ -22,8 +22,7 @@ arithmetic per row is unchanged) along one of three walks, each for all rows and
   child + 1 and a leaf points at itself; the trees are sorted deepest first, and at step ``s``
   only the trees deeper than ``s`` walk on (the rest are set aside: work ``sum_t depth_t``, not
   ``T * max depth``). Each position is one ``[code, threshold, right]`` table row, so a step is one
-  ``Gather`` of rows (onnxruntime's Gather costs the same per index for 3 values as for 1), a
-  ``Split`` and a lookup in the missing copies of X (:func:`_walk_lopsided`);
+  ``Gather`` of rows (instead of one Gather per field), a ``Split`` and a lookup in the missing copies of X (:func:`_walk_lopsided`);
 - general walk (categorical splits): the same layout, one depth step (``idx`` ``[N, n_trees]``)::
 
     f = Gather(feature, idx); v = GatherElements(X, f); go_right = Greater(v, Gather(threshold, idx))
@@ -375,8 +374,8 @@ def _walk_lopsided(g: OnnxGraph, n: TreeEnsemble, xs: str, width: int, cols: int
         code, t, right = Split(Gather(table, idx))     # one [M, 3] row per position
         idx = right - Cast(GatherElements(X', code) <= t)
 
-    (the right child sits at ``left + 1``; a leaf's ``right`` is itself + 1). One Gather of a
-    3-wide row costs onnxruntime what one of a scalar does, and the shallow trees stop early:
+    (the right child sits at ``left + 1``; a leaf's ``right`` is itself + 1). One Gather fetches
+    the three fields, and the shallow trees stop early:
     the work is ``sum_t depth_t``, not ``T * max depth``. Returns the chunk's output ``[c, out]``."""
     y = n.name
     depth = tree_depths(n)
@@ -398,7 +397,7 @@ def _walk_lopsided(g: OnnxGraph, n: TreeEnsemble, xs: str, width: int, cols: int
                                  g.const(f"{y}.cols", np.asarray(cols), np.int64)], name=y)  # fmt: skip
         xflat = g.op("Reshape", [xs, g.axes(f"{y}.minus_one", [-1])], name=y)
 
-    def lookup(f: str, trees: int) -> str:
+    def lookup(f: str) -> str:
         """``X'[r, f[r, t]]`` ``[c, trees]``."""
         if cols <= CHOICES:
             return g.op("GatherElements", [xs, f], name=y, axis=1)
@@ -425,7 +424,7 @@ def _walk_lopsided(g: OnnxGraph, n: TreeEnsemble, xs: str, width: int, cols: int
         sizes = g.axes(f"{y}.fields", [1, 1, 1])
         g.nodes.append(helper.make_node("Split", [rec, sizes], parts, name=g.fresh(f"{y}/Split"), axis=2))
         f, t, right = (g.op("Squeeze", [p, g.axes(f"{y}.ax2", [2])], name=y) for p in parts)
-        at_left = g.op("LessOrEqual", [lookup(g.op("Cast", [f], name=y, to=TensorProto.INT64), active), t], name=y)
+        at_left = g.op("LessOrEqual", [lookup(g.op("Cast", [f], name=y, to=TensorProto.INT64)), t], name=y)
         idx = g.op("Sub", [g.op("Cast", [right], name=y, to=TensorProto.INT64),
                            g.op("Cast", [at_left], name=y, to=TensorProto.INT64)], name=y)  # fmt: skip
     if done:

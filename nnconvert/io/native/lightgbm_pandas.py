@@ -17,12 +17,12 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from nnconvert.errors import UnsupportedModel
+from nnconvert.ir.network import OUTPUT_METHODS
 
 if TYPE_CHECKING:
     from nnconvert.io.native.lightgbm_text import LightGBMModel
 
 WHO = "LightGBM pandas_categorical"
-OUTPUT_METHODS = ("predict", "predict_proba", "decision_function", "score_samples", "transform")
 
 
 def category_columns(model: LightGBMModel) -> dict[int, list[Any]]:
