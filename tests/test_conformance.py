@@ -26,6 +26,7 @@ from nnconvert.check.verify import (
     numpy_runner,
     onnx_runner,
     reference_outputs,
+    tolerance_for,
     torch_runner,
 )
 from nnconvert.converters import registry
@@ -65,7 +66,8 @@ def _compare(est, net, rows, runner, dtype: str):
     if not is_columns(rows):
         return compare(lambda r: reference_outputs(est, r), runner, [rows], dtype=dtype, network=net)
     X = _internal(net, rows)
-    cmp = Comparison(dtype, labels=label_outputs(net))
+    tol = tolerance_for(dtype, net)  # as verify takes it (XGBoost: float32's in both dtypes)
+    cmp = Comparison(dtype, rtol=tol.rtol, atol=tol.atol, labels=label_outputs(net))
     got = runner(rows if net.inputs else X)
     ref = reference_outputs(est, _own_columns(net, rows))
     cmp.update(ref, got, boundary_rows(net, X) if dtype == "float32" else None)

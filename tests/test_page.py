@@ -128,6 +128,17 @@ def _families() -> dict[str, tuple[object, np.ndarray]]:
         Xm_eval[:, 1] = [np.nextafter(-1.0, 0.0), -1.0, 0.5]  # the first rounds to float32 -1: missing too
         xgbc = xgboost.XGBClassifier(n_estimators=4, max_depth=3, missing=-1.0, n_jobs=1, random_state=0)
         families["xgboost-mark-missing"] = (nnconvert.convert(_fit(xgbc, Xm, y)), Xm_eval)
+        # numpy category codes: out codes (negative, past every set) go where codes outside the set go
+        Xk = Xc.copy()  # NaN codes in rows of one class: some splits learn to send missing codes right
+        Xk[(y == y.max()) & (np.arange(len(y)) % 2 == 0), 0] = np.nan
+        xgbk = xgboost.XGBClassifier(n_estimators=4, max_depth=3, enable_categorical=True, n_jobs=1,
+                                     feature_types=["c"] + ["q"] * (X.shape[1] - 1))  # fmt: skip
+        Xk_eval = Xc_eval.copy()
+        Xk_eval[:, 0] = [-1.0, 2.7, 50.0]
+        families["xgboost-categorical-out-right"] = (
+            nnconvert.convert(_fit(xgbk, Xk, y), tree_form="compact"),
+            Xk_eval,
+        )
     return families
 
 

@@ -42,7 +42,7 @@ def _random_tree(rng: np.random.Generator, n_features: int, depth: int, categori
                     np.array(values), np.array(category) if categorical else None, cats)  # fmt: skip
 
 
-def _walk(t: TreeData, row: np.ndarray, cast: bool) -> np.ndarray:
+def _walk(t: TreeData, row: np.ndarray, cast: bool, out_right: bool = False) -> np.ndarray:
     node = 0
     while t.left[node] >= 0:
         v = np.float32(row[t.feature[node]]) if cast else row[t.feature[node]]
@@ -50,7 +50,8 @@ def _walk(t: TreeData, row: np.ndarray, cast: bool) -> np.ndarray:
             go_left = t.missing_left[node]
         elif t.category is not None and t.category[node] >= 0:
             code = int(v)
-            go_left = t.missing_left[node] if not 0 <= v < N_CATEGORIES else t.categories[t.category[node], code]
+            out = t.missing_left[node] and not out_right  # an out code: the missing side, or right
+            go_left = out if not 0 <= v < N_CATEGORIES else t.categories[t.category[node], code]
         else:
             go_left = float(v) <= t.threshold[node]
         node = t.left[node] if go_left else t.right[node]
@@ -71,20 +72,21 @@ def _rows(rng: np.random.Generator, trees: list[TreeData], n_features: int) -> n
 
 @settings(max_examples=25, deadline=None)
 @given(seed=st.integers(0, 2**31), n_trees=st.integers(1, 3), depth=st.integers(0, 4),
-       cast=st.booleans(), categorical=st.booleans(), form=st.sampled_from(["neuron", "compact"]))  # fmt: skip
+       cast=st.booleans(), categorical=st.booleans(), form=st.sampled_from(["neuron", "compact"]),
+       out_right=st.booleans())  # fmt: skip
 def test_tree_nodes_match_a_plain_walk(
-    seed: int, n_trees: int, depth: int, cast: bool, categorical: bool, form: str
+    seed: int, n_trees: int, depth: int, cast: bool, categorical: bool, form: str, out_right: bool
 ) -> None:
     rng = np.random.default_rng(seed)
     n_features = 3
     trees = [_random_tree(rng, n_features, depth, categorical and not cast) for _ in range(n_trees)]
     g = GraphBuilder(n_features, ConversionOptions(tree_form=form))
-    out = tree_block(g, g.input, trees, cast_float32=cast)
+    out = tree_block(g, g.input, trees, cast_float32=cast, category_out_right=out_right)
     net = g.build({"transform": out}, ir.Metadata("tests.RandomTrees", "transformer"))
     X = _rows(rng, trees, n_features)
     for dtype in ("float64", "float32"):
         Xd = X.astype(dtype).astype(np.float64)  # what a network of this dtype sees
-        want = np.array([sum(_walk(t, row, cast) for t in trees) for row in Xd])
+        want = np.array([sum(_walk(t, row, cast, out_right) for t in trees) for row in Xd])
         tol = 1e-12 if dtype == "float64" else 1e-5
         for got in (
             nnconvert.run(net, X, dtype)["transform"],

@@ -1,7 +1,7 @@
 """The ONNX emitter of ``tree_ensemble`` on both of its paths: the perfect-tree traversal in row
 chunks (a ``Scan``; numeric splits, trees filled out to full depth within the budget) and the
 sibling-layout traversals (trees too lopsided to fill out: one table row per position, deepest
-trees first; categorical splits: the general walk). All agree with the numpy kernel in float64 and float32 on random trees with NaN, LightGBM's
+trees first; categorical splits, with each code rule: the general walk). All agree with the numpy kernel in float64 and float32 on random trees with NaN, LightGBM's
 zero-as-missing splits, ``per_tree`` outputs, 0 and 1 rows and batches of several chunks."""
 
 from __future__ import annotations
@@ -96,6 +96,7 @@ def _mixed(rng: np.random.Generator, depths: list[int], *, zero: bool, n_feature
         ("deep", "perfect"),
         ("wide", "perfect"),
         ("categorical", "general"),
+        ("categorical-trunc-out-right", "general"),
         ("lopsided", "lopsided"),
         ("lopsided-mixed", "lopsided"),
         ("lopsided-mixed-per_tree", "lopsided"),
@@ -112,8 +113,10 @@ def test_every_path_matches_the_numpy_kernel(case: str, path: str) -> None:
         fields = _mixed(rng, depths, zero=True, n_features=width)
     else:  # deep: levels past CHOICES places (Gather); wide: X copies past CHOICES columns
         depth = 8 if case == "deep" else 5
-        fields = _forest(rng, n_trees, depth, categorical=case == "categorical", zero=case in ("zero_missing", "wide"),
-                         n_features=width)  # fmt: skip
+        fields = _forest(rng, n_trees, depth, categorical=case.startswith("categorical"),
+                         zero=case in ("zero_missing", "wide"), n_features=width)  # fmt: skip
+        if case == "categorical-trunc-out-right":  # LightGBM's trunc codes; XGBoost's out codes go right
+            fields.update(category_trunc=True, category_out_right=True)
     rows = 2 * (CHUNK_CELLS // n_trees) + 17  # three chunks, the last one padded
     X = _rows(rng, rows, width)
     for cast in (True, False):

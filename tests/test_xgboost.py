@@ -1,6 +1,8 @@
 """XGBoost beyond the conformance cases: model files converted where xgboost cannot be imported,
 the CLI on a ``.ubj`` file, pickles and joblib files through the safe loader, malformed / truncated
-/ oversized JSON and UBJSON files, refused configurations, and the UBJSON reader itself."""
+/ oversized JSON and UBJSON files, refused configurations, categorical models (files without
+xgboost, CSV columns of strings, category names XGBoost cut short, broken category sets), and the
+UBJSON reader itself."""
 
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from nnconvert.errors import ModelLoadError, UnsupportedModel
 from nnconvert.io import ubjson
 from nnconvert.io.limits import Budget, Limits
 from nnconvert.io.native import sniff_native, xgboost_model
-from tests.cases.trees import classification, regression
-from tests.cases.xgboost_models import split_rows, splits_of
+from tests.cases.trees import CITIES, SIZES, classification, regression
+from tests.cases.xgboost_models import ODD_CODES, frame_fit, split_rows, splits_of
 from tests.cli_helpers import one_error, run_cli
 
 xgb = pytest.importorskip("xgboost")
@@ -241,7 +243,10 @@ def test_refused_configurations_are_one_line_exit_1(tmp_path) -> None:
     models = {
         "missing": (xgb.XGBClassifier(missing=np.inf, **small).fit(X, y), "missing=inf"),
         "gblinear": (xgb.XGBRegressor(booster="gblinear", n_estimators=3, n_jobs=1).fit(X, y), "gblinear"),
-        "categorical": (xgb.XGBClassifier(enable_categorical=True, **small).fit(frame, y_cat), "categorical"),
+        "categorical-missing": (
+            xgb.XGBClassifier(enable_categorical=True, missing=-1.0, **small).fit(frame, y_cat),
+            "categorical splits",
+        ),
         "vector": (
             xgb.XGBRegressor(multi_strategy="multi_output_tree", tree_method="hist", **small).fit(X, np.c_[y, -y]),
             "multi_output_tree",
@@ -251,9 +256,129 @@ def test_refused_configurations_are_one_line_exit_1(tmp_path) -> None:
         path = tmp_path / f"{name}.pkl"
         path.write_bytes(pickle.dumps(est))
         one_error(run_cli("convert", path, "-o", tmp_path / "n.onnx"), 1, words)
-        if name != "missing":  # the file knows nothing of the wrapper's missing
+        if not name.endswith("missing"):  # the file knows nothing of the wrapper's missing
             est.save_model(tmp_path / f"{name}.ubj")
             one_error(run_cli("convert", tmp_path / f"{name}.ubj", "-o", tmp_path / "n.onnx"), 1, words)
+
+
+# ---------------------------------------------------------------------------- categorical splits
+
+
+def test_a_categorical_file_converts_without_xgboost_and_verifies_on_a_csv_of_strings(tmp_path) -> None:
+    """A model fitted on pandas category columns, saved as ``.ubj``: converted in a process where
+    ``import xgboost`` fails, the ONNX file takes the columns as they are (strings, numbers);
+    ``verify`` on a CSV holding unseen categories, missing cells and another column order says
+    equivalent; the ONNX outputs equal the live model's on the rows it can predict."""
+    est, rows = frame_fit("XGBClassifier")()
+    est.save_model(tmp_path / "cat.ubj")
+    net = tmp_path / "cat.onnx"
+    script = textwrap.dedent(
+        f"""
+        import sys
+        sys.modules["xgboost"] = None
+        from nnconvert.cli import cli
+        cli.main(["convert", {str(tmp_path / "cat.ubj")!r}, "-o", {str(net)!r}], standalone_mode=False)
+        assert sys.modules["xgboost"] is None
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    rows[["size", "city", "weight", "height"]].to_csv(tmp_path / "rows.csv", index=False)
+    res = run_cli("verify", tmp_path / "cat.ubj", net, "--data", tmp_path / "rows.csv")
+    assert res.exit_code == 0 and "equivalent" in res.stdout, res.output + res.stderr
+    import onnxruntime as ort
+    import pandas as pd
+
+    seen = rows[rows["city"].isin(CITIES) & rows["size"].isin(SIZES)]
+    seen = seen.astype({"city": pd.CategoricalDtype(CITIES), "size": pd.CategoricalDtype(SIZES)})  # fitted dtypes
+    session = ort.InferenceSession(str(net), providers=["CPUExecutionProvider"])
+    feeds = {
+        "height": seen[["height"]].to_numpy(np.float32),
+        "city": seen[["city"]].astype(str).to_numpy(object),
+        "weight": seen[["weight"]].to_numpy(np.float32),
+        "size": seen[["size"]].astype(float).to_numpy(np.float32),
+    }
+    got = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds), strict=True))
+    _close(got, _outputs(est, seen))
+
+
+def test_category_names_xgboost_cut_short_are_one_line_exit_1(tmp_path) -> None:
+    """XGBoost keeps one byte of each non-ASCII character of a category name: 'é' and 'è' are the
+    same invalid byte, so the model's categories cannot be told apart."""
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(
+        {"x": rng.normal(size=200), "town": pd.Categorical(rng.choice(["Orléans", "Nîmes", "Sète"], 200))}
+    )
+    est = xgb.XGBClassifier(n_estimators=3, max_depth=2, enable_categorical=True, n_jobs=1)
+    est.fit(frame, (frame["town"] == "Sète").astype(int) ^ (frame["x"] > 1))
+    est.save_model(tmp_path / "towns.json")
+    (tmp_path / "towns.pkl").write_bytes(pickle.dumps(est))
+    for name in ("towns.json", "towns.pkl"):
+        one_error(run_cli("convert", tmp_path / name, "-o", tmp_path / "n.onnx"), 1, "UTF-8")
+        assert not (tmp_path / "n.onnx").exists()
+
+
+def _codes_model(tmp_path):
+    X = np.c_[np.random.default_rng(1).normal(size=300), np.arange(300) % 7]
+    y = np.isin(X[:, 1], [1, 4]) ^ (X[:, 0] > 0.5)
+    est = xgb.XGBClassifier(n_estimators=8, max_depth=3, enable_categorical=True, feature_types=["q", "c"], n_jobs=1)
+    est.fit(X, y)
+    est.save_model(tmp_path / "codes.json")
+    return est, json.loads((tmp_path / "codes.json").read_text())
+
+
+def test_numpy_codes_convert_with_every_odd_code(tmp_path) -> None:
+    est, _ = _codes_model(tmp_path)
+    X = np.c_[np.zeros(len(ODD_CODES) + 7), [*ODD_CODES, *range(7)]]
+    _close(nnconvert.run(nnconvert.convert(nnconvert.load_model(tmp_path / "codes.json")), X), _outputs(est, X))
+
+
+def test_broken_category_sets_and_huge_tables_are_one_line(tmp_path) -> None:
+    _, doc = _codes_model(tmp_path)
+
+    def tree_of(d):
+        trees = d["learner"]["gradient_booster"]["model"]["trees"]
+        return next(t for t in trees if t["categories_nodes"])
+
+    def broken(change) -> dict:
+        d = json.loads(json.dumps(doc))
+        change(tree_of(d))
+        return d
+
+    bad = {
+        "past.json": broken(lambda t: t["categories_sizes"].__setitem__(0, len(t["categories"]) + 1)),
+        "negative.json": broken(lambda t: t["categories"].__setitem__(0, -3)),
+        "unset.json": broken(lambda t: t.update(categories_nodes=[], categories_segments=[], categories_sizes=[])),
+        "twice.json": broken(
+            lambda t: t.update(
+                categories_nodes=t["categories_nodes"] * 2,
+                categories_segments=t["categories_segments"] * 2,
+                categories_sizes=t["categories_sizes"] * 2,
+            )
+        ),
+        "huge-code.json": broken(lambda t: t["categories"].__setitem__(0, 2**24)),
+    }
+    strings = json.loads(json.dumps(doc))
+    strings["learner"]["gradient_booster"]["model"]["cats"] = {
+        "enc": [{"offsets": [], "values": []}, {"offsets": [0, 2, 9], "values": [65, 66, 67]}],
+        "feature_segments": [0, 0, 2], "sorted_idx": [0, 1],
+    }  # fmt: skip
+    bad["offsets.json"] = strings
+    floats = json.loads(json.dumps(strings))
+    floats["learner"]["gradient_booster"]["model"]["cats"]["enc"][1] = {"type": 99, "values": [1, 2]}
+    bad["type.json"] = floats
+    for name, d in bad.items():
+        (tmp_path / name).write_text(json.dumps(d))
+        one_error(run_cli("convert", tmp_path / name, "-o", tmp_path / "n.onnx"), 2, name)
+        assert not (tmp_path / "n.onnx").exists()
+    wide = json.loads(json.dumps(doc))
+    for t in wide["learner"]["gradient_booster"]["model"]["trees"]:
+        t["categories"] = [2**24 - 1 - c for c in t["categories"]]  # codes near 2^24: a table 2^24 wide per set
+    (tmp_path / "wide.json").write_text(json.dumps(wide))
+    one_error(run_cli("convert", tmp_path / "wide.json", "-o", tmp_path / "n.onnx"), 1, "flags")
+    assert not (tmp_path / "n.onnx").exists()
 
 
 # ---------------------------------------------------------------------------- the UBJSON reader

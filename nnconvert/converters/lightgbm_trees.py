@@ -47,13 +47,14 @@ import numpy as np
 
 from nnconvert import ir
 from nnconvert.converters._blocks import regression_output
-from nnconvert.converters.lightgbm_categories import coded_input
+from nnconvert.converters.category_inputs import coded_input
 from nnconvert.converters.registry import adapt, register
 from nnconvert.converters.trees import TreeData, summarize_trees, tree_block
 from nnconvert.errors import UnsupportedModel
 from nnconvert.io.limits import Budget, Limits
-from nnconvert.io.native.lightgbm_pandas import CategoryFrame, category_columns
+from nnconvert.io.native.lightgbm_pandas import WHO, category_columns
 from nnconvert.io.native.lightgbm_text import LightGBMModel, LightGBMTree, parse
+from nnconvert.io.native.pandas_categories import CategoryFrame
 from nnconvert.ir.builder import GraphBuilder
 from nnconvert.ir.trees import ZERO_THRESHOLD
 
@@ -107,7 +108,7 @@ def _bitsets(tree: LightGBMTree) -> np.ndarray:
 def tree_data(tree: LightGBMTree, column: int, n_out: int, features: np.ndarray | None = None) -> TreeData:
     """One LightGBM tree as :class:`TreeData`: split nodes keep their numbers, leaf ``j`` is node
     ``num_leaves - 1 + j``; its leaf values go to output ``column``; a split on feature ``f``
-    reads column ``features[f]`` (the codes of a pandas category column: :mod:`lightgbm_categories`)."""
+    reads column ``features[f]`` (the codes of a pandas category column: :mod:`category_inputs`)."""
     m = tree.num_leaves - 1
     n = 2 * m + 1
 
@@ -251,7 +252,7 @@ def convert_model(model: LightGBMModel, g: GraphBuilder, x: str, who: str) -> di
     n_trees = n_iter * k
     _check_supported(model, n_trees)
     g.missing_values = True
-    x, features = coded_input(g, x, category_columns(model))
+    x, features = coded_input(g, x, category_columns(model), WHO)
     trees = [tree_data(t, i % k, k, features) for i, t in enumerate(model.trees[:n_trees])]
     total = _raw(g, x, model, n_trees, trees, features)
     raw = total

@@ -137,11 +137,12 @@ def tree_block(
     cast_float32: bool = True,
     per_tree: bool = False,
     category_trunc: bool = False,
+    category_out_right: bool = False,
     source: str = "tree_.value",
     hint: str = "trees",
 ) -> str:
     """``sum_t values_t[leaf_t(x)]`` ``[N, n_out]`` (``per_tree``: side by side), in the form
-    :func:`form_of` picks (``category_trunc``: see :mod:`nnconvert.ir.trees`)."""
+    :func:`form_of` picks (``category_trunc``, ``category_out_right``: see :mod:`nnconvert.ir.trees`)."""
     table, cats = _categorical(trees)
     zeros = _zero_missing(trees)
     if form_of(g, trees) == "compact":
@@ -156,6 +157,7 @@ def tree_block(
             missing_left=cat(*(t.missing_left for t in trees)), cast_float32=cast_float32,
             category=None if table is None else cat(*cats), categories=table,  # type: ignore[arg-type]
             zero_missing=None if zeros is None else cat(*zeros), category_trunc=category_trunc,
+            category_out_right=category_out_right,
             left=cat(*(np.where(t.left < 0, -1, t.left + o) for t, o in zip(trees, offsets, strict=True))),
             right=cat(*(np.where(t.right < 0, -1, t.right + o) for t, o in zip(trees, offsets, strict=True))),
             values=cat(*(t.values for t in trees)), roots=offsets, per_tree=per_tree,
@@ -187,6 +189,7 @@ def tree_block(
         threshold=np.concatenate(threshold), missing_left=np.concatenate(missing), cast_float32=cast_float32,
         category=None if table is None else np.concatenate(category), categories=table,  # type: ignore[arg-type]
         zero_missing=None if zeros is None else np.concatenate(zero), category_trunc=category_trunc,  # type: ignore[arg-type]
+        category_out_right=category_out_right,
     )  # fmt: skip
     C = _block_diag(C_blocks)
     leaf_in = g.dense(h, C, 0.5 - np.asarray(D, dtype=np.float64),

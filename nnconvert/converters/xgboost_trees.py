@@ -12,7 +12,21 @@ the network is built from that alone. Mirrors XGBoost 3.2:
   drops every entry whose float32 value equals ``float32(m)`` (``src/data/adapter.h``), so it goes
   by ``default_left`` too; the network rounds X to float32 and marks those entries NaN
   (``MarkMissing``) before the splits. A model file keeps no ``missing`` (XGBoost's ``load_model``
-  gives NaN): a file converts with NaN. Categorical splits (``enable_categorical``) are refused.
+  gives NaN): a file converts with NaN.
+- **categorical splits** (``enable_categorical``; ``src/common/categorical.h``, ``Decision``;
+  ``src/tree/tree_model.h``, ``GetNextNode``): NaN goes to ``default_left``; else the float32
+  code ``x`` goes *right* iff ``int(x)`` (truncated) is in the split's set, and *left* when it
+  is not, or is out (``x < 0``, ``x >= 2^24``, past the set's bitset). The network's split
+  puts XGBoost's right child on the left (the IR's set goes left), with the missing side
+  flipped to match. A model fitted on numpy codes (``feature_types='c'``, or saved by XGBoost
+  before 3.1) takes the codes as numbers: out codes go XGBoost's left
+  (``category_out_right``). A model fitted on pandas category columns (XGBoost >= 3.1 keeps
+  their categories, ``cats``) takes the columns as they are, strings or numbers, and computes
+  the codes inside (:mod:`nnconvert.converters.category_inputs`); a category the model never
+  saw has no code and goes where a missing cell goes (XGBoost 3.2 raises for it; its
+  ``set_categories`` makes it missing, which :class:`CategoryFrame` gives the reference). A
+  numeric ``missing`` with categorical splits is refused: the ``DMatrix`` would drop category
+  codes equal to it too.
 - **margin** (``src/predictor/cpu_predictor.cc``, ``src/gbm/gbtree.cc``): ``base_margin[g] + sum
   of leaf values`` of the trees of output group ``g`` (``tree_info``) in the iteration range;
   dart multiplies each tree's leaf by its ``weight_drop``. ``base_margin`` is the stored
@@ -54,10 +68,12 @@ import numpy as np
 
 from nnconvert import ir
 from nnconvert.converters._blocks import regression_output
+from nnconvert.converters.category_inputs import coded_input
 from nnconvert.converters.registry import adapt, declare_reference_dtype, register, resolve
 from nnconvert.converters.trees import TreeData, summarize_trees, tree_block
 from nnconvert.errors import ModelLoadError, UnsupportedModel
 from nnconvert.io.limits import Budget, Limits
+from nnconvert.io.native.pandas_categories import CategoryFrame
 from nnconvert.io.native.xgboost_model import XGBoostModel, XGBTree, parse_raw
 from nnconvert.ir.builder import GraphBuilder
 
@@ -80,6 +96,8 @@ _EXP = {"count:poisson", "reg:gamma", "reg:tweedie", "survival:cox", "survival:a
 _MULTI = {"multi:softprob", "multi:softmax"}
 OBJECTIVES = (*sorted(_IDENTITY), *sorted(_SIGMOID), "binary:hinge", *sorted(_EXP), *sorted(_MULTI))
 INSTALL_HINT = "pip install 'nnconvert[boosters]'"
+WHO = "XGBoost cats"
+MAX_CATEGORY_CELLS = 1 << 26  # flags in the categories table (sets x width) a network may hold
 
 
 @dataclass(frozen=True)
@@ -207,7 +225,58 @@ def base_margin(model: XGBoostModel, n_groups: int) -> np.ndarray:
     return base
 
 
-def _tree_data(tree: XGBTree, group: int, n_groups: int, weight: np.float32 | None) -> TreeData:
+@dataclass(frozen=True)
+class _CategoryPlan:
+    """How the categorical splits read their codes: ``columns`` (feature -> its pandas
+    categories; empty: the codes are the input's numbers), the categories table ``width``."""
+
+    columns: dict[int, list[Any]]
+    width: int
+
+    @property
+    def out_right(self) -> bool:
+        """Codes taken as numbers: out codes go XGBoost's left, the network's right."""
+        return not self.columns
+
+
+def _category_plan(plan: _Plan) -> _CategoryPlan | None:
+    """None without categorical splits; else the columns and table width (see the module docstring)."""
+    model = plan.model
+    trees = model.trees[: int(model.iteration_indptr[plan.end])]
+    used = sorted({int(f) for t in trees for f in t.feature[t.categorical]})
+    if not used:
+        return None
+    if plan.missing is not None:
+        raise UnsupportedModel(
+            f"{plan.name}(missing={plan.missing}) with categorical splits is not supported: XGBoost would drop category "
+            "codes equal to it too"
+        )
+    cats = model.categories
+    columns: dict[int, list[Any]] = {}
+    if cats is not None:
+        for j, values in enumerate(cats):
+            if values is None:
+                continue
+            columns[j] = list(values) if isinstance(values, tuple) else values.tolist()
+            if not isinstance(values, tuple) and len(values) and np.abs(values.astype(np.float64)).max() >= 2.0**53:
+                raise UnsupportedModel(f"{WHO}: feature {j} has integer categories past 2^53 (not exact as numbers)")
+        missing = [f for f in used if f not in columns]
+        if missing:
+            raise UnsupportedModel(f"{WHO}: feature {missing[0]} has categorical splits but no categories")
+        width = max(len(columns[f]) for f in used)
+    else:  # codes as numbers: as wide as the largest code in a set (larger ones are outside every set)
+        width = 1 + max((int(c.max()) for t in trees for c in t.category_sets if len(c)), default=0)
+    n_sets = sum(len(t.category_sets) for t in trees)
+    if n_sets * width > MAX_CATEGORY_CELLS:
+        raise UnsupportedModel(
+            f"the categorical splits need a table of {n_sets} sets x {width} codes, more than {MAX_CATEGORY_CELLS} flags"
+        )
+    return _CategoryPlan(columns, width)
+
+
+def _tree_data(
+    tree: XGBTree, group: int, n_groups: int, weight: np.float32 | None, features: np.ndarray, width: int
+) -> TreeData:
     leaf = tree.is_leaf
     split = tree.split.astype(np.float32)
     # x < split (float32) <=> x <= the float32 just below split
@@ -215,13 +284,26 @@ def _tree_data(tree: XGBTree, group: int, n_groups: int, weight: np.float32 | No
     values = np.zeros((len(leaf), n_groups))
     leaf_value = tree.value if weight is None else (tree.value * weight).astype(np.float32)
     values[:, group] = np.where(leaf, leaf_value.astype(np.float64), 0.0)
+    left, right, missing_left = tree.left, tree.right, tree.default_left & ~leaf
+    category = categories = None
+    if len(tree.category_nodes):  # the set goes right in XGBoost, left in the network: children swapped
+        cat = tree.categorical
+        left, right = np.where(cat, tree.right, tree.left), np.where(cat, tree.left, tree.right)
+        missing_left = np.where(cat, ~tree.default_left, missing_left)
+        category = np.full(len(leaf), -1, dtype=np.int64)
+        category[tree.category_nodes] = np.arange(len(tree.category_nodes))
+        categories = np.zeros((len(tree.category_nodes), width), dtype=bool)
+        for k, codes in enumerate(tree.category_sets):
+            categories[k, codes[codes < width]] = True  # codes past the width never occur (no such category)
     return TreeData(
-        feature=np.where(leaf, 0, tree.feature).astype(np.int64),
-        threshold=np.where(leaf, 0.0, below),
-        left=tree.left,
-        right=tree.right,
-        missing_left=tree.default_left & ~leaf,
+        feature=np.where(leaf, 0, features[tree.feature]).astype(np.int64),
+        threshold=np.where(leaf | tree.categorical, 0.0, below),
+        left=left,
+        right=right,
+        missing_left=missing_left,
         values=values,
+        category=category,
+        categories=categories,
     )
 
 
@@ -232,22 +314,18 @@ def _check_model(model: XGBoostModel, plan: _Plan) -> None:
         raise UnsupportedModel(
             "XGBoost multi_strategy='multi_output_tree' (vector leaves) is not supported; one_output_per_tree is"
         )
-    if any(t.categorical.any() for t in model.trees):
-        raise UnsupportedModel(
-            "XGBoost categorical splits (enable_categorical=True) are not supported; encode the categories as numbers"
-        )
     if model.num_feature < 1:
         raise UnsupportedModel("the XGBoost model has no features")
 
 
-def _trees(plan: _Plan, n_groups: int) -> list[TreeData]:
+def _trees(plan: _Plan, n_groups: int, features: np.ndarray, width: int) -> list[TreeData]:
     model = plan.model
     stop = int(model.iteration_indptr[plan.end])
     weights = model.weight_drop
-    trees = [
-        _tree_data(model.trees[i], int(model.tree_info[i]), n_groups, None if weights is None else _f32(weights[i]))
-        for i in range(stop)
-    ]
+    trees = []
+    for i in range(stop):
+        weight = None if weights is None else _f32(weights[i])
+        trees.append(_tree_data(model.trees[i], int(model.tree_info[i]), n_groups, weight, features, width))
     if not trees:  # no rounds used: the margin is the base score
         one = np.zeros(1, dtype=np.int64)
         trees = [TreeData(one, np.zeros(1), one - 1, one - 1, np.zeros(1, bool), np.zeros((1, n_groups)))]
@@ -257,12 +335,17 @@ def _trees(plan: _Plan, n_groups: int) -> list[TreeData]:
 def _margin(g: GraphBuilder, x: str, plan: _Plan) -> tuple[str, list[TreeData]]:
     model = plan.model
     n_groups = max(1, model.num_class, model.num_target)
-    trees = _trees(plan, n_groups)
+    cats = _category_plan(plan)
     g.missing_values = True
     if plan.missing is not None:  # DMatrix(missing=m): a float32 entry equal to float32(m) is absent, as NaN is
         x32 = g.act(x, "round_float32", hint="x_float32")
         x = g.add(ir.MarkMissing, "missing_as_nan", input=x32, value=plan.missing)
-    total = tree_block(g, x, trees, source="split_conditions at leaves", hint="tree_sum")
+    features = np.arange(g.width(x), dtype=np.int64)
+    if cats is not None and cats.columns:
+        x, features = coded_input(g, x, cats.columns, WHO)
+    trees = _trees(plan, n_groups, features, 1 if cats is None else cats.width)
+    total = tree_block(g, x, trees, category_out_right=cats is not None and cats.out_right,
+                       source="split_conditions at leaves", hint="tree_sum")  # fmt: skip
     base = base_margin(model, n_groups).astype(np.float64)
     margin = g.scale(total, 1.0, base, source={"bias": "base_score in margin space"}, hint="margin")
     return margin, trees
@@ -330,8 +413,8 @@ def xgboost_network(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
 
 
 _ARCH = (
-    "split neurons of every tree (x < split in float32, NaN by default_left) -> leaf AND neurons -> base margin + "
-    "leaf values = margin -> objective's transform"
+    "split neurons of every tree (x < split in float32, NaN by default_left; category sets) -> leaf AND neurons -> "
+    "base margin + leaf values = margin -> objective's transform"
 )
 for _path, _kind in _WRAPPERS.items():
     _tail = {
@@ -349,16 +432,40 @@ register(MODEL_PATH, _ARCH + " = Booster.predict (or the saving wrapper's method
 
 
 class BoosterReference:
-    """``Booster.predict`` on a numpy matrix (``DMatrix(X)``, NaN missing): the reference of a bare
-    booster and of a model file that no wrapper saved."""
+    """``Booster.predict`` on a numpy matrix (``DMatrix(X)``, NaN missing; a DataFrame with its
+    category columns, ``enable_categorical``): the reference of a bare booster and of a model
+    file that no wrapper saved."""
 
     def __init__(self, booster: Any) -> None:
         self.booster = booster
 
-    def predict(self, X: np.ndarray) -> np.ndarray:
+    def predict(self, X: Any) -> np.ndarray:
         import xgboost
 
+        if hasattr(X, "columns") and hasattr(X, "iloc"):
+            return self.booster.predict(xgboost.DMatrix(X, enable_categorical=True))
         return self.booster.predict(xgboost.DMatrix(np.asarray(X)))
+
+
+def with_categories(reference: Any, model: XGBoostModel) -> Any:
+    """``reference``, or, for a model fitted on pandas category columns, the reference that gives
+    a DataFrame's columns the model's categories first (:class:`CategoryFrame`: an unseen
+    category becomes missing, as in the network)."""
+    cats = model.categories
+    if not cats or not model.feature_names:
+        return reference
+    columns = {j: (list(v) if isinstance(v, tuple) else v) for j, v in enumerate(cats) if v is not None}
+    return CategoryFrame(reference, model.feature_names, columns) if columns else reference
+
+
+def booster_reference(booster: Any) -> Any:
+    """The reference of a bare ``Booster``: :class:`BoosterReference`, with its categories."""
+    return with_categories(BoosterReference(booster), booster_model(booster))
+
+
+def wrapper_reference(est: Any) -> Any:
+    """The wrapper itself, with its categories (:func:`with_categories`)."""
+    return with_categories(est, booster_model(est.get_booster()))
 
 
 def _xgboost() -> Any:
@@ -383,13 +490,15 @@ def reference_for(model: XGBoostModel) -> Any:
             kind
         ]()
         est.load_model(model.path)
-        return est
-    return BoosterReference(xgboost.Booster(model_file=model.path))
+        return with_categories(est, model)
+    return with_categories(BoosterReference(xgboost.Booster(model_file=model.path)), model)
 
 
-adapt(_BOOSTER, model=booster_model, reference=BoosterReference)
+adapt(_BOOSTER, model=booster_model, reference=booster_reference)
 for _path in (*_WRAPPERS, MODEL_PATH):
     declare_reference_dtype(_path, "float32")
+for _path in _WRAPPERS:
+    adapt(_path, reference=wrapper_reference)
 adapt(MODEL_PATH, reference=reference_for)
 
 

@@ -24,6 +24,11 @@ optional rules: ``zero_missing[s]`` (its ``missing_type`` Zero) also counts ``|v
 categorical code as ``trunc(v)`` (C's ``static_cast<int>``: values in ``(-1, 0)`` are code 0, only
 ``v <= -1`` is out). The categories table may be wider than 256 (LightGBM bitsets have any
 number of 32-bit words); codes at or past its width are out, like negative ones.
+
+XGBoost (``src/common/categorical.h``, ``Decision``) sends a code that is out (negative, at or
+past the set's width) the same way as a code outside the set, never to the missing side:
+``category_out_right`` sends out codes right (its converter puts XGBoost's in-set child on the
+left).
 """
 
 from __future__ import annotations
@@ -99,6 +104,7 @@ class _SplitTests(Node):
     categories: np.ndarray | None = None
     zero_missing: np.ndarray | None = None
     category_trunc: bool = False
+    category_out_right: bool = False
 
     def _check_tests(self, n: int) -> None:
         what = f"{self.op} {self.name!r}"
@@ -117,6 +123,7 @@ class _SplitTests(Node):
             if (self.category >= len(self.categories)).any() or (self.category < -1).any():  # type: ignore[arg-type,operator]
                 raise InvalidNetwork(f"{what}: category indexes past the categories table")
         object.__setattr__(self, "category_trunc", bool(self.category_trunc))
+        object.__setattr__(self, "category_out_right", bool(self.category_out_right))
         sizes = {len(self.feature), len(self.threshold), len(self.missing_left)}
         if self.category is not None:
             sizes.add(len(self.category))
@@ -155,7 +162,8 @@ def goes_left(t: _SplitTests, v: np.ndarray, s: np.ndarray, thresholds: np.ndarr
         out = ~nan & (((v <= -1) if t.category_trunc else (v < 0)) | (v >= t.n_categories))
         code = np.where(nan | out, 0, v).astype(np.int64)
         in_set = t.categories[np.maximum(cat, 0), code]  # type: ignore[index]
-        left = np.where(cat >= 0, np.where(out, missing, in_set), left)
+        out_left = False if t.category_out_right else missing
+        left = np.where(cat >= 0, np.where(out, out_left, in_set), left)
     if t.zero_missing is not None:
         nan = nan | (t.zero_missing[s] & (np.abs(v) <= ZERO_THRESHOLD))
     return np.where(nan, missing, left)

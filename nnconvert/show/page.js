@@ -155,7 +155,7 @@
     if (n.zero_missing && n.zero_missing[s] && Math.abs(v) <= ZERO_THRESHOLD) return n.missing_left[s];
     if (n.category && n.category[s] >= 0) {
       const row = n.categories[n.category[s]];
-      if ((n.category_trunc ? v <= -1 : v < 0) || v >= row.length) return n.missing_left[s];
+      if ((n.category_trunc ? v <= -1 : v < 0) || v >= row.length) return n.category_out_right ? false : n.missing_left[s];
       return row[Math.trunc(v)];
     }
     return v <= thresholds(n)[s];

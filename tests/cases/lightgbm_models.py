@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from tests.cases import Case, classes_of
+from tests.cases.trees import category_frame
 
 try:
     import lightgbm as lgb
@@ -125,37 +126,17 @@ def _booster(params: dict[str, Any], *, seed: int = 7, cat: bool = False):
     return make
 
 
-CITIES = ["Lima", "Oslo", "Paris", "Rome", "Tokyo"]
-SIZES = [3, 7, 11, 20]
-
-
-def _frame(seed: int, n: int, *, rows: bool) -> Any:
-    """Two number columns (NaN in one), a pandas category column of strings and one of numbers.
-    Evaluation rows (``rows``) also hold categories the model never saw and missing cells, and
-    their category columns have categories of their own (LightGBM re-bases them)."""
-    import pandas as pd
-
-    rng = np.random.default_rng(seed)
-    df = pd.DataFrame({"height": rng.normal(170, 10, n), "weight": rng.normal(70, 15, n)})
-    df.loc[rng.random(n) < 0.1, "weight"] = np.nan
-    city = rng.choice(CITIES + (["Berlin", None] if rows else []), n).astype(object)
-    size = rng.choice(SIZES + ([5, np.nan] if rows else []), n)
-    df.insert(1, "city", pd.Categorical(city, categories=sorted(set(city) - {None}) if rows else CITIES))
-    df["size"] = pd.Categorical(size, categories=sorted({v for v in size if v == v}) if rows else SIZES)
-    return df
-
-
 def _frame_model(cls: str, **kw: Any):
-    """A wrapper fitted on :func:`_frame` (category columns from the dtype), rows as a DataFrame."""
+    """A wrapper fitted on :func:`category_frame` (category columns from the dtype), rows as a DataFrame."""
 
     def make():
-        train = _frame(30, 500, rows=False)
+        train = category_frame(30, 500, rows=False)
         bonus = train["city"].map({"Lima": 2.0, "Oslo": -1.0, "Paris": 0.5, "Rome": 1.5, "Tokyo": -2.0}).astype(float)
         score = (train["height"] - 170) / 10 + bonus + (train["size"].astype(float) > 10)
         y = score.to_numpy() if cls == "LGBMRegressor" else (score > 0.3).to_numpy().astype(int)
         est = getattr(lgb, cls)(**{"n_estimators": 12, "num_leaves": 7, **_COMMON, "min_data_per_group": 5,
                                    "cat_smooth": 1.0, **kw}).fit(train, y)  # fmt: skip
-        return est, _frame(31, 300, rows=True)[["weight", "size", "city", "height"]]  # another column order
+        return est, category_frame(31, 300, rows=True)[["weight", "size", "city", "height"]]  # another column order
 
     return make
 

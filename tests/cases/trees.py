@@ -45,6 +45,26 @@ def regression(n_outputs: int = 1, *, nan: bool = False, seed: int = 0, positive
     return (with_nan(X, seed=seed), y, with_nan(X_eval, seed=seed + 1)) if nan else (X, y, X_eval)
 
 
+CITIES = ["Lima", "Oslo", "Paris", "Rome", "Tokyo"]
+SIZES = [3, 7, 11, 20]
+
+
+def category_frame(seed: int, n: int, *, rows: bool) -> Any:
+    """Two number columns (NaN in one), a pandas category column of strings and one of numbers.
+    Evaluation rows (``rows``) also hold categories the model never saw and missing cells, and
+    their category columns have categories of their own (LightGBM re-bases them)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    df = pd.DataFrame({"height": rng.normal(170, 10, n), "weight": rng.normal(70, 15, n)})
+    df.loc[rng.random(n) < 0.1, "weight"] = np.nan
+    city = rng.choice(CITIES + (["Berlin", None] if rows else []), n).astype(object)
+    size = rng.choice(SIZES + ([5, np.nan] if rows else []), n)
+    df.insert(1, "city", pd.Categorical(city, categories=sorted(set(city) - {None}) if rows else CITIES))
+    df["size"] = pd.Categorical(size, categories=sorted({v for v in size if v == v}) if rows else SIZES)
+    return df
+
+
 def tree_case(
     name: str,
     fit: Callable[[], tuple[Any, np.ndarray]],

@@ -1,11 +1,14 @@
 """Cases for XGBoost: every objective through the scikit-learn wrappers (classifier, regressor,
 random forests, ranker), a bare ``Booster``, dart, early stopping (``best_iteration``), a base score
 per target, NaN rows and rows on the split conditions (``x == split`` and its float32
-neighbours), and the same models read back from XGBoost's own ``.json`` / ``.ubj`` files."""
+neighbours), categorical splits (``enable_categorical``: numpy codes with odd values, one-hot
+splits, pandas string and number categories with unseen and missing cells), and the same models
+read back from XGBoost's own ``.json`` / ``.ubj`` files and through nnconvert's safe unpickler."""
 
 from __future__ import annotations
 
 import json
+import pickle
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -13,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from tests.cases import Case
-from tests.cases.trees import BOTH, classification, regression
+from tests.cases.trees import BOTH, category_frame, classification, regression
 
 try:
     import xgboost as xgb
@@ -56,7 +59,9 @@ def split_rows(X: np.ndarray, splits: list[tuple[int, float]], n: int = 40, seed
     return np.array(rows)
 
 
-def _with_edges(est: Any, X_eval: np.ndarray) -> np.ndarray:
+def _with_edges(est: Any, X_eval: Any) -> Any:
+    if hasattr(X_eval, "columns"):  # a DataFrame: rows as they are
+        return X_eval
     booster = est.get_booster() if hasattr(est, "get_booster") else est
     return np.vstack([X_eval, split_rows(np.nan_to_num(X_eval), splits_of(booster))])
 
@@ -168,6 +173,83 @@ def _booster(objective: str, **params: Any):
     return fit
 
 
+ODD_CODES = (-0.5, -1.0, -0.0, 1e-45, 2.7, 9.99, 10.0, 11.0, 255.0, 256.0, 1e9, 2.0**24 - 1, 2.0**24, np.nan)
+
+
+def _codes(seed: int, n: int = 400) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Columns 0-2 numbers, column 3 category codes 0..9 (NaN in some training rows, so the
+    missing side is learnt); evaluation rows add codes that are negative, fractional, past
+    every set, at and past XGBoost's 2^24, and NaN."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 4))
+    X[:, 3] = rng.integers(0, 10, n)
+    score = X[:, 0] + 1.5 * np.isin(X[:, 3], [1, 4, 7]) - (X[:, 3] == 9) + 0.3 * X[:, 1]
+    X[(rng.random(n) < 0.15) & (score > np.median(score)), 3] = np.nan
+    X_eval = rng.normal(size=(150, 4))
+    X_eval[:, 3] = rng.integers(0, 10, 150)
+    X_eval[rng.random(150) < 0.1, 3] = np.nan
+    odd = np.repeat(X_eval[:2], len(ODD_CODES), axis=0)
+    odd[:, 3] = np.tile(ODD_CODES, 2)
+    return X, score, np.vstack([X_eval, odd])
+
+
+def _categorical(cls: str, *, n_classes: int = 2, **kw: Any):
+    """A wrapper fitted on numpy codes (``feature_types`` marks column 3 categorical)."""
+
+    def fit():
+        X, score, X_eval = _codes(20 + n_classes)
+        y = (
+            score
+            if cls == "XGBRegressor"
+            else np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1]))
+        )
+        est = getattr(xgb, cls)(**_small(enable_categorical=True, feature_types=["q", "q", "q", "c"], **kw))
+        return est.fit(X, y), X_eval
+
+    return fit
+
+
+def frame_fit(cls: str, **kw: Any):
+    """A wrapper fitted on a DataFrame with a string and a number category column (missing cells
+    in rows of high scores); evaluation
+    rows hold categories the model never saw and missing cells, with categories of their own
+    (XGBoost recodes by value)."""
+
+    def fit():
+        train = category_frame(30, 500, rows=False)
+        bonus = train["city"].map({"Lima": 2.0, "Oslo": -1.0, "Paris": 0.5, "Rome": 1.5, "Tokyo": -2.0}).astype(float)
+        score = ((train["height"] - 170) / 10 + bonus + (train["size"].astype(float) > 10)).to_numpy()
+        y = score if cls == "XGBRegressor" else (score > 0.3).astype(int)
+        rng = np.random.default_rng(3)  # missing cells in rows of high scores: splits learn to send them right
+        for name in ("city", "size"):
+            train.loc[(score > np.quantile(score, 0.6)) & (rng.random(len(score)) < 0.3), name] = np.nan
+        return getattr(xgb, cls)(**_small(enable_categorical=True, **kw)).fit(train, y), category_frame(
+            31, 300, rows=True
+        )
+
+    return fit
+
+
+def _frame_booster():
+    """A bare ``Booster`` trained on a ``DMatrix(frame, enable_categorical=True)``."""
+    fit = frame_fit("XGBRegressor")
+    est, rows = fit()
+    train = category_frame(30, 500, rows=False)
+    d = xgb.DMatrix(train, label=est.predict(train), enable_categorical=True)
+    return xgb.train({"max_depth": 3, "eta": 0.3, "nthread": 1, "seed": 0}, d, num_boost_round=6), rows
+
+
+def _pickled(est: Any) -> Any:
+    """The live model pickled, then read back by nnconvert's safe loader (nothing runs)."""
+    import nnconvert
+
+    if not _DIR:
+        _DIR.append(Path(tempfile.mkdtemp(prefix="nnconvert-xgb-")))
+    path = _DIR[0] / f"pickle-{id(est)}.pkl"
+    path.write_bytes(pickle.dumps(est, protocol=5))
+    return nnconvert.load_model(path)
+
+
 def _saved(fit: Any, suffix: str):
     """``fit``'s model, saved to an XGBoost model file that the case converts (the live model is
     the reference)."""
@@ -190,12 +272,12 @@ def _from_file(est: Any) -> Any:
     return nnconvert.load_model(_FILES[id(est)])
 
 
-def _file_case(name: str, fit: Any, suffix: str) -> Case:
+def _file_case(name: str, fit: Any, suffix: str, **kw: Any) -> Case:
     def make() -> tuple[Any, np.ndarray]:
         est, X_eval = _saved(fit, suffix)()
         return est, _with_edges(est, X_eval)
 
-    return Case(f"{name}{suffix.replace('.', '-')}", make, to_convert=_from_file)
+    return Case(f"{name}{suffix.replace('.', '-')}", make, to_convert=_from_file, **kw)
 
 
 def _cases() -> list[Case]:
@@ -239,9 +321,23 @@ def _cases() -> list[Case]:
         _file_case("XGBRegressor-dart-file", _regressor("reg:squarederror", booster="dart", rate_drop=0.2), ".json"),
         _file_case("Booster-aft-file", _booster("survival:aft", aft_loss_distribution="logistic"), ".ubj"),
         _file_case("Booster-softmax-file", _booster("multi:softmax"), ".json"),
+        *_case("XGBClassifier-categorical-codes", _categorical("XGBClassifier"), BOTH),
+        *_case(
+            "XGBClassifier-3cls-categorical-onehot", _categorical("XGBClassifier", n_classes=3, max_cat_to_onehot=16)
+        ),
+        *_case("XGBRegressor-categorical-codes", _categorical("XGBRegressor", max_depth=4)),
+        _file_case("XGBClassifier-categorical-codes-file", _categorical("XGBClassifier"), ".ubj"),
+        *_case("XGBClassifier-pandas-categories", frame_fit("XGBClassifier"), BOTH),
+        *_case("XGBRegressor-pandas-categories-onehot", frame_fit("XGBRegressor", max_cat_to_onehot=8)),
+        Case("XGBClassifier-pandas-categories-pickle", frame_fit("XGBClassifier"), to_convert=_pickled),
+        Case("Booster-pandas-categories", _frame_booster),
+        Case("Booster-pandas-categories-pickle", _frame_booster, to_convert=_pickled),
+        _file_case("XGBClassifier-pandas-categories-file", frame_fit("XGBClassifier"), ".json"),
+        _file_case("XGBRegressor-pandas-categories-file", frame_fit("XGBRegressor"), ".ubj"),
+        _file_case("Booster-pandas-categories-file", _frame_booster, ".json"),
     ]
     return cases
 
 
 CASES = _cases()
-__all__ = ["CASES", "split_rows", "splits_of"]
+__all__ = ["CASES", "ODD_CODES", "frame_fit", "split_rows", "splits_of"]

@@ -98,7 +98,8 @@ def _go_right(
         cats = n.categories.reshape(-1)  # type: ignore[union-attr]
         in_set = g.op("Gather", [g.const(f"{y}.categories", cats, bool), flat], name=y, axis=0)
         mr = table("missing_right", bool)
-        right_cat = _where_bool(g, out, mr, g.op("Not", [in_set], name=y), y)
+        not_in = g.op("Not", [in_set], name=y)
+        right_cat = g.op("Or", [out, not_in], name=y) if n.category_out_right else _where_bool(g, out, mr, not_in, y)
         right = _where_bool(g, table("is_categorical", bool), right_cat, right, y)
         return _where_bool(g, isnan, mr, right, y)
     if tables["missing_right"].any():  # Greater sends NaN left; these splits send it right

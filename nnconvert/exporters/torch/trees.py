@@ -48,6 +48,7 @@ class _SplitTest(nn.Module):
         self.register_buffer("missing_left", torch.tensor(n.missing_left, dtype=torch.bool), persistent=False)
         self.has_categories = n.category is not None
         self.category_trunc, self.n_categories = n.category_trunc, n.n_categories
+        self.category_out_right = n.category_out_right
         self.has_zero_missing = n.zero_missing is not None
         if n.zero_missing is not None:
             self.register_buffer("zero_missing", torch.tensor(n.zero_missing, dtype=torch.bool), persistent=False)
@@ -81,7 +82,8 @@ class _SplitTest(nn.Module):
             out = ~nan & (low | (v >= self.n_categories))
             code = torch.where(nan | out, torch.zeros_like(v), v).to(torch.int64)
             in_set = self.categories[torch.clamp_min(cat, 0), code]
-            left = torch.where(cat >= 0, torch.where(out, missing, in_set), left)
+            out_left = torch.zeros_like(missing) if self.category_out_right else missing
+            left = torch.where(cat >= 0, torch.where(out, out_left, in_set), left)
         if self.has_zero_missing:
             nan = nan | (self.zero_missing[s] & (torch.abs(v) <= ZERO_THRESHOLD))
         return torch.where(nan, missing, left)

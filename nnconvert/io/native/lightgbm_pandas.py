@@ -5,19 +5,16 @@ column order; the model text's ``pandas_categorical:`` line, paired with its
 (``cat.set_categories``) and replaced by ``cat.codes``, -1 (a category the model never saw, or a
 missing cell) as NaN.
 
-:func:`category_columns` reads and checks them; :class:`CategoryFrame` is the model as ``verify``
-calls it, with those columns given the category dtype first (a CSV has plain strings or numbers
-there). The network's side is :mod:`nnconvert.converters.lightgbm_categories`.
+:func:`category_columns` reads and checks them (what is shared with XGBoost's categories:
+:mod:`nnconvert.io.native.pandas_categories`).
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from nnconvert.errors import UnsupportedModel
-from nnconvert.ir.network import OUTPUT_METHODS
+from nnconvert.io.native.pandas_categories import column_kind
 
 if TYPE_CHECKING:
     from nnconvert.io.native.lightgbm_text import LightGBMModel
@@ -46,44 +43,5 @@ def category_columns(model: LightGBMModel) -> dict[int, list[Any]]:
     if any(not 0 <= f < n for f in features):
         raise UnsupportedModel(f"categorical_feature names a feature past the model's {n}")
     for values in cats:
-        column_kind(values)
+        column_kind(values, WHO)
     return dict(zip(features, cats, strict=True))
-
-
-def column_kind(values: Sequence[Any]) -> str:
-    """``string`` or ``number``: what a category column's categories are (anything else refused)."""
-    if all(isinstance(v, str) for v in values):
-        if len(set(values)) != len(values):
-            raise UnsupportedModel(f"{WHO}: a column lists a category twice")
-        return "string"
-    numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-    if len(numbers) != len(values) or not all(math.isfinite(float(v)) for v in numbers):
-        raise UnsupportedModel(f"{WHO}: a column's categories are neither all strings nor all finite numbers")
-    if len({float(v) for v in numbers}) != len(numbers):
-        raise UnsupportedModel(f"{WHO}: a column lists a category twice")
-    return "number"
-
-
-class CategoryFrame:
-    """A LightGBM model (wrapper or Booster) whose DataFrame columns of pandas categories are
-    given the model's categories before each call, as ``_data_from_pandas`` wants them (a CSV
-    read by ``verify`` has plain strings or numbers there). Offers exactly the model's methods."""
-
-    def __init__(self, model: Any, names: Sequence[str], columns: Mapping[int, list[Any]]) -> None:
-        self._model = model
-        self._categories = {names[j]: values for j, values in columns.items() if j < len(names)}
-
-    def _frame(self, X: Any) -> Any:
-        if not (hasattr(X, "columns") and hasattr(X, "iloc")):
-            return X
-        X = X.copy()
-        for name, values in self._categories.items():
-            if name in X.columns:  # a value outside the categories becomes missing, as set_categories does
-                X[name] = X[name].astype("category").cat.set_categories(values)
-        return X
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("_") or name not in OUTPUT_METHODS:
-            raise AttributeError(name)
-        method = getattr(self._model, name)
-        return lambda X, *args, **kw: method(self._frame(X), *args, **kw)

@@ -152,7 +152,8 @@ class LightGBMModel:
         booster = lightgbm.Booster(model_str=self.text)
         if self.best_iteration > 0:
             booster.best_iteration = self.best_iteration
-        from nnconvert.io.native.lightgbm_pandas import CategoryFrame, category_columns
+        from nnconvert.io.native.lightgbm_pandas import category_columns
+        from nnconvert.io.native.pandas_categories import CategoryFrame
 
         columns = category_columns(self)
         return CategoryFrame(booster, self.feature_names, columns) if columns else booster

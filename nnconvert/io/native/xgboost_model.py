@@ -10,9 +10,14 @@ API saved it), ``feature_names`` and ``gradient_booster``: ``gbtree`` (``model``
 (``gbtree.model`` plus ``weight_drop``, one weight per tree). The tree model lists ``trees``
 (``src/tree/tree_model.cc``, ``RegTree::SaveModel``: per node ``left_children``/``right_children``
 (-1 at a leaf), ``split_indices``, ``split_conditions`` (the threshold, or the leaf's value at a
-leaf), ``default_left``, ``split_type`` (1: categorical)), ``tree_info`` (the output group of each
-tree) and ``iteration_indptr`` (the trees of boosting round ``i`` are
-``iteration_indptr[i]:iteration_indptr[i+1]``). A pickled ``Booster`` keeps the same document as
+leaf), ``default_left``, ``split_type`` (1: categorical); a categorical split ``categories_nodes[i]``
+sends the codes ``categories[categories_segments[i] : + categories_sizes[i]]`` right), ``tree_info``
+(the output group of each tree), ``iteration_indptr`` (the trees of boosting round ``i`` are
+``iteration_indptr[i]:iteration_indptr[i+1]``) and, since XGBoost 3.1, ``cats``: the categories
+of each feature fitted on a pandas category column (``src/data/cat_container.cc``, ``Save``;
+``enc[j]`` is ``{offsets, values}`` for strings, UTF-8 bytes as int8, or ``{type, values}`` for
+integers, ``type`` 9..16 = int8, uint8, ..., uint64; UBJSON keeps the unsigned ones wider than a
+byte as signed values of the same width; a code is the category's position). A pickled ``Booster`` keeps the same document as
 UBJSON under ``"Model"`` (``{"Config": ..., "Model": ...}``); :func:`parse_document` reads both.
 
 :func:`read` returns :class:`XGBoostModel`, which the converter
@@ -23,6 +28,7 @@ array to have one entry per node, floats as float32 (what XGBoost holds).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -31,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from nnconvert.errors import ModelLoadError
+from nnconvert.errors import ModelLoadError, UnsupportedModel
 from nnconvert.io.limits import Budget
 from nnconvert.io.native import checked_field
 
@@ -41,13 +47,16 @@ SUFFIXES = (".json", ".ubj")
 _UBJ_HEAD = re.compile(rb"\{(?:i.|U.|I..|l....|L........)(learner|version|Config|Model)", re.DOTALL)
 _JSON_HEAD = re.compile(rb'\s*\{\s*"(learner|version)"\s*:')
 _JSON_OVERHEAD = 12  # bytes of Python objects per byte of JSON text, charged against the budget
+MAX_CATEGORY = 1 << 24  # codes at or past it are invalid (``InvalidCat``): they never reach a set
+_INT_TYPES = {9: "i1", 10: "u1", 11: "i2", 12: "u2", 13: "i4", 14: "u4", 15: "i8", 16: "u8"}  # cats' type codes
 
 
 @dataclass(frozen=True)
 class XGBTree:
     """One regression tree: per node ``left``/``right`` (-1 at a leaf), ``feature``, ``split``
     (float32 threshold; ``x < split`` goes left), ``default_left`` (where NaN goes), ``value``
-    (float32, the leaf's value; 0 at split nodes) and ``categorical`` (a categorical split)."""
+    (float32, the leaf's value; 0 at split nodes), ``categorical`` (a categorical split) and, for
+    each categorical split ``category_nodes[k]``, the codes it sends right ``category_sets[k]``."""
 
     left: np.ndarray
     right: np.ndarray
@@ -57,6 +66,8 @@ class XGBTree:
     value: np.ndarray
     categorical: np.ndarray
     leaf_vector: int = 1  # size_leaf_vector: > 1 for multi-output trees
+    category_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    category_sets: tuple[np.ndarray, ...] = ()
 
     @property
     def is_leaf(self) -> np.ndarray:
@@ -82,10 +93,12 @@ class XGBoostModel:
     weight_drop: np.ndarray | None = None  # dart: one weight per tree
     feature_names: tuple[str, ...] | None = None
     feature_types: tuple[str, ...] | None = None
+    categories: tuple[tuple[str, ...] | np.ndarray | None, ...] | None = None  # cats: per feature (None: numeric)
     attributes: dict[str, str] = field(default_factory=dict)
     version: tuple[int, ...] = ()
     source: str = ""
     path: str | None = None
+    nnconvert_allows_nan: bool = field(default=True, init=False)  # XGBoost routes NaN itself
 
     @property
     def best_iteration(self) -> int | None:
@@ -253,6 +266,7 @@ def _tree(obj: Any, budget: Budget, where: str, n_features: int) -> XGBTree:
         np.where(seen & ~leaf, right, -1),
     )  # unreachable (deleted) nodes: leaves
     leaf = left < 0
+    cat_nodes, cat_sets = _category_sets(obj, categorical & seen & ~leaf, budget, where)
     if not np.isfinite(split[seen]).all():
         raise _bad(budget, f"{where}: a split condition or leaf value that is not finite")
     return XGBTree(
@@ -264,7 +278,39 @@ def _tree(obj: Any, budget: Budget, where: str, n_features: int) -> XGBTree:
         value=np.where(leaf & seen, split, np.float32(0)).astype(np.float32),
         categorical=categorical & ~leaf,
         leaf_vector=leaf_vector,
+        category_nodes=cat_nodes,
+        category_sets=cat_sets,
     )
+
+
+def _category_sets(
+    obj: Any, categorical: np.ndarray, budget: Budget, where: str
+) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """The categorical splits of a tree (``categories_nodes``) and the codes each sends right;
+    every reachable categorical split needs exactly one set, of codes in ``[0, 2^24)``."""
+    if not categorical.any():
+        return np.zeros(0, dtype=np.int64), ()
+    nodes = np.asarray(_get(obj, "categories_nodes", (list, np.ndarray), budget, where))
+    k = len(nodes)
+    nodes = _array(obj, "categories_nodes", k, "i", budget, where)
+    seg = _array(obj, "categories_segments", k, "i", budget, where)
+    size = _array(obj, "categories_sizes", k, "i", budget, where)
+    flat = np.asarray(_get(obj, "categories", (list, np.ndarray), budget, where))
+    codes = _array(obj, "categories", len(flat), "i", budget, where)
+    n = len(categorical)
+    if (nodes < 0).any() or (nodes >= n).any() or len(np.unique(nodes)) < k:
+        raise _bad(budget, f"{where}: categories_nodes names a node twice or outside the tree")
+    if (seg < 0).any() or (size < 0).any() or (seg + size > len(codes)).any():
+        raise _bad(budget, f"{where}: a category segment outside the categories")
+    if len(codes) and ((codes < 0).any() or (codes >= MAX_CATEGORY).any()):
+        raise _bad(budget, f"{where}: a category code outside 0..{MAX_CATEGORY - 1}")
+    has_set = np.zeros(n, bool)
+    has_set[nodes] = True
+    if (categorical & ~has_set).any():
+        raise _bad(budget, f"{where}: a categorical split without its categories")
+    keep = categorical[nodes]  # sets of unreachable nodes are dropped
+    sets = tuple(np.unique(codes[a : a + b]) for a, b in zip(seg[keep], size[keep], strict=True))
+    return nodes[keep], sets
 
 
 def parse_document(doc: Any, budget: Budget, *, source: str, path: str | None = None) -> XGBoostModel:
@@ -320,6 +366,7 @@ def parse_document(doc: Any, budget: Budget, *, source: str, path: str | None = 
         raise _bad(budget, f"tree_info names an output group outside 0..{groups - 1}")
     if kind == "dart":
         weight_drop = _array(gb, "weight_drop", n, "f", budget, "dart")
+    categories = _categories(model.get("cats"), n_features, budget)
     return XGBoostModel(
         objective=name,
         objective_params={k: v for k, v in objective.items() if k != "name"},
@@ -334,8 +381,79 @@ def parse_document(doc: Any, budget: Budget, *, source: str, path: str | None = 
         weight_drop=weight_drop,
         feature_names=None if names is None else tuple(names),
         feature_types=None if types is None else tuple(types),
+        categories=categories,
         attributes=dict(attributes),
         version=version,
         source=source,
         path=path,
     )
+
+
+def _categories(cats: Any, n_features: int, budget: Budget) -> tuple[tuple[str, ...] | np.ndarray | None, ...] | None:
+    """``cats`` (see the module docstring) as per-feature categories: a tuple of strings, an
+    integer array, or None (a numeric feature); None when the model keeps none (fitted on numpy
+    codes, or by XGBoost before 3.1)."""
+    if cats is None:
+        return None
+    enc = _get(cats, "enc", (list, np.ndarray), budget, "cats")
+    if not len(enc):
+        return None
+    if len(enc) != n_features:
+        raise _bad(budget, f"cats.enc has {len(enc)} features, the model {n_features}")
+    out: list[tuple[str, ...] | np.ndarray | None] = []
+    for j, column in enumerate(enc):
+        where = f"cats.enc[{j}]"
+        if not isinstance(column, dict):
+            raise _bad(budget, f"{where} is not an object")
+        if "offsets" in column:
+            out.append(_string_categories(column, budget, where, j))
+        else:
+            out.append(_integer_categories(column, budget, where, j))
+    return tuple(out)
+
+
+def _string_categories(column: dict, budget: Budget, where: str, j: int) -> tuple[str, ...] | None:
+    offsets = np.asarray(_get(column, "offsets", (list, np.ndarray), budget, where))
+    raw = np.asarray(_get(column, "values", (list, np.ndarray), budget, where))
+    if not len(offsets):
+        return None
+    offsets = _array(column, "offsets", len(offsets), "i", budget, where)
+    values = _array(column, "values", len(raw), "i", budget, where)
+    if offsets[0] != 0 or (np.diff(offsets) < 0).any() or offsets[-1] != len(values):
+        raise _bad(budget, f"{where}: offsets do not split the category names")
+    if len(values) and ((values < -128).any() or (values > 255).any()):
+        raise _bad(budget, f"{where}: category name bytes outside a byte")
+    data = (values & 0xFF).astype(np.uint8).tobytes()
+    try:
+        names = tuple(data[a:b].decode("utf-8") for a, b in itertools.pairwise(offsets))
+    except UnicodeDecodeError:
+        raise UnsupportedModel(
+            f"{budget.filename}: a category name of feature {j} is not valid UTF-8 (XGBoost keeps one byte of each "
+            "non-ASCII character), so its categories cannot be told apart"
+        ) from None
+    return names
+
+
+def _integer_categories(column: dict, budget: Budget, where: str, j: int) -> np.ndarray | None:
+    kind = column.get("type")
+    if isinstance(kind, int | np.integer) and int(kind) in (7, 8):
+        raise UnsupportedModel(f"{budget.filename}: feature {j} has float categories, which XGBoost does not load")
+    if not isinstance(kind, int | np.integer) or int(kind) not in _INT_TYPES:
+        raise _bad(budget, f"{where}.type is {str(kind)[:20]!r}")
+    raw = _get(column, "values", (list, np.ndarray), budget, where)
+    dtype = np.dtype(_INT_TYPES[int(kind)])
+    if (
+        isinstance(raw, np.ndarray)
+        and raw.dtype.kind == "i"
+        and dtype.kind == "u"
+        and raw.dtype.itemsize == dtype.itemsize
+    ):
+        values = raw.view(dtype)  # UBJSON's signed storage of an unsigned array: the same bits
+    else:
+        values = _array(column, "values", len(raw), "i", budget, where)
+        if ((values < np.iinfo(dtype).min) | (values > np.iinfo(dtype).max)).any():
+            raise _bad(budget, f"{where}: a category outside its {dtype.name} type")
+        values = values.astype(dtype)
+    if len(np.unique(values)) < len(values):
+        raise _bad(budget, f"{where}: a category listed twice")
+    return values if len(values) else None
