@@ -80,7 +80,7 @@ def test_numpy_by_name(dtype: str) -> None:
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_onnxruntime_and_reference_evaluator(dtype: str) -> None:
-    from onnx.reference import ReferenceEvaluator
+    from tests.onnx_reference import reference_evaluator
 
     net = _network()
     model = nnconvert.to_onnx(net, dtype=dtype)
@@ -95,7 +95,7 @@ def test_onnxruntime_and_reference_evaluator(dtype: str) -> None:
     feeds = column_feeds(net.inputs, FRAME, dtype)
     assert feeds["city"].shape == (6, 1) and feeds["city"][3, 0] == "" and feeds["city"][4, 0] == ""
     with np.errstate(all="ignore"):
-        (got,) = ReferenceEvaluator(model).run(None, feeds)
+        (got,) = reference_evaluator(model).run(None, feeds)
     _close(got, _expected())
 
 
@@ -254,10 +254,9 @@ def _pickled(tmp_path, name: str):
 
 
 def test_cli_convert_verify_inspect_draw_explain_by_column(tmp_path) -> None:
-    from onnx.reference import ReferenceEvaluator
-
     from nnconvert.exporters.onnx import run_onnx
     from tests.cli_helpers import one_error, run_cli
+    from tests.onnx_reference import reference_evaluator
 
     model, rows = _pickled(tmp_path, "HistGradientBoostingClassifier-string-categories")
     est = _case("HistGradientBoostingClassifier-string-categories")[0]
@@ -274,7 +273,7 @@ def test_cli_convert_verify_inspect_draw_explain_by_column(tmp_path) -> None:
     model_proto = onnx.load(onnx_path)
     feeds = column_feeds(nnconvert.from_json(json_path).inputs, rows, "float32")
     with np.errstate(all="ignore"):
-        got = dict(zip([o.name for o in model_proto.graph.output], ReferenceEvaluator(model_proto).run(None, feeds),
+        got = dict(zip([o.name for o in model_proto.graph.output], reference_evaluator(model_proto).run(None, feeds),
                        strict=True))  # fmt: skip
     np.testing.assert_allclose(got["predict_proba"], want, atol=1e-5)
 

@@ -105,12 +105,12 @@ def test_equivalent(case: Case, dtype: str, backend: str) -> None:
 
 def _reference_evaluator(model) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
     """onnx's own Python runtime (``onnx.reference.ReferenceEvaluator``) as a runner: a second
-    backend, independent of onnxruntime, for the file ``convert`` writes by default."""
-    from onnx.reference import ReferenceEvaluator
-
+    backend, independent of onnxruntime, for the file ``convert`` writes by default (with the spec's
+    ``GatherElements``: :mod:`tests.onnx_reference`)."""
     from nnconvert.exporters.onnx import read_metadata
+    from tests.onnx_reference import reference_evaluator
 
-    session = ReferenceEvaluator(model)
+    session = reference_evaluator(model)
     names = [o.name for o in model.graph.output]
     types = {i.type.tensor_type.elem_type for i in model.graph.input}
     dtype = np.float64 if onnx.TensorProto.DOUBLE in types else np.float32

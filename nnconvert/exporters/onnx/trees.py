@@ -21,8 +21,9 @@ arithmetic per row is unchanged) along one of three walks, each for all rows and
   leaf-wise trees): the nodes are renumbered so that every split's right child is its left
   child + 1 and a leaf points at itself; the trees are sorted deepest first, and at step ``s``
   only the trees deeper than ``s`` walk on (the rest are set aside: work ``sum_t depth_t``, not
-  ``T * max depth``). Each position is one ``[code, threshold, right]`` table row, so a step is one
-  ``Gather`` of rows (instead of one Gather per field), a ``Split`` and a lookup in the missing copies of X (:func:`_walk_lopsided`);
+  ``T * max depth``). A step is three ``GatherElements`` lookups in 1-D int32/float tables of
+  the positions (code, threshold, right child) and one in the missing copies of X
+  (:func:`_walk_lopsided`);
 - general walk (categorical splits): the same layout, one depth step (``idx`` ``[N, n_trees]``)::
 
     f = Gather(feature, idx); v = GatherElements(X, f); go_right = Greater(v, Gather(threshold, idx))
@@ -372,12 +373,17 @@ def _walk_lopsided(g: OnnxGraph, n: TreeEnsemble, xs: str, width: int, cols: int
     NaN) against ``+inf``, so it stays. One step, for the ``T_s`` trees deeper than ``s`` (the
     others are done and set aside)::
 
-        code, t, right = Split(Gather(table, idx))     # one [M, 3] row per position
-        idx = right - Cast(GatherElements(X', code) <= t)
+        code, t, right = (GatherElements(table, idx) for table in (code, threshold, right))
+        idx = right - Cast(GatherElements(X', code, axis=1) <= t)
 
-    (the right child sits at ``left + 1``; a leaf's ``right`` is itself + 1). One Gather fetches
-    the three fields, and the shallow trees stop early:
-    the work is ``sum_t depth_t``, not ``T * max depth``. Returns the chunk's output ``[c, out]``."""
+    (the right child sits at ``left + 1``; a leaf's ``right`` is itself + 1). The tables are
+    1-D, one entry per position, looked up with ``GatherElements`` on the flattened ``idx``
+    (onnxruntime's ``Gather`` copies each index's block on its own: several times slower), and
+    positions and codes are int32; the shallow trees stop early: the work is ``sum_t depth_t``,
+    not ``T * max depth``. At the end each position's leaf value: one value per tree when every
+    tree adds to one output column (LightGBM's multiclass trees), summed into the columns by a
+    ``MatMul`` with the trees' 0/1 column matrix; else the value rows, summed over the trees.
+    Returns the chunk's output ``[c, out]``."""
     y = n.name
     depth = tree_depths(n)
     order = np.argsort(-depth, kind="stable")
@@ -387,29 +393,22 @@ def _walk_lopsided(g: OnnxGraph, n: TreeEnsemble, xs: str, width: int, cols: int
     copy = np.where(n.missing_left, 0, 1) + 2 * zero
     code = np.where(leaf, 0, n.feature[old] + width * copy[old])
     thresholds = np.where(leaf, np.inf, effective_thresholds(n.threshold, dtype)[old])
-    table = np.stack([code, thresholds, left + 1.0], axis=1).astype(dtype)  # [M, 3]
     n_trees = len(n.roots)
-    if cols > CHOICES:  # X' flat: entry r cols + f
-        shape = g.op("Shape", [xs], name=y)
-        c = g.op("Slice", [shape, g.axes(f"{y}.c0", [0]), g.axes(f"{y}.c1", [1])], name=y)
-        r = g.op("Range", [g.const(f"{y}.r0", np.asarray(0), np.int64), g.op("Squeeze", [c, g.axes(f"{y}.c0", [0])],
-                 name=y), g.const(f"{y}.r1", np.asarray(1), np.int64)], name=y)  # fmt: skip
-        row_start = g.op("Mul", [g.op("Unsqueeze", [r, g.axes(f"{y}.ax1", [1])], name=y),
-                                 g.const(f"{y}.cols", np.asarray(cols), np.int64)], name=y)  # fmt: skip
-        xflat = g.op("Reshape", [xs, g.axes(f"{y}.minus_one", [-1])], name=y)
-
-    def lookup(f: str) -> str:
-        """``X'[r, f[r, t]]`` ``[c, trees]``."""
-        if cols <= CHOICES:
-            return g.op("GatherElements", [xs, f], name=y, axis=1)
-        return g.op("Gather", [xflat, g.op("Add", [row_start, f], name=y)], name=y, axis=0)
-
     roots = np.arange(n_trees)
     v = g.op("Gather", [xs, g.const(f"{y}.root_code", code[roots], np.int64)], name=y, axis=1)  # [c, T]
     at_left = g.op("LessOrEqual", [v, g.const(f"{y}.root_threshold", thresholds[roots].astype(dtype), dtype)], name=y)
-    idx = g.op("Sub", [g.const(f"{y}.root_right", left[roots].astype(np.int64) + 1, np.int64),
-                       g.op("Cast", [at_left], name=y, to=TensorProto.INT64)], name=y)  # fmt: skip
-    packed = g.const(f"{y}.table", table, dtype) if n.depth > 1 else None
+    idx = g.op("Sub", [g.const(f"{y}.root_right", left[roots] + 1, np.int32),
+                       g.op("Cast", [at_left], name=y, to=TensorProto.INT32)], name=y)  # fmt: skip
+    minus_one = g.axes(f"{y}.minus_one", [-1])
+    tables = [g.const(f"{y}.code", code, np.int32), g.const(f"{y}.threshold", thresholds, dtype),
+              g.const(f"{y}.right", left + 1, np.int32)] if n.depth > 1 else []  # fmt: skip
+
+    def fields(idx: str) -> list[str]:
+        shape = g.op("Shape", [idx], name=y)
+        flat = g.op("Reshape", [idx, minus_one], name=y)
+        return [g.op("Reshape", [g.op("GatherElements", [table, flat], name=y, axis=0), shape], name=y)
+                for table in tables]  # fmt: skip
+
     done: list[str] = []
     active = n_trees
     for step in range(1, n.depth):
@@ -420,21 +419,46 @@ def _walk_lopsided(g: OnnxGraph, n: TreeEnsemble, xs: str, width: int, cols: int
             idx = g.op("Slice", [idx, g.axes(f"{y}.s0", [0]), g.axes(f"{y}.s{deeper}", [deeper]),
                                  g.axes(f"{y}.ax1", [1])], name=y)  # fmt: skip
             active = deeper
-        rec = g.op("Gather", [packed, idx], name=y, axis=0)  # [c, T_s, 3]
-        parts = [g.fresh(f"{y}/field") for _ in range(3)]
-        sizes = g.axes(f"{y}.fields", [1, 1, 1])
-        g.nodes.append(helper.make_node("Split", [rec, sizes], parts, name=g.fresh(f"{y}/Split"), axis=2))
-        f, t, right = (g.op("Squeeze", [p, g.axes(f"{y}.ax2", [2])], name=y) for p in parts)
-        at_left = g.op("LessOrEqual", [lookup(g.op("Cast", [f], name=y, to=TensorProto.INT64)), t], name=y)
-        idx = g.op("Sub", [g.op("Cast", [right], name=y, to=TensorProto.INT64),
-                           g.op("Cast", [at_left], name=y, to=TensorProto.INT64)], name=y)  # fmt: skip
+        f, t, right = fields(idx)
+        at_left = g.op("LessOrEqual", [g.op("GatherElements", [xs, f], name=y, axis=1), t], name=y)
+        idx = g.op("Sub", [right, g.op("Cast", [at_left], name=y, to=TensorProto.INT32)], name=y)
     if done:
         idx = g.op("Concat", [idx, *reversed(done)], name=y, axis=1)  # back to sorted tree order
     values = np.where(leaf[:, None], n.values[old], 0.0)  # [M, out], by position
-    out = g.op("Gather", [g.const(f"{y}.values", values), idx], name=y, axis=0)  # [c, T, out]
-    if n.per_tree:  # the trees' own order
-        out = g.op("Gather", [out, g.const(f"{y}.unsort", np.argsort(order), np.int64)], name=y, axis=1)
-    return _finish(g, n, out, g.fresh(f"{y}/chunk_out"))
+    group = _tree_groups(values, old, n, order)
+    if n.per_tree or group is None:
+        out = g.op("Gather", [g.const(f"{y}.values", values), idx], name=y, axis=0)  # [c, T, out]
+        if n.per_tree:  # the trees' own order
+            out = g.op("Gather", [out, g.const(f"{y}.unsort", np.argsort(order), np.int64)], name=y, axis=1)
+        return _finish(g, n, out, g.fresh(f"{y}/chunk_out"))
+    shape = g.op("Shape", [idx], name=y)
+    scalar = values.sum(axis=1)  # one column per tree
+    leaf_values = g.op("Reshape", [g.op("GatherElements", [g.const(f"{y}.leaf_value", scalar),
+                                                           g.op("Reshape", [idx, minus_one], name=y)], name=y, axis=0),
+                                   shape], name=y)  # fmt: skip
+    onehot = np.zeros((n_trees, n.n_outputs))
+    onehot[np.arange(n_trees), group] = 1.0
+    return g.op("MatMul", [leaf_values, g.const(f"{y}.tree_columns", onehot)], g.fresh(f"{y}/chunk_out"), name=y)
+
+
+def _tree_groups(values: np.ndarray, old: np.ndarray, n: TreeEnsemble, order: np.ndarray) -> np.ndarray | None:
+    """The output column each tree (in ``order``) adds to, or None when a tree adds to several."""
+    tree_of = np.zeros(len(n.left), dtype=np.int64)
+    for k, root in enumerate(n.roots[order]):
+        stack = [int(root)]
+        while stack:
+            node = stack.pop()
+            tree_of[node] = k
+            if n.left[node] >= 0:
+                stack += [int(n.left[node]), int(n.right[node])]
+    group = np.zeros(len(n.roots), dtype=np.int64)
+    nonzero = values != 0
+    for k in range(len(n.roots)):
+        cols = np.flatnonzero(nonzero[tree_of[old] == k].any(axis=0))
+        if len(cols) > 1:
+            return None
+        group[k] = cols[0] if len(cols) else 0
+    return group
 
 
 def _walk_general(g: OnnxGraph, n: TreeEnsemble, x: str, dtype: np.dtype) -> str:
