@@ -425,7 +425,7 @@ def _walk_lopsided(g: OnnxGraph, n: TreeEnsemble, xs: str, width: int, cols: int
     if done:
         idx = g.op("Concat", [idx, *reversed(done)], name=y, axis=1)  # back to sorted tree order
     values = np.where(leaf[:, None], n.values[old], 0.0)  # [M, out], by position
-    group = _tree_groups(values, old, n, order)
+    group = _tree_groups(values, left, leaf, n_trees)
     if n.per_tree or group is None:
         out = g.op("Gather", [g.const(f"{y}.values", values), idx], name=y, axis=0)  # [c, T, out]
         if n.per_tree:  # the trees' own order
@@ -441,23 +441,23 @@ def _walk_lopsided(g: OnnxGraph, n: TreeEnsemble, xs: str, width: int, cols: int
     return g.op("MatMul", [leaf_values, g.const(f"{y}.tree_columns", onehot)], g.fresh(f"{y}/chunk_out"), name=y)
 
 
-def _tree_groups(values: np.ndarray, old: np.ndarray, n: TreeEnsemble, order: np.ndarray) -> np.ndarray | None:
-    """The output column each tree (in ``order``) adds to, or None when a tree adds to several."""
-    tree_of = np.zeros(len(n.left), dtype=np.int64)
-    for k, root in enumerate(n.roots[order]):
-        stack = [int(root)]
-        while stack:
-            node = stack.pop()
-            tree_of[node] = k
-            if n.left[node] >= 0:
-                stack += [int(n.left[node]), int(n.right[node])]
-    group = np.zeros(len(n.roots), dtype=np.int64)
-    nonzero = values != 0
-    for k in range(len(n.roots)):
-        cols = np.flatnonzero(nonzero[tree_of[old] == k].any(axis=0))
-        if len(cols) > 1:
-            return None
-        group[k] = cols[0] if len(cols) else 0
+def _tree_groups(values: np.ndarray, left: np.ndarray, leaf: np.ndarray, n_trees: int) -> np.ndarray | None:
+    """The output column each tree adds to (trees as laid out by :func:`sibling_layout`: tree
+    ``k`` is rooted at position ``k``; ``values`` by position), or None when a tree adds to several."""
+    tree = np.full(len(left), -1, dtype=np.int64)
+    front = np.arange(n_trees)
+    tree[front] = front
+    while len(front):  # level by level: a split's children sit at left and left + 1
+        inner = front[~leaf[front]]
+        kids = np.concatenate([left[inner], left[inner] + 1]).astype(np.int64)
+        tree[kids] = np.concatenate([tree[inner], tree[inner]])
+        front = kids
+    pos, col = np.nonzero(values)
+    pairs = np.unique(np.stack([tree[pos], col], axis=1), axis=0) if len(pos) else np.zeros((0, 2), np.int64)
+    if len(np.unique(pairs[:, 0])) < len(pairs):
+        return None
+    group = np.zeros(n_trees, dtype=np.int64)
+    group[pairs[:, 0]] = pairs[:, 1]
     return group
 
 
