@@ -28,8 +28,10 @@ def _fit(classifier: bool = True, **kw):
     return est.fit(X, y), rng.normal(size=(60, 4))
 
 
-def test_json_and_pickle_convert_without_catboost(tmp_path: Path) -> None:
-    est, X = _fit()
+@pytest.mark.parametrize("grow_policy", ["SymmetricTree", "Depthwise", "Lossguide"])
+def test_json_and_pickle_convert_without_catboost(tmp_path: Path, grow_policy: str) -> None:
+    est, X = _fit(grow_policy=grow_policy)
+    X[::7, 1] = np.nan
     est.save_model(str(tmp_path / "model.json"), format="json")
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(est))
     np.save(tmp_path / "X.npy", X)
@@ -143,12 +145,70 @@ def test_pickles_unfitted_and_corrupt(tmp_path: Path) -> None:
     _one_line(tmp_path / "magic.pkl", 2, "not a CatBoost binary model")
 
 
-@pytest.mark.parametrize("suffix", [".json", ".pkl"])
-def test_non_symmetric_trees_are_refused(tmp_path: Path, suffix: str) -> None:
-    est, _ = _fit(grow_policy="Depthwise")
-    path = tmp_path / f"depthwise{suffix}"
-    if suffix == ".json":
-        est.save_model(str(path), format="json")
-    else:
-        path.write_bytes(pickle.dumps(est))
-    _one_line(path, 1, "non-symmetric trees", "SymmetricTree")
+def test_malformed_non_symmetric_trees(tmp_path: Path) -> None:
+    """A Lossguide model's nested JSON, broken in the ways a reader could trip on: one line each."""
+    est, _ = _fit(grow_policy="Lossguide", max_leaves=6)
+    est.save_model(str(tmp_path / "m.json"), format="json")
+    text = (tmp_path / "m.json").read_text()
+    doc = json.loads(text)
+    assert "trees" in doc and "oblivious_trees" not in doc
+
+    def broken(name: str, change, code: int, *words: str) -> None:
+        d = json.loads(text)
+        change(d)
+        (tmp_path / name).write_text(json.dumps(d))
+        _one_line(tmp_path / name, code, *words)
+
+    def first_leaf(node):
+        while "value" not in node:
+            node = node["left"]
+        return node
+
+    broken("width.json", lambda d: first_leaf(d["trees"][0]).update(value=[0.1, 0.2]), 2, "leaves with")
+    broken("hole.json", lambda d: d["trees"][1].pop("right"), 2, "not an object")
+    broken("split.json", lambda d: d["trees"][0]["split"].update(float_feature_index=7), 2, "float feature 7")
+    broken("kind.json", lambda d: d["trees"][0]["split"].update(split_type="OneHotFeature"), 1, "not supported")
+    broken("none.json", lambda d: d.update(trees=[]), 2, "no trees")
+    deep: dict = {"value": 0.0}
+    for _ in range(3000):  # nesting deeper than Python's JSON parser goes
+        deep = {"split": {"split_type": "FloatFeature", "float_feature_index": 0, "border": 0.0}, "left": deep,
+                "right": {"value": 1.0}}  # fmt: skip
+    (tmp_path / "deep.json").write_text(text.replace('"trees":', '"trees": [' + _dump_deep(deep) + '], "old":', 1))
+    _one_line(tmp_path / "deep.json", 2, "deep.json")
+
+
+def _dump_deep(node: dict) -> str:
+    """``json.dumps`` of a nesting deeper than its recursion allows, written without recursion."""
+    parts, tail = [], []
+    while "split" in node:
+        parts.append(
+            '{"split": ' + json.dumps(node["split"]) + ', "right": ' + json.dumps(node["right"]) + ', "left": '
+        )
+        tail.append("}")
+        node = node["left"]
+    return "".join(parts) + json.dumps(node) + "".join(tail)
+
+
+def test_non_symmetric_steps_are_checked() -> None:
+    """The step nodes' own checks (what a corrupt pickle blob would reach): steps past the tree's
+    end and leaves outside the values are one ModelLoadError line."""
+    from nnconvert.errors import ModelLoadError
+    from nnconvert.io.limits import Budget, Limits
+    from nnconvert.io.native.catboost_model import FloatFeature, Parts, build
+
+    def parts(steps: list[list[int]]) -> Parts:
+        info = {"params": {"loss_function": {"type": "RMSE"}}}
+        splits = [(0, 0.5)] * len(steps)
+        return Parts([FloatFeature(0, (0.5,), "AsIs")], [splits], [np.array([1.0, 2.0])], 1, 1.0, [0.0], info,
+                     [np.array(steps)])  # fmt: skip
+
+    budget = Budget("t", Limits.with_memory(None))
+    good = build(parts([[1, 2, -1], [0, 0, 0], [0, 0, 1]]), budget, origin="test")
+    np.testing.assert_array_equal(good.predict(np.array([[0.0], [1.0], [np.nan]])), [1.0, 2.0, 1.0])
+    one_sided = build(parts([[0, 1, 1], [0, 0, 0]]), budget, origin="test")  # left ends at the root itself
+    np.testing.assert_array_equal(one_sided.predict(np.array([[0.0], [1.0]])), [2.0, 1.0])
+    for steps, words in (([[1, 3, -1], [0, 0, 0], [0, 0, 1]], "outside the tree"),
+                         ([[1, 2, -1], [0, 0, 0], [0, 0, 2]], "outside the model's leaf values"),
+                         ([[1, 2, -1], [0, 0, -1], [0, 0, 1]], "outside the model's leaf values")):  # fmt: skip
+        with pytest.raises(ModelLoadError, match=words):
+            build(parts(steps), budget, origin="test")

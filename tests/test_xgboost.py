@@ -59,6 +59,8 @@ def test_model_files_convert_where_xgboost_cannot_be_imported(tmp_path) -> None:
     est.save_model(tmp_path / "model.ubj")
     reg = xgb.XGBRegressor(n_estimators=6, max_depth=2, n_jobs=1).fit(*regression(2, seed=2)[:2])
     reg.save_model(tmp_path / "reg.ubj")
+    vec = xgb.XGBRegressor(n_estimators=6, max_depth=2, n_jobs=1, multi_strategy="multi_output_tree")
+    vec.fit(*regression(3, seed=3)[:2]).save_model(tmp_path / "vec.json")
     np.save(tmp_path / "X.npy", X)
     script = textwrap.dedent(
         f"""
@@ -68,7 +70,7 @@ def test_model_files_convert_where_xgboost_cannot_be_imported(tmp_path) -> None:
         import nnconvert
         from nnconvert.cli import cli
         X = np.load({str(tmp_path / "X.npy")!r})
-        for name in ("model.json", "model.ubj", "reg.ubj"):
+        for name in ("model.json", "model.ubj", "reg.ubj", "vec.json"):
             net = nnconvert.convert(nnconvert.load_model({str(tmp_path)!r} + "/" + name))
             np.savez({str(tmp_path)!r} + "/" + name + ".npz", **nnconvert.run(net, X))
         cli.main(["convert", {str(tmp_path / "model.ubj")!r}, "-o", {str(tmp_path / "net.onnx")!r}], standalone_mode=False)
@@ -80,6 +82,7 @@ def test_model_files_convert_where_xgboost_cannot_be_imported(tmp_path) -> None:
     for name in ("model.json", "model.ubj"):
         _close(dict(np.load(tmp_path / f"{name}.npz")), _outputs(est, X))
     _close(dict(np.load(tmp_path / "reg.ubj.npz")), {"predict": reg.predict(X)})
+    _close(dict(np.load(tmp_path / "vec.json.npz")), {"predict": vec.predict(X)})
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(tmp_path / "net.onnx"), providers=["CPUExecutionProvider"])
@@ -230,6 +233,42 @@ def test_malformed_truncated_and_oversized_files_are_one_line_exit_2(tmp_path) -
     one_error(run_cli("convert", path, "-o", tmp_path / "n.onnx"), 2, "entries")
 
 
+def test_malformed_vector_leaves_are_one_line_exit_2(tmp_path) -> None:
+    """A multi-output tree's leaf indices and leaf weights are checked (each broken on its own),
+    and a claimed leaf width is charged to the memory budget before anything is allocated."""
+    X, y, _ = regression(3, seed=4)
+    xgb.XGBRegressor(n_estimators=3, max_depth=2, n_jobs=1, multi_strategy="multi_output_tree").fit(X, y).save_model(
+        tmp_path / "vec.json"
+    )
+    text = (tmp_path / "vec.json").read_text()
+
+    def tree_of(doc: dict) -> dict:
+        return doc["learner"]["gradient_booster"]["model"]["trees"][0]
+
+    def leaf_index(tree: dict, value: int) -> None:
+        tree["right_children"][tree["left_children"].index(-1)] = value
+
+    changes = {
+        "index.json": lambda t: leaf_index(t, 99),
+        "negative.json": lambda t: leaf_index(t, -1),
+        "ragged.json": lambda t: t["leaf_weights"].pop(),
+        "nan.json": lambda t: t["leaf_weights"].__setitem__(0, "NaN"),
+        "wide.json": lambda t: t["tree_param"].__setitem__("size_leaf_vector", "65535"),
+    }
+    for name, change in changes.items():
+        doc = json.loads(text)
+        change(tree_of(doc))
+        (tmp_path / name).write_text(json.dumps(doc).replace('"NaN"', "NaN"))
+        one_error(run_cli("convert", tmp_path / name, "-o", tmp_path / "n.onnx", "--max-memory", "64M"), 2, name)
+        assert not (tmp_path / "n.onnx").exists()
+    doc = json.loads(text)
+    tree_of(doc).pop("leaf_weights")  # an older file: the leaves' base_weights, which this one lacks at leaves
+    for t in doc["learner"]["gradient_booster"]["model"]["trees"]:
+        t["base_weights"] = t["base_weights"][:-1]
+    (tmp_path / "old.json").write_text(json.dumps(doc))
+    one_error(run_cli("convert", tmp_path / "old.json", "-o", tmp_path / "n.onnx"), 2, "entries")
+
+
 def test_refused_configurations_are_one_line_exit_1(tmp_path) -> None:
     X, y, _ = classification(2, "int", seed=1)
     small = {"n_estimators": 3, "max_depth": 2, "n_jobs": 1}
@@ -246,10 +285,6 @@ def test_refused_configurations_are_one_line_exit_1(tmp_path) -> None:
         "categorical-missing": (
             xgb.XGBClassifier(enable_categorical=True, missing=-1.0, **small).fit(frame, y_cat),
             "categorical splits",
-        ),
-        "vector": (
-            xgb.XGBRegressor(multi_strategy="multi_output_tree", tree_method="hist", **small).fit(X, np.c_[y, -y]),
-            "multi_output_tree",
         ),
     }
     for name, (est, words) in models.items():

@@ -1,14 +1,17 @@
-"""CatBoost: oblivious trees summed, scaled and biased, then the loss's link.
+"""CatBoost: oblivious or non-symmetric trees summed, scaled and biased, then the loss's link.
 
 Mirrors CatBoost's evaluator as :mod:`nnconvert.io.native.catboost_model` states it: X cast to
 float32; split ``(f, b)`` has bit ``x[f] > b``, NaN as ``-inf`` (``AsIs``, ``AsFalse``) or ``+inf``
-(``AsTrue``); leaf ``sum_j bit_j << j``; ``raw = scale * sum + bias``; sigmoid / softmax / one
+(``AsTrue``); leaf ``sum_j bit_j << j`` (oblivious) or the end of the step-node walk
+(non-symmetric); ``raw = scale * sum + bias``; sigmoid / softmax / one
 sigmoid per class for classifiers, ``exp`` for Poisson and Tweedie regressors.
 
 An oblivious tree of depth ``d`` becomes the full binary tree of the shared tree networks
 (:func:`nnconvert.converters.trees.tree_block`): level ``k`` tests split ``k`` (``x <= b`` goes left,
 bit 0), so the heap position ``p`` of a leaf holds the path bits first-split-first and its value is
-CatBoost's leaf ``reverse_d(p)``. Three inputs reach the same model: the JSON file and a pickle's
+CatBoost's leaf ``reverse_d(p)``. A non-symmetric tree's step nodes become the same tree layout
+(:func:`non_symmetric_tree`): a node with both steps non-zero is a split whose children are the
+nodes its steps reach, a step of 0 is a leaf child holding the node's own values. Three inputs reach the same model: the JSON file and a pickle's
 blob (read by nnconvert, no CatBoost needed) and a live ``CatBoostClassifier``/``CatBoostRegressor``
 (its ``_serialize_model()`` blob, read the same way).
 """
@@ -28,7 +31,7 @@ from nnconvert.io.limits import Budget, Limits
 from nnconvert.io.native import catboost_cbm
 from nnconvert.io.native.catboost_model import CatBoostClassification, CatBoostModel, build
 
-_ARCH = "split neurons (x[f] > border, X as float32, NaN by nan_value_treatment) of every oblivious tree -> leaf AND neurons -> scale * sum + bias"
+_ARCH = "split neurons (x[f] > border, X as float32, NaN by nan_value_treatment) of every tree -> leaf AND neurons -> scale * sum + bias"
 _CLASSIFIER = f"{_ARCH} -> sigmoid | softmax = predict_proba; > 0 | argmax = predict"
 _REGRESSOR = f"{_ARCH} (-> exp for Poisson/Tweedie) = predict"
 
@@ -57,12 +60,54 @@ def oblivious_tree(m: CatBoostModel, start: int, leaf: int, d: int) -> TreeData:
     return TreeData(feature, threshold, left, np.where(inner, 2 * node + 2, -1), missing_left, values)
 
 
+def non_symmetric_tree(m: CatBoostModel, start: int, size: int) -> TreeData:
+    """Step nodes ``start .. start+size-1`` as a binary tree, in pre-order from the tree's first node
+    (nodes no walk reaches are left out)."""
+    assert m.step_nodes is not None
+    feature, threshold, left, right, missing_left, rows = [], [], [], [], [], []
+    stack = [(start, -1, -1, 0)]  # (step node, its leaf row or -1, parent, side)
+    while stack:
+        node, leaf_row, parent, side = stack.pop()
+        k = len(feature)
+        if parent >= 0:
+            (left if side == 0 else right)[parent] = k
+        l_diff, r_diff, row = (int(v) for v in m.step_nodes[node])
+        if leaf_row >= 0 or l_diff == r_diff == 0:
+            f, b, kids = 0, 0.0, None
+            rows.append(row if leaf_row < 0 else leaf_row)
+        else:
+            f, b, kids = int(m.split_feature[node]), float(m.split_border[node]), (l_diff, r_diff)
+            rows.append(-1)
+        feature.append(f), threshold.append(b), left.append(-1), right.append(-1)
+        missing_left.append(kids is not None and not m.nan_as_true[f])
+        if kids is not None:  # a step of 0 ends the walk here: a leaf child with this node's values
+            for s, diff in ((1, r_diff), (0, l_diff)):  # the left child is popped first
+                stack.append((node + diff, -1, k, s) if diff else (node, row, k, s))
+    values = np.zeros((len(rows), m.dimension))
+    leaf = np.array(rows) >= 0
+    values[leaf] = m.leaf_values[np.array(rows)[leaf]]
+    return TreeData(np.array(feature, dtype=np.int64), np.array(threshold), np.array(left, dtype=np.int64),
+                    np.array(right, dtype=np.int64), np.array(missing_left, dtype=bool), values)  # fmt: skip
+
+
 def trees_of(m: CatBoostModel) -> list[TreeData]:
     trees, start, leaf = [], 0, 0
-    for d in m.depth.tolist():
-        trees.append(oblivious_tree(m, start, leaf, d))
-        start, leaf = start + d, leaf + (1 << d)
+    for size in m.tree_sizes.tolist():
+        if m.oblivious:
+            trees.append(oblivious_tree(m, start, leaf, size))
+            leaf += 1 << size
+        else:
+            trees.append(non_symmetric_tree(m, start, size))
+        start += size
     return trees
+
+
+def _depth(tree: TreeData) -> int:
+    depth = np.zeros(len(tree.left), dtype=np.int64)
+    for k in range(len(tree.left)):  # pre-order: a parent comes before its children
+        if tree.left[k] >= 0:
+            depth[tree.left[k]] = depth[tree.right[k]] = depth[k] + 1
+    return int(depth.max())
 
 
 def catboost_network(m: CatBoostModel, g: Any, x: str, named: Any) -> dict[str, str]:
@@ -72,7 +117,8 @@ def catboost_network(m: CatBoostModel, g: Any, x: str, named: Any) -> dict[str, 
     total = tree_block(g, x, trees, cast_float32=True, source="leaf_values", hint="tree_sum")
     raw = g.scale(total, m.scale, m.bias, source={"weight": "scale", "bias": "bias"}, hint="raw")
     summarize_trees(g, named, trees, f"scale * leaf values summed + bias = raw ({m.loss})",
-                    loss=m.loss, depth=int(m.depth.max()), origin=m.origin)  # fmt: skip
+                    loss=m.loss, depth=max(map(_depth, trees)), origin=m.origin,
+                    grow_policy="SymmetricTree" if m.oblivious else "non-symmetric")  # fmt: skip
     if not isinstance(m, CatBoostClassification):
         if m.loss in ("Poisson", "Tweedie"):
             raw = g.act(raw, "exp", hint="prediction")

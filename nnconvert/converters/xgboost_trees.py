@@ -28,7 +28,8 @@ the network is built from that alone. Mirrors XGBoost 3.2:
   numeric ``missing`` with categorical splits is refused: the ``DMatrix`` would drop category
   codes equal to it too.
 - **margin** (``src/predictor/cpu_predictor.cc``, ``src/gbm/gbtree.cc``): ``base_margin[g] + sum
-  of leaf values`` of the trees of output group ``g`` (``tree_info``) in the iteration range;
+  of leaf values`` of the trees of output group ``g`` (``tree_info``) in the iteration range (a
+  multi-output tree, ``multi_strategy='multi_output_tree'``, adds its leaf's vector to every group);
   dart multiplies each tree's leaf by its ``weight_drop``. ``base_margin`` is the stored
   ``base_score`` (one per target since XGBoost 2, else broadcast) through the objective's
   ``ProbToMargin`` in float32 (``src/objective/regression_loss.h``): ``logit(clip(b, 1e-6,
@@ -282,8 +283,12 @@ def _tree_data(
     # x < split (float32) <=> x <= the float32 just below split
     below = np.nextafter(split, np.float32(-np.inf)).astype(np.float64)
     values = np.zeros((len(leaf), n_groups))
-    leaf_value = tree.value if weight is None else (tree.value * weight).astype(np.float32)
-    values[:, group] = np.where(leaf, leaf_value.astype(np.float64), 0.0)
+    if tree.vector is not None:  # a multi-output tree: all groups at once
+        leaf_vector = tree.vector if weight is None else (tree.vector * weight).astype(np.float32)
+        values[:] = np.where(leaf[:, None], leaf_vector.astype(np.float64), 0.0)
+    else:
+        leaf_value = tree.value if weight is None else (tree.value * weight).astype(np.float32)
+        values[:, group] = np.where(leaf, leaf_value.astype(np.float64), 0.0)
     left, right, missing_left = tree.left, tree.right, tree.default_left & ~leaf
     category = categories = None
     if len(tree.category_nodes):  # the set goes right in XGBoost, left in the network: children swapped
@@ -310,10 +315,9 @@ def _tree_data(
 def _check_model(model: XGBoostModel, plan: _Plan) -> None:
     if model.objective not in OBJECTIVES:
         raise UnsupportedModel(f"the XGBoost objective {model.objective!r} is not supported")
-    if any(t.leaf_vector > 1 for t in model.trees):
-        raise UnsupportedModel(
-            "XGBoost multi_strategy='multi_output_tree' (vector leaves) is not supported; one_output_per_tree is"
-        )
+    groups = max(1, model.num_class, model.num_target)
+    if any(t.vector is not None and t.leaf_vector != groups for t in model.trees):
+        raise UnsupportedModel(f"an XGBoost multi-output tree whose leaves hold other than the model's {groups} values")
     if model.num_feature < 1:
         raise UnsupportedModel("the XGBoost model has no features")
 

@@ -51,9 +51,10 @@ def round_down_float32(threshold: np.ndarray) -> np.ndarray:
     """The largest float32 ``<= t`` for each threshold (``+inf`` stays ``+inf``): for a float32
     ``v``, ``v <= t`` (in float64) iff ``v <= round_down_float32(t)`` (in float32)."""
     t = np.where(threshold == INF_THRESHOLD, np.inf, threshold)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):  # -FLT_MAX steps down to -inf (CatBoost's nan_mode='Min' border)
         t32 = t.astype(np.float32)
-    return np.where(t32.astype(np.float64) > t, np.nextafter(t32, np.float32(-np.inf)), t32).astype(np.float32)
+        below = np.nextafter(t32, np.float32(-np.inf))
+    return np.where(t32.astype(np.float64) > t, below, t32).astype(np.float32)
 
 
 def effective_thresholds(threshold: np.ndarray, dtype: np.dtype) -> np.ndarray:

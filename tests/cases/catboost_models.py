@@ -1,5 +1,6 @@
 """Cases for CatBoost: binary / multiclass (string, bool labels) / one-vs-all classifiers, RMSE,
-multi-target, Poisson and Tweedie regressors, scale and bias, every nan_mode (NaN rows in the
+multi-target, Poisson and Tweedie regressors, scale and bias, oblivious and non-symmetric trees
+(grow_policy Depthwise, Lossguide), every nan_mode (NaN rows in the
 evaluation data; ``Forbidden`` models see NaN only there), rows exactly on and next to the float32 borders; each from the live model and
 from its ``save_model(format="json")`` file or its pickle, read by nnconvert (``to_convert``)."""
 
@@ -126,6 +127,15 @@ def _cases() -> list[Case]:
         ("multirmse", _fit("CatBoostRegressor", "reg", targets=2, loss_function="MultiRMSE"), ("live", "json")),
         ("poisson", _fit("CatBoostRegressor", "count", loss_function="Poisson"), ("live", "json", "pickle")),
         ("tweedie", _fit("CatBoostRegressor", "count", loss_function="Tweedie:variance_power=1.5"), ("live", "json")),
+        # non-symmetric trees (step nodes): Depthwise fills levels, Lossguide grows a leaf at a time
+        ("binary-depthwise-nan-min", _fit("CatBoostClassifier", "class", nan=True, grow_policy="Depthwise", depth=6),
+         ("live", "json", "pickle")),
+        ("3cls-lossguide-nan-max", _fit("CatBoostClassifier", "class", 3, "str", nan=True, nan_mode="Max",
+                                        grow_policy="Lossguide", max_leaves=23, depth=8), ("live", "json", "pickle")),
+        ("rmse-lossguide", _fit("CatBoostRegressor", "reg", grow_policy="Lossguide", max_leaves=7),
+         ("live", "json", "pickle")),
+        ("multirmse-depthwise", _fit("CatBoostRegressor", "reg", targets=2, loss_function="MultiRMSE",
+                                     grow_policy="Depthwise", depth=3, scale_bias=(0.5, [1.0, -2.0])), ("live", "json")),
     ]  # fmt: skip
     cases = []
     for name, make, sources in configs:

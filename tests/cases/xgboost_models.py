@@ -2,7 +2,8 @@
 random forests, ranker), a bare ``Booster``, dart, early stopping (``best_iteration``), a base score
 per target, NaN rows and rows on the split conditions (``x == split`` and its float32
 neighbours), categorical splits (``enable_categorical``: numpy codes with odd values, one-hot
-splits, pandas string and number categories with unseen and missing cells), and the same models
+splits, pandas string and number categories with unseen and missing cells), multi-output trees
+(``multi_strategy="multi_output_tree"``: vector leaves), and the same models
 read back from XGBoost's own ``.json`` / ``.ubj`` files and through nnconvert's safe unpickler."""
 
 from __future__ import annotations
@@ -73,6 +74,9 @@ def _case(name: str, fit: Any, forms: tuple[str, ...] = ("auto",)) -> list[Case]
 
     made = Case(f"{name}-made", make).build
     return [Case(f"{name}-{form}", made, tree_form=form) for form in forms]
+
+
+_VECTOR = {"multi_strategy": "multi_output_tree", "tree_method": "hist"}
 
 
 def _small(**kw: Any) -> dict[str, Any]:
@@ -321,6 +325,21 @@ def _cases() -> list[Case]:
         _file_case("XGBRegressor-dart-file", _regressor("reg:squarederror", booster="dart", rate_drop=0.2), ".json"),
         _file_case("Booster-aft-file", _booster("survival:aft", aft_loss_distribution="logistic"), ".ubj"),
         _file_case("Booster-softmax-file", _booster("multi:softmax"), ".json"),
+        # multi_strategy='multi_output_tree': one tree per round, a vector of values at each leaf
+        *_case("XGBRegressor-vector-leaves", _regressor("reg:squarederror", n_outputs=3, **_VECTOR), BOTH),
+        *_case("XGBClassifier-3cls-vector-leaves", _classifier(3, seed=9, **_VECTOR)),
+        *_case("XGBClassifier-softmax-vector-leaves", _classifier(4, seed=10, objective="multi:softmax", **_VECTOR)),
+        Case(
+            "XGBRegressor-vector-leaves-pickle",
+            _regressor("reg:logistic", target="unit", n_outputs=2, **_VECTOR),
+            to_convert=_pickled,
+        ),
+        _file_case("XGBRegressor-vector-leaves-file", _regressor("reg:squarederror", n_outputs=3, **_VECTOR), ".json"),
+        _file_case(
+            "XGBClassifier-3cls-vector-leaves-lossguide-file",
+            _classifier(3, seed=11, grow_policy="lossguide", max_leaves=6, **_VECTOR),
+            ".ubj",
+        ),
         *_case("XGBClassifier-categorical-codes", _categorical("XGBClassifier"), BOTH),
         *_case(
             "XGBClassifier-3cls-categorical-onehot", _categorical("XGBClassifier", n_classes=3, max_cat_to_onehot=16)

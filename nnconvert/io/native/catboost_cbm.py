@@ -7,10 +7,13 @@ model gives it with ``_serialize_model()``. Layout (``catboost/libs/model/model.
 ``ModelPartIds``), then the model parts (CTR tables) that ``ModelPartIds`` names.
 
 Only what the network needs is read: ``TModelTrees`` fields ``ApproxDimension`` (0), ``TreeSplits``
-(1: indices into the binary features, which are every float feature's borders in order),
-``TreeSizes`` (2), ``CatFeatures`` (4), ``FloatFeatures`` (5: ``HasNans`` 0, ``Index`` 1, ``FlatIndex``
-2, ``Borders`` 3, ``FeatureId`` 4, ``NanValueTreatment`` 5), ``OneHotFeatures`` (6), ``CtrFeatures``
-(7), ``LeafValues`` (8), ``NonSymmetricStepNodes`` (10), ``TextFeatures`` (12),
+(1: indices into the binary features, which are every float feature's borders in order; one per
+level of an oblivious tree, one per node of a non-symmetric one), ``TreeSizes`` (2),
+``CatFeatures`` (4), ``FloatFeatures`` (5: ``HasNans`` 0, ``Index`` 1, ``FlatIndex`` 2, ``Borders`` 3,
+``FeatureId`` 4, ``NanValueTreatment`` 5), ``OneHotFeatures`` (6), ``CtrFeatures`` (7),
+``LeafValues`` (8), ``NonSymmetricStepNodes`` (10: structs of two uint16, ``LeftSubtreeDiff`` and
+``RightSubtreeDiff``), ``NonSymmetricNodeIdToLeafId`` (11: uint32 offsets into ``LeafValues``),
+``TextFeatures`` (12),
 ``EstimatedFeatures`` (13), ``Scale`` (14), ``Bias`` (15), ``MultiBias`` (16), ``EmbeddingFeatures``
 (18); the info map's ``params`` and ``class_params`` (JSON text). Every offset and vector length
 is checked against the blob before it is followed, and every array against the memory budget
@@ -26,7 +29,7 @@ import numpy as np
 
 from nnconvert.errors import ModelLoadError
 from nnconvert.io.limits import Budget
-from nnconvert.io.native.catboost_model import NON_SYMMETRIC, FloatFeature, Parts, not_supported, parse_info_value
+from nnconvert.io.native.catboost_model import FloatFeature, Parts, not_supported, parse_info_value
 
 MAGIC = b"CBM1"
 FORMAT_VERSION = "FlabuffersModel_v1"  # sic: CatBoost's spelling
@@ -83,11 +86,12 @@ class _Table:
             raise self.buf.fail(f"a vector of {n} items past the end")
         return at + 4, n
 
-    def array(self, i: int, dtype: str) -> np.ndarray:
+    def array(self, i: int, dtype: str, per_item: int = 1) -> np.ndarray:
+        """A vector field of numbers, or of structs of ``per_item`` numbers each (flattened)."""
         dt = np.dtype(dtype).newbyteorder("<")
-        start, n = self._vector(i, dt.itemsize)
-        self.buf.budget.charge(n * 8, "an array of the CatBoost model")
-        return np.frombuffer(self.buf.data, dtype=dt, count=n, offset=start).astype(dt.newbyteorder("="))
+        start, n = self._vector(i, dt.itemsize * per_item)
+        self.buf.budget.charge(n * per_item * 8, "an array of the CatBoost model")
+        return np.frombuffer(self.buf.data, dtype=dt, count=n * per_item, offset=start).astype(dt.newbyteorder("="))
 
     def tables(self, i: int) -> list[_Table]:
         start, n = self._vector(i, 4)
@@ -134,8 +138,6 @@ def parse(blob: bytes, budget: Budget) -> Parts:
     ):
         if trees.count(field):
             raise not_supported(kind, ids())
-    if trees.count(10):
-        raise NON_SYMMETRIC
     floats = []
     binary: list[tuple[int, float]] = []  # the binary features: every float feature's borders in order
     for t in trees.tables(5):
@@ -148,20 +150,26 @@ def parse(blob: bytes, budget: Budget) -> Parts:
             FloatFeature(flat, tuple(borders.astype(np.float64).tolist()), _TREATMENTS[treatment], t.string(4))
         )
         binary.extend((flat, float(b)) for b in borders)
-    splits, sizes = trees.array(1, "i4"), trees.array(2, "i4")
+    splits, sizes = trees.array(1, "i4"), trees.array(2, "i4").astype(np.int64)
     dim = trees.scalar(0, "i", 1)
     values = trees.array(8, "f8")
     if (sizes < 0).any() or sizes.sum() != len(splits) or (splits < 0).any() or (splits >= len(binary)).any():
         raise core.fail("tree sizes and splits do not match the binary features")
-    if (sizes > 30).any() or dim < 1:
-        raise core.fail("a tree deeper than 30 or a dimension below 1")
-    counts = (1 << sizes.astype(np.int64)) * dim
-    if counts.sum() != len(values):
-        raise core.fail(f"{len(values)} leaf values for trees that need {int(counts.sum())}")
+    if dim < 1:
+        raise core.fail("a dimension below 1")
     ends, starts = np.cumsum(sizes), np.cumsum(sizes) - sizes
     per_tree = [[binary[s] for s in splits[a:b].tolist()] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    leaf_ends = np.cumsum(counts)
-    leaves = [values[e - c : e] for e, c in zip(leaf_ends.tolist(), counts.tolist(), strict=True)]
+    steps = _steps(trees, core, starts, ends) if trees.count(10) else None
+    if steps is not None:
+        leaves = [values]  # the steps' offsets index all trees' values at once
+    else:
+        if (sizes > 30).any():
+            raise core.fail("an oblivious tree deeper than 30")
+        counts = (1 << sizes) * dim
+        if counts.sum() != len(values):
+            raise core.fail(f"{len(values)} leaf values for trees that need {int(counts.sum())}")
+        leaf_ends = np.cumsum(counts)
+        leaves = [values[e - c : e] for e, c in zip(leaf_ends.tolist(), counts.tolist(), strict=True)]
     multi = trees.array(16, "f8")
     bias = multi.tolist() if len(multi) else [trees.scalar(15, "d", 0.0)]
     info: dict[str, Any] = {}
@@ -169,4 +177,16 @@ def parse(blob: bytes, budget: Budget) -> Parts:
         key = kv.string(0)
         if key in ("params", "class_params", "binclass_probability_threshold"):
             info[key] = parse_info_value(kv.string(1))
-    return Parts(floats, per_tree, leaves, dim, trees.scalar(14, "d", 1.0), bias, info)
+    return Parts(floats, per_tree, leaves, dim, trees.scalar(14, "d", 1.0), bias, info, steps)
+
+
+def _steps(trees: _Table, core: _Buffer, starts: np.ndarray, ends: np.ndarray) -> list[np.ndarray]:
+    """Per non-symmetric tree, ``[n_nodes, 3]``: ``LeftSubtreeDiff, RightSubtreeDiff`` and the node's
+    offset in ``LeafValues`` (the model's own checks of them are in ``catboost_model``)."""
+    diffs = trees.array(10, "u2", per_item=2).astype(np.int64)
+    leaf_of = trees.array(11, "u4").astype(np.int64)
+    n_nodes = int(ends[-1]) if len(ends) else 0
+    if diffs.shape != (2 * n_nodes,) or leaf_of.shape != (n_nodes,):
+        raise core.fail(f"{len(diffs) // 2} step nodes and {len(leaf_of)} leaf ids for {n_nodes} tree nodes")
+    rows = np.column_stack([diffs.reshape(-1, 2), leaf_of])
+    return [rows[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]

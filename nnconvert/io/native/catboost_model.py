@@ -1,4 +1,4 @@
-"""A CatBoost model as plain data: oblivious trees on float features, read by nnconvert.
+"""A CatBoost model as plain data: oblivious or non-symmetric trees on float features, read by nnconvert.
 
 Both of CatBoost's own forms of a model reach this one object: the JSON of
 ``save_model(format="json")`` (:mod:`nnconvert.io.native.catboost_json`) and the binary blob
@@ -11,9 +11,15 @@ The prediction, as CatBoost's evaluator computes it (``catboost/libs/model/cpu/e
 - X is cast to float32. A split ``(f, b)`` has bit ``x[f] > b`` (float32 ``b``). NaN becomes
   ``-inf`` (``AsFalse``, trained with ``nan_mode='Min'``) or ``+inf`` (``AsTrue``, ``'Max'``) before
   the comparison; ``AsIs`` compares NaN itself, which is never greater: bit 0, as ``AsFalse``.
-- Tree ``t`` with splits ``s_0 .. s_{d-1}`` reaches leaf ``sum_j bit_j << j`` (the first split is the
-  lowest bit) and adds ``leaf_values[leaf * dim : (leaf + 1) * dim]``; the sum over the trees is in
-  float64, then ``raw = scale * sum + bias`` (one bias per dimension).
+- An oblivious tree ``t`` with splits ``s_0 .. s_{d-1}`` reaches leaf ``sum_j bit_j << j`` (the first
+  split is the lowest bit) and adds ``leaf_values[leaf * dim : (leaf + 1) * dim]``.
+- A non-symmetric tree (``grow_policy`` Depthwise or Lossguide; ``evaluator_impl.cpp``
+  ``CalcIndexesNonSymmetric``) is a list of step nodes, each with a split and two forward steps
+  ``(left_diff, right_diff)``: from the tree's first node, step by ``right_diff`` when the split's bit
+  is 1, else ``left_diff``; a step of 0 ends the walk at the current node, whose
+  ``NonSymmetricNodeIdToLeafId`` is the offset of its ``dim`` values in ``leaf_values``. A node whose
+  steps are both 0 is a leaf (its split is never read).
+- The sum over the trees is in float64, then ``raw = scale * sum + bias`` (one bias per dimension).
 - Classifiers: ``Logloss``/``CrossEntropy``: ``predict_proba = [1 - s, s]``, ``s = 1 / (1 + exp(-raw))``,
   ``predict = class_names[raw > logit(binclass_probability_threshold)]`` (threshold 0 by default);
   ``MultiClass``: softmax; ``MultiClassOneVsAll``: one sigmoid per class; both ``predict =
@@ -47,6 +53,7 @@ REFUSED_LOSSES = {"RMSEWithUncertainty": "predict returns the mean and a log-var
 NAN_TREATMENTS = ("AsIs", "AsFalse", "AsTrue")
 _LABEL_TYPES = {"Integer": np.int64, "Float": np.float64, "Boolean": np.bool_, "String": object}
 MAX_DEPTH = 16  # CatBoost's own limit on an oblivious tree's depth
+MAX_NODES = 1 << 17  # a non-symmetric tree of depth 16 (CatBoost's limit) has at most 2^17 - 1 nodes
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,11 @@ class FloatFeature:
 @dataclass(frozen=True)
 class Parts:
     """What a reader found, before validation: ``trees[t]`` lists ``(float feature index, border)``
-    per split, ``leaf_values[t]`` the tree's ``2^depth * dimension`` values (leaf-major)."""
+    per split, ``leaf_values[t]`` the tree's ``2^depth * dimension`` values (leaf-major). For
+    non-symmetric trees, ``step_nodes[t]`` is ``[n_nodes, 3]``: per node ``left_diff, right_diff`` and the
+    offset of its values in all trees' ``leaf_values`` one after another (CatBoost's
+    ``NonSymmetricNodeIdToLeafId``; any value where no step is 0), and ``trees[t]`` has one split per
+    node (any split at a leaf node)."""
 
     float_features: list[FloatFeature]
     trees: list[list[tuple[int, float]]]
@@ -71,16 +82,21 @@ class Parts:
     scale: float
     bias: list[float]
     info: Mapping[str, Any]  # model_info: params, class_params, binclass_probability_threshold
+    step_nodes: list[np.ndarray] | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class CatBoostModel:
-    """Validated oblivious trees: ``depth[t]``; per split (trees one after another) the flat feature
-    ``split_feature`` and float32 ``split_border``; ``leaf_values`` ``[sum 2^depth, dimension]``;
-    ``nan_as_true`` per feature (``AsTrue``); ``raw = scale * sum + bias``."""
+    """Validated trees: ``tree_sizes[t]`` splits in tree ``t`` (an oblivious tree's depth, a
+    non-symmetric tree's node count); per split (trees one after another) the flat feature
+    ``split_feature`` and float32 ``split_border``; ``leaf_values`` ``[n_leaves, dimension]``
+    (``2^depth`` rows per oblivious tree); ``nan_as_true`` per feature (``AsTrue``); ``raw = scale *
+    sum + bias``. ``step_nodes`` (non-symmetric trees only, None for oblivious ones) is ``[n_nodes, 3]``:
+    per node the forward steps ``left_diff, right_diff`` and the ``leaf_values`` row where the walk
+    ends at that node (-1 where no step is 0)."""
 
     n_features: int
-    depth: np.ndarray
+    tree_sizes: np.ndarray
     split_feature: np.ndarray
     split_border: np.ndarray
     leaf_values: np.ndarray
@@ -90,6 +106,11 @@ class CatBoostModel:
     loss: str
     feature_names: tuple[str, ...] | None
     origin: str  # "CatBoost JSON", "CatBoostClassifier pickle", ...
+    step_nodes: np.ndarray | None = None
+
+    @property
+    def oblivious(self) -> bool:
+        return self.step_nodes is None
 
     @property
     def dimension(self) -> int:
@@ -113,15 +134,38 @@ class CatBoostModel:
     def raw(self, X: np.ndarray) -> np.ndarray:
         """``scale * sum_t leaf_values[leaf_t(x)] + bias`` ``[N, dimension]`` (module docstring)."""
         X32 = np.asarray(X, dtype=np.float64).astype(np.float32)
+        total = np.zeros((len(X32), self.dimension))
+        if self.step_nodes is not None:
+            return self.scale * self._walk(X32, total) + self.bias
         v = X32[:, self.split_feature]
         bits = np.where(np.isnan(v), self.nan_as_true[self.split_feature], v > self.split_border.astype(np.float32))
-        total = np.zeros((len(X32), self.dimension))
         start = leaf = 0
-        for d in self.depth.tolist():
+        for d in self.tree_sizes.tolist():
             index = (bits[:, start : start + d].astype(np.int64) << np.arange(d)).sum(axis=1)
             total = total + self.leaf_values[leaf + index]
             start, leaf = start + d, leaf + (1 << d)
         return self.scale * total + self.bias
+
+    def _bit(self, X32: np.ndarray, node: np.ndarray) -> np.ndarray:
+        """The split bit of ``node[i]`` for row ``i``: ``x[f] > b``, NaN by the feature's treatment."""
+        f = self.split_feature[node]
+        v = X32[np.arange(len(X32)), f]
+        return np.where(np.isnan(v), self.nan_as_true[f], v > self.split_border[node].astype(np.float32))
+
+    def _walk(self, X32: np.ndarray, total: np.ndarray) -> np.ndarray:
+        """``total`` plus every non-symmetric tree's leaf values (the walk of the module docstring)."""
+        assert self.step_nodes is not None
+        start = 0
+        for size in self.tree_sizes.tolist():
+            node = np.full(len(X32), start)
+            for _ in range(size):  # every step moves forward inside the tree: at most size - 1 steps
+                step = np.where(self._bit(X32, node), self.step_nodes[node, 1], self.step_nodes[node, 0])
+                if not step.any():
+                    break
+                node = node + step
+            total = total + self.leaf_values[self.step_nodes[node, 2]]
+            start += size
+        return total
 
 
 @dataclass(frozen=True, eq=False)
@@ -212,8 +256,17 @@ def _threshold(info: Mapping[str, Any]) -> float:
 
 def model_fields(parts: Parts, budget: Budget, *, classifier: bool | None, origin: str) -> tuple[type, dict[str, Any]]:
     """Validate ``parts``: the model class (``classifier``: what a pickle's class says, None: by the
-    loss) and its fields. Raises ModelLoadError for an inconsistent model, UnsupportedModel for
-    what has no exact network."""
+    loss) and its fields. Raises ModelLoadError for an inconsistent model (naming the file),
+    UnsupportedModel for what has no exact network."""
+    try:
+        return _model_fields(parts, budget, classifier=classifier, origin=origin)
+    except ModelLoadError as exc:
+        if str(exc).startswith(budget.filename):
+            raise
+        raise ModelLoadError(f"{budget.filename} is not a valid CatBoost model: {exc}") from None
+
+
+def _model_fields(parts: Parts, budget: Budget, *, classifier: bool | None, origin: str) -> tuple[type, dict[str, Any]]:
     info = parts.info
     loss = _loss(info)
     base = loss.split(":", 1)[0]
@@ -233,17 +286,14 @@ def model_fields(parts: Parts, budget: Budget, *, classifier: bool | None, origi
         raise ModelLoadError("float features with repeated indices or an unknown nan_value_treatment")
     if n == 0:
         raise ModelLoadError("the model has no float features")
-    depth = np.array([len(t) for t in parts.trees], dtype=np.int64)
-    if not len(depth) or depth.max() > MAX_DEPTH or len(parts.leaf_values) != len(depth):
-        raise ModelLoadError(f"{len(depth)} trees (depth at most {MAX_DEPTH}), {len(parts.leaf_values)} leaf lists")
-    n_leaves = int((1 << depth).sum())
-    budget.charge(n_leaves * dim * 8 + int(depth.sum()) * 16, "the trees' leaf values and splits")
-    for t, (d, values) in enumerate(zip(depth.tolist(), parts.leaf_values, strict=True)):
-        if values.shape != ((1 << d) * dim,):
-            raise ModelLoadError(f"tree {t} has {values.size} leaf values, expected 2^{d} x {dim}")
-    leaf_values = np.concatenate(parts.leaf_values).reshape(n_leaves, dim) if n_leaves else np.zeros((0, dim))
+    if not parts.trees:
+        raise ModelLoadError("the model has no trees")
+    sizes, leaf_values, steps = (_oblivious if parts.step_nodes is None else _non_symmetric)(parts, dim, budget)
     split_feature = np.array([f for t in parts.trees for f, _ in t], dtype=np.int64)
     split_border = np.array([b for t in parts.trees for _, b in t], dtype=np.float64)
+    if steps is not None:  # a leaf node's split is never read: any listed feature will do
+        leaf_node = (steps[:, 0] == 0) & (steps[:, 1] == 0)
+        split_feature[leaf_node], split_border[leaf_node] = min(features), 0.0
     if ((split_feature < 0) | (split_feature >= n)).any() or not np.isin(split_feature, list(features)).all():
         raise ModelLoadError("a split reads a float feature the model does not list")
     with np.errstate(over="ignore"):
@@ -260,10 +310,11 @@ def model_fields(parts: Parts, budget: Budget, *, classifier: bool | None, origi
         nan_as_true[f.flat_index] = f.nan_treatment == "AsTrue"
     names = [features[i].name if i in features else "" for i in range(n)]
     fields: dict[str, Any] = {
-        "n_features": n, "depth": depth, "split_feature": split_feature, "split_border": b32.astype(np.float64),
-        "leaf_values": leaf_values, "nan_as_true": nan_as_true, "scale": float(parts.scale), "bias": bias,
-        "loss": base, "feature_names": tuple(names) if all(names) and len(set(names)) == n else None,
-        "origin": origin,
+        "n_features": n, "tree_sizes": sizes, "split_feature": split_feature,
+        "split_border": b32.astype(np.float64), "leaf_values": leaf_values, "nan_as_true": nan_as_true,
+        "scale": float(parts.scale), "bias": bias, "loss": base,
+        "feature_names": tuple(names) if all(names) and len(set(names)) == n else None, "origin": origin,
+        "step_nodes": steps,
     }  # fmt: skip
     if not is_classifier:
         return CatBoostRegression, fields
@@ -274,15 +325,50 @@ def model_fields(parts: Parts, budget: Budget, *, classifier: bool | None, origi
     return CatBoostClassification, fields
 
 
+def _oblivious(parts: Parts, dim: int, budget: Budget) -> tuple[np.ndarray, np.ndarray, None]:
+    """Oblivious trees: their depths and ``[sum 2^depth, dim]`` leaf values."""
+    depth = np.array([len(t) for t in parts.trees], dtype=np.int64)
+    if depth.max() > MAX_DEPTH or len(parts.leaf_values) != len(depth):
+        raise ModelLoadError(f"{len(depth)} trees (depth at most {MAX_DEPTH}), {len(parts.leaf_values)} leaf lists")
+    n_leaves = int((1 << depth).sum())
+    budget.charge(n_leaves * dim * 8 + int(depth.sum()) * 16, "the trees' leaf values and splits")
+    for t, (d, values) in enumerate(zip(depth.tolist(), parts.leaf_values, strict=True)):
+        if values.shape != ((1 << d) * dim,):
+            raise ModelLoadError(f"tree {t} has {values.size} leaf values, expected 2^{d} x {dim}")
+    return depth, np.concatenate(parts.leaf_values).reshape(n_leaves, dim), None
+
+
+def _non_symmetric(parts: Parts, dim: int, budget: Budget) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Non-symmetric trees: node counts, ``[n_leaves, dim]`` leaf values and the checked steps (rows of
+    ``left_diff, right_diff, leaf row``): every step stays inside its tree, and every node where a
+    step is 0 names whole ``dim``-value leaves inside ``leaf_values``."""
+    assert parts.step_nodes is not None
+    sizes = np.array([len(t) for t in parts.trees], dtype=np.int64)
+    if len(parts.step_nodes) != len(sizes) or sizes.min() < 1 or sizes.max() > MAX_NODES:
+        raise ModelLoadError(f"{len(sizes)} trees (1 to {MAX_NODES} nodes each), {len(parts.step_nodes)} step lists")
+    n_values = sum(v.size for v in parts.leaf_values)
+    budget.charge(n_values * 8 + int(sizes.sum()) * 56, "the trees' leaf values, splits and steps")
+    if n_values % dim:
+        raise ModelLoadError(f"{n_values} leaf values for {dim} dimension(s)")
+    steps = np.concatenate(parts.step_nodes).astype(np.int64) if parts.step_nodes else np.zeros((0, 3), np.int64)
+    if steps.shape != (int(sizes.sum()), 3):
+        raise ModelLoadError("the trees' steps do not match their nodes")
+    local = np.concatenate([np.arange(k) for k in sizes.tolist()])
+    tree_size = np.repeat(sizes, sizes)
+    ends = (steps[:, 0] == 0) | (steps[:, 1] == 0)
+    offset = steps[:, 2]
+    if (steps[:, :2] < 0).any() or (local + steps[:, :2].max(axis=1) >= tree_size).any():
+        raise ModelLoadError("a tree's node steps outside the tree")
+    if ends.any() and ((offset[ends] < 0) | (offset[ends] % dim != 0) | (offset[ends] + dim > n_values)).any():
+        raise ModelLoadError("a tree's leaf names values outside the model's leaf values")
+    steps[:, 2] = np.where(ends, offset // dim, -1)
+    leaf_values = np.concatenate(parts.leaf_values).reshape(-1, dim) if n_values else np.zeros((0, dim))
+    return sizes, leaf_values, steps
+
+
 def build(parts: Parts, budget: Budget, *, classifier: bool | None = None, origin: str) -> CatBoostModel:
     cls, fields = model_fields(parts, budget, classifier=classifier, origin=origin)
     return cls(**fields)
-
-
-NON_SYMMETRIC = UnsupportedModel(
-    "CatBoost models with non-symmetric trees (grow_policy Depthwise or Lossguide) are not supported; "
-    "only oblivious trees (grow_policy='SymmetricTree', the default)"
-)
 
 
 def not_supported(kind: str, names: Sequence[str]) -> UnsupportedModel:

@@ -12,7 +12,10 @@ API saved it), ``feature_names`` and ``gradient_booster``: ``gbtree`` (``model``
 (-1 at a leaf), ``split_indices``, ``split_conditions`` (the threshold, or the leaf's value at a
 leaf), ``default_left``, ``split_type`` (1: categorical); a categorical split ``categories_nodes[i]``
 sends the codes ``categories[categories_segments[i] : + categories_sizes[i]]`` right), ``tree_info``
-(the output group of each tree), ``iteration_indptr`` (the trees of boosting round ``i`` are
+(the output group of each tree; a multi-output tree, ``multi_strategy='multi_output_tree'``,
+``size_leaf_vector`` K > 1, adds K values at each leaf: ``leaf_weights[right_children[leaf] * K :]``,
+the leaf's index being kept in its right child (XGBoost >= 3.1, ``src/tree/multi_target_tree_model.cc``),
+or, in files without ``leaf_weights``, its ``base_weights[node * K :]``), ``iteration_indptr`` (the trees of boosting round ``i`` are
 ``iteration_indptr[i]:iteration_indptr[i+1]``) and, since XGBoost 3.1, ``cats``: the categories
 of each feature fitted on a pandas category column (``src/data/cat_container.cc``, ``Save``;
 ``enc[j]`` is ``{offsets, values}`` for strings, UTF-8 bytes as int8, or ``{type, values}`` for
@@ -56,7 +59,9 @@ class XGBTree:
     """One regression tree: per node ``left``/``right`` (-1 at a leaf), ``feature``, ``split``
     (float32 threshold; ``x < split`` goes left), ``default_left`` (where NaN goes), ``value``
     (float32, the leaf's value; 0 at split nodes), ``categorical`` (a categorical split) and, for
-    each categorical split ``category_nodes[k]``, the codes it sends right ``category_sets[k]``."""
+    each categorical split ``category_nodes[k]``, the codes it sends right ``category_sets[k]``;
+    a multi-output tree has ``vector`` ``[n_nodes, leaf_vector]`` (float32, 0 at split nodes)
+    instead of ``value``."""
 
     left: np.ndarray
     right: np.ndarray
@@ -68,6 +73,7 @@ class XGBTree:
     leaf_vector: int = 1  # size_leaf_vector: > 1 for multi-output trees
     category_nodes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     category_sets: tuple[np.ndarray, ...] = ()
+    vector: np.ndarray | None = None
 
     @property
     def is_leaf(self) -> np.ndarray:
@@ -234,15 +240,11 @@ def _tree(obj: Any, budget: Budget, where: str, n_features: int) -> XGBTree:
     param = _get(obj, "tree_param", dict, budget, where)
     n = _int(param.get("num_nodes"), budget, f"{where} num_nodes", 1)
     leaf_vector = _int(param.get("size_leaf_vector", "1"), budget, f"{where} size_leaf_vector", 0, 1 << 16)
-    if leaf_vector > 1:
-        from nnconvert.errors import UnsupportedModel
-
-        raise UnsupportedModel(
-            f"{budget.filename}: XGBoost multi_strategy='multi_output_tree' (vector leaves) is not supported; "
-            "one_output_per_tree is"
-        )
     left = _array(obj, "left_children", n, "i", budget, where)
     right = _array(obj, "right_children", n, "i", budget, where)
+    vector = None
+    if leaf_vector > 1:
+        vector, right = _leaf_vectors(obj, left, right, leaf_vector, budget, where)
     feature = _array(obj, "split_indices", n, "i", budget, where)
     split = _array(obj, "split_conditions", n, "f", budget, where)
     default_left = _array(obj, "default_left", n, "i", budget, where).astype(bool)
@@ -280,7 +282,35 @@ def _tree(obj: Any, budget: Budget, where: str, n_features: int) -> XGBTree:
         leaf_vector=leaf_vector,
         category_nodes=cat_nodes,
         category_sets=cat_sets,
+        vector=None if vector is None else np.where((leaf & seen)[:, None], vector, np.float32(0)).astype(np.float32),
     )
+
+
+def _leaf_vectors(
+    obj: Any, left: np.ndarray, right: np.ndarray, k: int, budget: Budget, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """A multi-output tree's ``[n_nodes, k]`` leaf values (module docstring) and its right children
+    with -1 at the leaves (where the leaf's index was kept)."""
+    n = len(left)
+    leaf = left < 0
+    budget.charge(4 * n * k, f"{where}: the leaf vectors")
+    if "leaf_weights" in obj:
+        flat = np.asarray(_get(obj, "leaf_weights", (list, np.ndarray), budget, where))
+        weights = _array(obj, "leaf_weights", len(flat), "f", budget, where)
+        if len(weights) % k:
+            raise _bad(budget, f"{where}: {len(weights)} leaf weights for leaves of {k} values")
+        index = right[leaf]
+        if (index < 0).any() or (index >= len(weights) // k).any():
+            raise _bad(budget, f"{where}: a leaf index outside its {len(weights) // k} leaf weights")
+        rows = weights.reshape(-1, k)
+        vector = np.zeros((n, k), dtype=np.float32)
+        vector[leaf] = rows[index]
+    else:
+        weights = _array(obj, "base_weights", n * k, "f", budget, where)
+        vector = weights.reshape(n, k)
+    if not np.isfinite(vector[leaf]).all():
+        raise _bad(budget, f"{where}: a leaf value that is not finite")
+    return vector, np.where(leaf, -1, right)
 
 
 def _category_sets(
