@@ -61,6 +61,8 @@ def test_model_files_convert_where_xgboost_cannot_be_imported(tmp_path) -> None:
     reg.save_model(tmp_path / "reg.ubj")
     vec = xgb.XGBRegressor(n_estimators=6, max_depth=2, n_jobs=1, multi_strategy="multi_output_tree")
     vec.fit(*regression(3, seed=3)[:2]).save_model(tmp_path / "vec.json")
+    linear = xgb.XGBClassifier(booster="gblinear", n_estimators=6, n_jobs=1).fit(*classification(3, "int", seed=4)[:2])
+    linear.save_model(tmp_path / "linear.ubj")
     np.save(tmp_path / "X.npy", X)
     script = textwrap.dedent(
         f"""
@@ -70,7 +72,7 @@ def test_model_files_convert_where_xgboost_cannot_be_imported(tmp_path) -> None:
         import nnconvert
         from nnconvert.cli import cli
         X = np.load({str(tmp_path / "X.npy")!r})
-        for name in ("model.json", "model.ubj", "reg.ubj", "vec.json"):
+        for name in ("model.json", "model.ubj", "reg.ubj", "vec.json", "linear.ubj"):
             net = nnconvert.convert(nnconvert.load_model({str(tmp_path)!r} + "/" + name))
             np.savez({str(tmp_path)!r} + "/" + name + ".npz", **nnconvert.run(net, X))
         cli.main(["convert", {str(tmp_path / "model.ubj")!r}, "-o", {str(tmp_path / "net.onnx")!r}], standalone_mode=False)
@@ -83,6 +85,7 @@ def test_model_files_convert_where_xgboost_cannot_be_imported(tmp_path) -> None:
         _close(dict(np.load(tmp_path / f"{name}.npz")), _outputs(est, X))
     _close(dict(np.load(tmp_path / "reg.ubj.npz")), {"predict": reg.predict(X)})
     _close(dict(np.load(tmp_path / "vec.json.npz")), {"predict": vec.predict(X)})
+    _close(dict(np.load(tmp_path / "linear.ubj.npz")), _outputs(linear, X))
     import onnxruntime as ort
 
     session = ort.InferenceSession(str(tmp_path / "net.onnx"), providers=["CPUExecutionProvider"])
@@ -269,6 +272,18 @@ def test_malformed_vector_leaves_are_one_line_exit_2(tmp_path) -> None:
     one_error(run_cli("convert", tmp_path / "old.json", "-o", tmp_path / "n.onnx"), 2, "entries")
 
 
+def test_malformed_gblinear_weights_are_one_line_exit_2(tmp_path) -> None:
+    X, y, _ = classification(3, "int", seed=5)
+    xgb.XGBClassifier(booster="gblinear", n_estimators=3, n_jobs=1).fit(X, y).save_model(tmp_path / "linear.json")
+    text = (tmp_path / "linear.json").read_text()
+    for name, change in {"short.json": lambda w: w.pop(), "nan.json": lambda w: w.__setitem__(2, "NaN")}.items():
+        doc = json.loads(text)
+        change(doc["learner"]["gradient_booster"]["model"]["weights"])
+        (tmp_path / name).write_text(json.dumps(doc).replace('"NaN"', "NaN"))
+        one_error(run_cli("convert", tmp_path / name, "-o", tmp_path / "n.onnx"), 2, name, "gblinear")
+        assert not (tmp_path / "n.onnx").exists()
+
+
 def test_refused_configurations_are_one_line_exit_1(tmp_path) -> None:
     X, y, _ = classification(2, "int", seed=1)
     small = {"n_estimators": 3, "max_depth": 2, "n_jobs": 1}
@@ -281,7 +296,6 @@ def test_refused_configurations_are_one_line_exit_1(tmp_path) -> None:
     y_cat = np.isin(frame["a"], [1, 3]).astype(int)
     models = {
         "missing": (xgb.XGBClassifier(missing=np.inf, **small).fit(X, y), "missing=inf"),
-        "gblinear": (xgb.XGBRegressor(booster="gblinear", n_estimators=3, n_jobs=1).fit(X, y), "gblinear"),
         "categorical-missing": (
             xgb.XGBClassifier(enable_categorical=True, missing=-1.0, **small).fit(frame, y_cat),
             "categorical splits",
@@ -469,6 +483,12 @@ def test_model_attributes_come_from_the_file(tmp_path) -> None:
         and model.objective == "multi:softprob"
         and len(model.trees) == len(est.get_booster().get_dump())
     )
-    with pytest.raises(UnsupportedModel, match="gblinear"):
-        xgb.XGBRegressor(booster="gblinear", n_estimators=2).fit(X, y).save_model(tmp_path / "l.json")
-        nnconvert.load_model(tmp_path / "l.json")
+    linear = xgb.XGBRegressor(booster="gblinear", n_estimators=2, n_jobs=1).fit(X, y)
+    linear.save_model(tmp_path / "l.json")
+    model = nnconvert.load_model(tmp_path / "l.json")
+    assert model.booster == "gblinear" and not model.trees and model.linear.shape == (X.shape[1] + 1, 1)
+    doc = json.loads((tmp_path / "l.json").read_text())
+    doc["learner"]["gradient_booster"]["name"] = "gbforest"
+    (tmp_path / "other.json").write_text(json.dumps(doc))
+    with pytest.raises(UnsupportedModel, match="gbforest"):
+        nnconvert.load_model(tmp_path / "other.json")

@@ -35,6 +35,12 @@ the network is built from that alone. Mirrors XGBoost 3.2:
   ``ProbToMargin`` in float32 (``src/objective/regression_loss.h``): ``logit(clip(b, 1e-6,
   1 - 1e-6))`` for ``binary:logistic``/``reg:logistic``, ``log b`` for ``count:poisson``,
   ``reg:gamma``, ``reg:tweedie``, ``survival:cox``, ``survival:aft``; ``b`` otherwise.
+- **gblinear** (``src/gbm/gblinear.cc``, ``Pred``, ``PredictBatchInternal``): the margin of group
+  ``g`` is ``bias[g] + base + sum_f x_f * w[f, g]`` over the row's entries in float32, a missing
+  entry (NaN, or the ``missing`` number) being absent: the network rounds X to float32, marks the
+  ``missing`` number as NaN, fills NaN with 0 and applies one dense layer. ``base`` is the first
+  base score in margin space for every group (``base_score(0)``); the whole model is used, as
+  gblinear takes no iteration range.
 - **iteration range**: the wrappers' ``predict`` uses ``(0, best_iteration + 1)`` when the model
   has a ``best_iteration`` (early stopping), else every round; ``Booster.predict`` every round.
 - **transform** (``PredTransform``): sigmoid (``binary:logistic``, ``reg:logistic``), ``margin >
@@ -170,11 +176,9 @@ def _plan(est: Any) -> _Plan:
         booster = est.get_booster()
         model = booster_model(booster)
         missing = _missing_number(est)
-        if getattr(est, "booster", None) == "gblinear":
-            raise UnsupportedModel(f"{type(est).__name__}(booster='gblinear') is not supported (gbtree and dart are)")
         n_classes = int(est.n_classes_) if kind == "classifier" else 0
         name, wrapper = type(est).__name__, True
-    best = model.best_iteration
+    best = None if model.linear is not None else model.best_iteration  # gblinear takes no iteration range
     end = best + 1 if wrapper and best is not None else model.n_rounds
     if not 0 <= end <= model.n_rounds:
         raise UnsupportedModel(f"best_iteration {best} is outside the model's {model.n_rounds} rounds")
@@ -336,14 +340,34 @@ def _trees(plan: _Plan, n_groups: int, features: np.ndarray, width: int) -> list
     return trees
 
 
+def _missing_as_nan(g: GraphBuilder, x: str, plan: _Plan, *, rounded: bool = False) -> str:
+    """DMatrix(missing=m): a float32 entry equal to float32(m) is absent, as NaN is."""
+    if plan.missing is None and not rounded:
+        return x
+    x = g.act(x, "round_float32", hint="x_float32")
+    return x if plan.missing is None else g.add(ir.MarkMissing, "missing_as_nan", input=x, value=plan.missing)
+
+
+def _linear_margin(g: GraphBuilder, x: str, plan: _Plan) -> str:
+    """gblinear's margin (module docstring): X in float32, absent entries 0, one dense layer."""
+    model = plan.model
+    assert model.linear is not None
+    g.missing_values = True
+    x = _missing_as_nan(g, x, plan, rounded=True)
+    x = g.add(ir.Impute, "absent_as_0", input=x, fill=np.zeros(g.width(x)))
+    base = base_margin(model, len(model.base_score))[0]
+    weights = model.linear.astype(np.float64)
+    bias = weights[-1] + np.float64(base)
+    return g.dense(x, weights[:-1], bias, source={"weight": "gblinear weights", "bias": "bias + base_score"},
+                   hint="margin")  # fmt: skip
+
+
 def _margin(g: GraphBuilder, x: str, plan: _Plan) -> tuple[str, list[TreeData]]:
     model = plan.model
     n_groups = max(1, model.num_class, model.num_target)
     cats = _category_plan(plan)
     g.missing_values = True
-    if plan.missing is not None:  # DMatrix(missing=m): a float32 entry equal to float32(m) is absent, as NaN is
-        x32 = g.act(x, "round_float32", hint="x_float32")
-        x = g.add(ir.MarkMissing, "missing_as_nan", input=x32, value=plan.missing)
+    x = _missing_as_nan(g, x, plan)
     features = np.arange(g.width(x), dtype=np.int64)
     if cats is not None and cats.columns:
         x, features = coded_input(g, x, cats.columns, WHO)
@@ -402,11 +426,17 @@ def xgboost_network(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
     the source: the wrapper's, or ``Booster.predict``'s."""
     plan = _plan(est)
     _check_model(plan.model, plan)
-    margin, trees = _margin(g, x, plan)
     obj = plan.model.objective
-    tail = f"base_score ({obj}) + leaf values summed = margin -> {plan.kind} outputs"
-    named = type(plan.name, (), {})()  # summarize_trees shows the class name of what it is given
-    summarize_trees(g, named, trees, tail, objective=obj, rounds=plan.end, booster=plan.model.booster)
+    if plan.model.linear is not None:
+        margin = _linear_margin(g, x, plan)
+        n_in, n_out = plan.model.linear.shape
+        g.summarize(plan.name, f"{plan.name} (gblinear): {n_in - 1} inputs (missing as 0) -> {n_out} linear neuron(s) "
+                    f"= margin ({obj}) -> {plan.kind} outputs", objective=obj, booster="gblinear")  # fmt: skip
+    else:
+        margin, trees = _margin(g, x, plan)
+        tail = f"base_score ({obj}) + leaf values summed = margin -> {plan.kind} outputs"
+        named = type(plan.name, (), {})()  # summarize_trees shows the class name of what it is given
+        summarize_trees(g, named, trees, tail, objective=obj, rounds=plan.end, booster=plan.model.booster)
     if plan.kind == "classifier":
         return _classifier(g, margin, plan)
     if plan.kind == "booster":
@@ -418,7 +448,7 @@ def xgboost_network(est: Any, g: GraphBuilder, x: str) -> dict[str, str]:
 
 _ARCH = (
     "split neurons of every tree (x < split in float32, NaN by default_left; category sets) -> leaf AND neurons -> "
-    "base margin + leaf values = margin -> objective's transform"
+    "base margin + leaf values = margin (gblinear: one linear layer, missing as 0) -> objective's transform"
 )
 for _path, _kind in _WRAPPERS.items():
     _tail = {

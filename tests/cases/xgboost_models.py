@@ -3,7 +3,7 @@ random forests, ranker), a bare ``Booster``, dart, early stopping (``best_iterat
 per target, NaN rows and rows on the split conditions (``x == split`` and its float32
 neighbours), categorical splits (``enable_categorical``: numpy codes with odd values, one-hot
 splits, pandas string and number categories with unseen and missing cells), multi-output trees
-(``multi_strategy="multi_output_tree"``: vector leaves), and the same models
+(``multi_strategy="multi_output_tree"``: vector leaves), ``booster="gblinear"``, and the same models
 read back from XGBoost's own ``.json`` / ``.ubj`` files and through nnconvert's safe unpickler."""
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ def splits_of(booster: Any) -> list[tuple[int, float]]:
     """``(feature, split_condition)`` of every split, read from XGBoost's own JSON dump."""
     doc = json.loads(bytes(booster.save_raw("json")))
     out = []
-    for tree in doc["learner"]["gradient_booster"].get("gbtree", doc["learner"]["gradient_booster"])["model"]["trees"]:
+    for tree in (
+        doc["learner"]["gradient_booster"].get("gbtree", doc["learner"]["gradient_booster"])["model"].get("trees", [])
+    ):
         left = np.asarray(tree["left_children"])
         inner = left >= 0
         feats = np.asarray(tree["split_indices"])[inner]
@@ -77,6 +79,7 @@ def _case(name: str, fit: Any, forms: tuple[str, ...] = ("auto",)) -> list[Case]
 
 
 _VECTOR = {"multi_strategy": "multi_output_tree", "tree_method": "hist"}
+_LINEAR = {"booster": "gblinear", "n_estimators": 15, "learning_rate": 0.5, "max_depth": None}
 
 
 def _small(**kw: Any) -> dict[str, Any]:
@@ -325,6 +328,15 @@ def _cases() -> list[Case]:
         _file_case("XGBRegressor-dart-file", _regressor("reg:squarederror", booster="dart", rate_drop=0.2), ".json"),
         _file_case("Booster-aft-file", _booster("survival:aft", aft_loss_distribution="logistic"), ".ubj"),
         _file_case("Booster-softmax-file", _booster("multi:softmax"), ".json"),
+        # booster='gblinear': one linear layer on X in float32, missing entries as 0
+        *_case("XGBClassifier-3cls-gblinear", _classifier(3, seed=12, **_LINEAR), BOTH),
+        *_case("XGBClassifier-binary-gblinear", _classifier(2, seed=13, **_LINEAR)),
+        *_case("XGBRegressor-gblinear-missing-minus1", _missing_number(-1.0, cls="XGBRegressor", **_LINEAR)),
+        *_case("XGBRegressor-gblinear-poisson", _regressor("count:poisson", target="count", **_LINEAR)),
+        *_case("XGBRegressor-gblinear-2targets", _regressor("reg:squarederror", n_outputs=2, **_LINEAR)),
+        Case("XGBClassifier-gblinear-pickle", _classifier(3, seed=14, **_LINEAR), to_convert=_pickled),
+        _file_case("XGBClassifier-gblinear-file", _classifier(2, seed=15, **_LINEAR), ".ubj"),
+        _file_case("XGBRegressor-gblinear-file", _regressor("reg:tweedie", target="positive", **_LINEAR), ".json"),
         # multi_strategy='multi_output_tree': one tree per round, a vector of values at each leaf
         *_case("XGBRegressor-vector-leaves", _regressor("reg:squarederror", n_outputs=3, **_VECTOR), BOTH),
         *_case("XGBClassifier-3cls-vector-leaves", _classifier(3, seed=9, **_VECTOR)),

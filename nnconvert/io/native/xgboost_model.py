@@ -6,8 +6,10 @@ Both are the same document (``src/learner.cc``, ``LearnerIO::SaveModel``; UBJSON
 probability for ``binary:logistic``, one per target since XGBoost 2 as ``"[5E-1,...]"``;
 ``num_class``, ``num_feature``, ``num_target``), ``objective`` (``name`` and its parameters),
 ``attributes`` (``best_iteration``, and ``scikit_learn``: the wrapper's JSON when the scikit-learn
-API saved it), ``feature_names`` and ``gradient_booster``: ``gbtree`` (``model``) or ``dart``
-(``gbtree.model`` plus ``weight_drop``, one weight per tree). The tree model lists ``trees``
+API saved it), ``feature_names`` and ``gradient_booster``: ``gbtree`` (``model``), ``dart``
+(``gbtree.model`` plus ``weight_drop``, one weight per tree) or ``gblinear`` (``model.weights``:
+``(num_feature + 1) * groups`` float32, feature ``f``'s weight for group ``g`` at ``f * groups + g``,
+the biases last; ``src/gbm/gblinear_model.h``). The tree model lists ``trees``
 (``src/tree/tree_model.cc``, ``RegTree::SaveModel``: per node ``left_children``/``right_children``
 (-1 at a leaf), ``split_indices``, ``split_conditions`` (the threshold, or the leaf's value at a
 leaf), ``default_left``, ``split_type`` (1: categorical); a categorical split ``categories_nodes[i]``
@@ -97,6 +99,7 @@ class XGBoostModel:
     tree_info: np.ndarray  # output group of each tree
     iteration_indptr: np.ndarray  # trees of round i: indptr[i]:indptr[i+1]
     weight_drop: np.ndarray | None = None  # dart: one weight per tree
+    linear: np.ndarray | None = None  # gblinear: [num_feature + 1, groups] float32, the biases last
     feature_names: tuple[str, ...] | None = None
     feature_types: tuple[str, ...] | None = None
     categories: tuple[tuple[str, ...] | np.ndarray | None, ...] | None = None  # cats: per feature (None: numeric)
@@ -368,15 +371,23 @@ def parse_document(doc: Any, budget: Budget, *, source: str, path: str | None = 
             raise _bad(budget, f"learner.{what} is not a list of strings")
     gb = _get(learner, "gradient_booster", dict, budget, "learner")
     kind = _get(gb, "name", str, budget, "gradient_booster")
-    weight_drop = None
+    weight_drop = linear = None
+    groups = max(1, n_class, n_target)
     if kind == "dart":
         model = _get(_get(gb, "gbtree", dict, budget, "gradient_booster"), "model", dict, budget, "gbtree")
-    elif kind == "gbtree":
+    elif kind in ("gbtree", "gblinear"):
         model = _get(gb, "model", dict, budget, "gradient_booster")
     else:
-        from nnconvert.errors import UnsupportedModel
-
-        raise UnsupportedModel(f"{source}: the XGBoost booster {kind!r} is not supported (gbtree and dart are)")
+        raise UnsupportedModel(f"{source}: the XGBoost booster {kind!r} is not supported (gbtree, dart, gblinear are)")
+    if kind == "gblinear":
+        size = (n_features + 1) * groups
+        listed = len(_get(model, "weights", (list, np.ndarray), budget, "gblinear"))
+        if listed != size:
+            raise _bad(budget, f"gblinear has {listed} weights, (num_feature + 1) x {groups} outputs = {size} expected")
+        linear = _array(model, "weights", size, "f", budget, "gblinear").reshape(n_features + 1, groups)
+        if not np.isfinite(linear).all():
+            raise _bad(budget, "gblinear has a weight that is not finite")
+        model = {"trees": [], "tree_info": [], "iteration_indptr": [0]}
     trees_doc = _get(model, "trees", list, budget, "model")
     budget.check_items(len(trees_doc), "the tree list")
     trees = tuple(_tree(t, budget, f"tree {i}", n_features) for i, t in enumerate(trees_doc))
@@ -391,7 +402,6 @@ def parse_document(doc: Any, budget: Budget, *, source: str, path: str | None = 
         indptr = np.asarray(indptr_doc).astype(np.int64)
         if indptr.ndim != 1 or len(indptr) < 1 or indptr[0] != 0 or indptr[-1] != n or (np.diff(indptr) < 0).any():
             raise _bad(budget, "iteration_indptr does not split the trees into rounds")
-    groups = max(1, n_class, n_target)
     if n and ((info < 0).any() or (info >= groups).any()):
         raise _bad(budget, f"tree_info names an output group outside 0..{groups - 1}")
     if kind == "dart":
@@ -409,6 +419,7 @@ def parse_document(doc: Any, budget: Budget, *, source: str, path: str | None = 
         tree_info=info,
         iteration_indptr=indptr,
         weight_drop=weight_drop,
+        linear=linear,
         feature_names=None if names is None else tuple(names),
         feature_types=None if types is None else tuple(types),
         categories=categories,
