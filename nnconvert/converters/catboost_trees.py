@@ -4,7 +4,8 @@ Mirrors CatBoost's evaluator as :mod:`nnconvert.io.native.catboost_model` states
 float32; split ``(f, b)`` has bit ``x[f] > b``, NaN as ``-inf`` (``AsIs``, ``AsFalse``) or ``+inf``
 (``AsTrue``); leaf ``sum_j bit_j << j`` (oblivious) or the end of the step-node walk
 (non-symmetric); ``raw = scale * sum + bias``; sigmoid / softmax / one
-sigmoid per class for classifiers, ``exp`` for Poisson and Tweedie regressors.
+sigmoid per class for classifiers, ``exp`` for Poisson and Tweedie regressors, ``[mean, exp(2 log sd)]``
+for RMSEWithUncertainty.
 
 An oblivious tree of depth ``d`` becomes the full binary tree of the shared tree networks
 (:func:`nnconvert.converters.trees.tree_block`): level ``k`` tests split ``k`` (``x <= b`` goes left,
@@ -29,11 +30,17 @@ from nnconvert.converters.trees import TreeData, summarize_trees, tree_block
 from nnconvert.errors import NotFitted, UnsupportedModel
 from nnconvert.io.limits import Budget, Limits
 from nnconvert.io.native import catboost_cbm
-from nnconvert.io.native.catboost_model import CatBoostClassification, CatBoostModel, build
+from nnconvert.io.native.catboost_model import (
+    EXP_LOSSES,
+    UNCERTAINTY_LOSS,
+    CatBoostClassification,
+    CatBoostModel,
+    build,
+)
 
 _ARCH = "split neurons (x[f] > border, X as float32, NaN by nan_value_treatment) of every tree -> leaf AND neurons -> scale * sum + bias"
 _CLASSIFIER = f"{_ARCH} -> sigmoid | softmax = predict_proba; > 0 | argmax = predict"
-_REGRESSOR = f"{_ARCH} (-> exp for Poisson/Tweedie) = predict"
+_REGRESSOR = f"{_ARCH} (-> exp for Poisson/Tweedie; mean, exp(2 log sd) for RMSEWithUncertainty) = predict"
 
 
 def _reverse_bits(p: np.ndarray, d: int) -> np.ndarray:
@@ -120,8 +127,12 @@ def catboost_network(m: CatBoostModel, g: Any, x: str, named: Any) -> dict[str, 
                     loss=m.loss, depth=max(map(_depth, trees)), origin=m.origin,
                     grow_policy="SymmetricTree" if m.oblivious else "non-symmetric")  # fmt: skip
     if not isinstance(m, CatBoostClassification):
-        if m.loss in ("Poisson", "Tweedie"):
+        if m.loss in EXP_LOSSES:
             raw = g.act(raw, "exp", hint="prediction")
+        if m.loss == UNCERTAINTY_LOSS:  # [mean, log sd] -> [mean, variance = exp(2 log sd)]
+            mean = g.dense(raw, [[1.0], [0.0]], hint="mean")
+            variance = g.act(g.dense(raw, [[0.0], [2.0]], hint="twice_log_sd"), "exp", hint="variance")
+            raw = g.concat([mean, variance], hint="prediction")
         return regression_output(g, raw, m.dimension == 1)
     if m.dimension == 1:
         decision = g.squeeze(raw, hint="decision")

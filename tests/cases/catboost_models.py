@@ -1,5 +1,5 @@
 """Cases for CatBoost: binary / multiclass (string, bool labels) / one-vs-all classifiers, RMSE,
-multi-target, Poisson and Tweedie regressors, scale and bias, oblivious and non-symmetric trees
+multi-target, Poisson, Tweedie and RMSEWithUncertainty regressors, scale and bias, oblivious and non-symmetric trees
 (grow_policy Depthwise, Lossguide), every nan_mode (NaN rows in the
 evaluation data; ``Forbidden`` models see NaN only there), rows exactly on and next to the float32 borders; each from the live model and
 from its ``save_model(format="json")`` file or its pickle, read by nnconvert (``to_convert``)."""
@@ -127,6 +127,8 @@ def _cases() -> list[Case]:
         ("multirmse", _fit("CatBoostRegressor", "reg", targets=2, loss_function="MultiRMSE"), ("live", "json")),
         ("poisson", _fit("CatBoostRegressor", "count", loss_function="Poisson"), ("live", "json", "pickle")),
         ("tweedie", _fit("CatBoostRegressor", "count", loss_function="Tweedie:variance_power=1.5"), ("live", "json")),
+        ("rmse-uncertainty", _fit("CatBoostRegressor", "reg", loss_function="RMSEWithUncertainty"),
+         ("live", "json", "pickle")),
         # non-symmetric trees (step nodes): Depthwise fills levels, Lossguide grows a leaf at a time
         ("binary-depthwise-nan-min", _fit("CatBoostClassifier", "class", nan=True, grow_policy="Depthwise", depth=6),
          ("live", "json", "pickle")),

@@ -26,7 +26,9 @@ The prediction, as CatBoost's evaluator computes it (``catboost/libs/model/cpu/e
   class_names[argmax raw]`` (first maximum), as an ``[N, 1]`` column as CatBoost returns it.
   Labels keep CatBoost's type: ``Integer`` int64, ``Float`` float64, ``Boolean`` bool, ``String`` str.
 - Regressors: ``predict = raw`` (``[N, dim]`` for multi-target losses), ``exp(raw)`` for ``Poisson``
-  and ``Tweedie`` (``CatBoostRegressor._get_default_prediction_type``: ``Exponent``).
+  and ``Tweedie`` (``CatBoostRegressor._get_default_prediction_type``: ``Exponent``), and for
+  ``RMSEWithUncertainty`` (two raw columns, the mean and the log standard deviation) ``[raw_0,
+  exp(2 raw_1)]``, the mean and the variance (its default ``RMSEWithUncertainty`` prediction type).
 
 The methods below are that computation in numpy: what ``verify`` compares a network with when
 the model came from a file (the conformance test compares with CatBoost itself).
@@ -48,8 +50,7 @@ from nnconvert.io.limits import Budget
 
 CLASSIFIER_LOSSES = ("Logloss", "CrossEntropy", "MultiClass", "MultiClassOneVsAll")
 EXP_LOSSES = ("Poisson", "Tweedie")
-# Losses whose default prediction is not one of the above (two outputs of different kinds).
-REFUSED_LOSSES = {"RMSEWithUncertainty": "predict returns the mean and a log-variance column"}
+UNCERTAINTY_LOSS = "RMSEWithUncertainty"  # raw: mean, log standard deviation; predict: mean, variance
 NAN_TREATMENTS = ("AsIs", "AsFalse", "AsTrue")
 _LABEL_TYPES = {"Integer": np.int64, "Float": np.float64, "Boolean": np.bool_, "String": object}
 MAX_DEPTH = 16  # CatBoost's own limit on an oblivious tree's depth
@@ -178,6 +179,8 @@ class CatBoostRegression(CatBoostModel):
         raw = self.raw(X)
         if self.loss in EXP_LOSSES:
             raw = np.exp(raw)
+        if self.loss == UNCERTAINTY_LOSS:
+            raw = np.column_stack([raw[:, 0], np.exp(2.0 * raw[:, 1])])
         return raw[:, 0] if self.dimension == 1 else raw
 
 
@@ -270,14 +273,12 @@ def _model_fields(parts: Parts, budget: Budget, *, classifier: bool | None, orig
     info = parts.info
     loss = _loss(info)
     base = loss.split(":", 1)[0]
-    if base in REFUSED_LOSSES:
-        raise UnsupportedModel(f"CatBoost loss {base}: {REFUSED_LOSSES[base]}")
     is_classifier = base in CLASSIFIER_LOSSES if classifier is None else classifier
     if is_classifier and base not in CLASSIFIER_LOSSES:
         raise UnsupportedModel(f"a CatBoostClassifier with loss {loss}")
     dim = parts.dimension
-    if not 1 <= dim <= 1 << 16:
-        raise ModelLoadError(f"approx dimension {dim}")
+    if not 1 <= dim <= 1 << 16 or (base == UNCERTAINTY_LOSS and dim != 2):
+        raise ModelLoadError(f"approx dimension {dim} (loss {base})")
     n = max((f.flat_index for f in parts.float_features), default=-1) + 1
     features = {f.flat_index: f for f in parts.float_features}
     if len(features) != len(parts.float_features) or any(
