@@ -33,6 +33,7 @@ def test_json_and_pickle_convert_without_catboost(tmp_path: Path, grow_policy: s
     est, X = _fit(grow_policy=grow_policy)
     X[::7, 1] = np.nan
     est.save_model(str(tmp_path / "model.json"), format="json")
+    est.save_model(str(tmp_path / "model.cbm"))
     (tmp_path / "model.pkl").write_bytes(pickle.dumps(est))
     np.save(tmp_path / "X.npy", X)
     script = textwrap.dedent(
@@ -43,7 +44,7 @@ def test_json_and_pickle_convert_without_catboost(tmp_path: Path, grow_policy: s
         import nnconvert
         from nnconvert.cli import cli
         X = np.load({str(tmp_path / "X.npy")!r})
-        for name in ("model.json", "model.pkl"):
+        for name in ("model.json", "model.pkl", "model.cbm"):
             model = nnconvert.load_model({str(tmp_path)!r} + "/" + name)
             out = nnconvert.run(nnconvert.convert(model), X)
             np.savez({str(tmp_path)!r} + "/" + name + ".npz", proba=out["predict_proba"], label=out["predict"].astype(str))
@@ -53,7 +54,7 @@ def test_json_and_pickle_convert_without_catboost(tmp_path: Path, grow_policy: s
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    for name in ("model.json", "model.pkl"):
+    for name in ("model.json", "model.pkl", "model.cbm"):
         out = np.load(tmp_path / f"{name}.npz")
         np.testing.assert_allclose(out["proba"], est.predict_proba(X), rtol=1e-9, atol=1e-12)
         np.testing.assert_array_equal(out["label"], est.predict(X).astype(str))
@@ -88,6 +89,27 @@ def test_sniff_tells_catboost_json_from_other_json(tmp_path: Path) -> None:
 
     spec = json.dumps(nnconvert.to_json(nnconvert.convert(est))).encode()
     assert not catboost_json.sniff(spec[:4096])
+
+
+def test_cbm_file_is_told_by_content_and_checked(tmp_path: Path) -> None:
+    """``save_model``'s default binary file converts under any name; a cut or corrupt one is one line."""
+    from nnconvert.io.native import catboost_cbm, sniff_native
+
+    est, X = _fit()
+    est.save_model(str(tmp_path / "model.bin"))
+    assert sniff_native(tmp_path / "model.bin") is catboost_cbm
+    res = run_cli("verify", tmp_path / "model.bin", "--data", _saved(tmp_path, X))
+    assert res.exit_code == 0, res.output + res.stderr
+    data = (tmp_path / "model.bin").read_bytes()
+    (tmp_path / "cut.cbm").write_bytes(data[: len(data) // 2])
+    _one_line(tmp_path / "cut.cbm", 2, "cut.cbm", "corrupt")
+    (tmp_path / "core.cbm").write_bytes(data[:4] + (1 << 31).to_bytes(4, "little") + data[8:])
+    _one_line(tmp_path / "core.cbm", 2, "core.cbm", "corrupt")
+
+
+def _saved(tmp_path: Path, X: np.ndarray) -> Path:
+    np.save(tmp_path / "X.npy", X)
+    return tmp_path / "X.npy"
 
 
 def _one_line(path: Path, code: int, *words: str) -> None:

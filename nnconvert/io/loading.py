@@ -73,6 +73,8 @@ def _native_format(path: Path) -> Any:
 
 
 def _check_suffix(path: Path) -> None:
+    from nnconvert.io.native import format_names
+
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in _COMPRESSION_SUFFIXES and len(suffixes) > 1:
         suffixes = suffixes[:-1]  # model.joblib.gz, model.pkl.xz
@@ -80,7 +82,7 @@ def _check_suffix(path: Path) -> None:
         shown = "".join(path.suffixes[-1:]) or "no suffix"
         hint = " (JSON network specs are read by the commands that take a spec)" if shown.lower() == ".json" else ""
         raise ModelLoadError(
-            f"cannot load {path.name}: {shown} is not a model format; supported: {', '.join(SUFFIXES)} (joblib files may add {', '.join(_COMPRESSION_SUFFIXES)}){hint}"
+            f"cannot load {path.name}: {shown} is not a model format; supported: {', '.join(SUFFIXES)} (joblib files may add {', '.join(_COMPRESSION_SUFFIXES)}), and, told by their content, {format_names()}{hint}"
         )
 
 

@@ -2,7 +2,7 @@
 multi-target, Poisson, Tweedie and RMSEWithUncertainty regressors, scale and bias, oblivious and non-symmetric trees
 (grow_policy Depthwise, Lossguide), every nan_mode (NaN rows in the
 evaluation data; ``Forbidden`` models see NaN only there), rows exactly on and next to the float32 borders; each from the live model and
-from its ``save_model(format="json")`` file or its pickle, read by nnconvert (``to_convert``)."""
+from its ``save_model(format="json")`` file, its ``.cbm`` file or its pickle, read by nnconvert (``to_convert``)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,16 @@ def _from_json(est: Any) -> Any:
         return load_model(path)
 
 
+def _from_cbm(est: Any) -> Any:
+    """The model as nnconvert reads CatBoost's default ``save_model`` file (``.cbm``, binary)."""
+    from nnconvert.io.loading import load_model
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "model.cbm"
+        est.save_model(str(path))
+        return load_model(path)
+
+
 def _from_pickle(protocol: int, est: Any) -> Any:
     """The model as nnconvert's safe loader reads its pickle."""
     from nnconvert.io.loading import load_model
@@ -102,6 +112,7 @@ def _from_pickle(protocol: int, est: Any) -> Any:
 _SOURCES: dict[str, Callable[[Any], Any] | None] = {
     "live": None,
     "json": _from_json,
+    "cbm": _from_cbm,
     "pickle": functools.partial(_from_pickle, 4),
 }
 
@@ -115,7 +126,7 @@ def _cases() -> list[Case]:
         ("binary-nan-min", _fit("CatBoostClassifier", "class", nan=True, nan_mode="Min"), ("live", "json", "pickle")),
         ("binary-nan-max", _fit("CatBoostClassifier", "class", nan=True, nan_mode="Max"), ("live", "json", "pickle")),
         ("binary-crossentropy", _fit("CatBoostClassifier", "class", loss_function="CrossEntropy"), ("live", "json")),
-        ("3cls-str", _fit("CatBoostClassifier", "class", 3, "str"), ("live", "json", "pickle")),
+        ("3cls-str", _fit("CatBoostClassifier", "class", 3, "str"), ("live", "json", "pickle", "cbm")),
         ("4cls-wild-nan-max", _fit("CatBoostClassifier", "class", 4, "wild", nan=True, nan_mode="Max"), ("live", "json")),
         ("3cls-onevsall", _fit("CatBoostClassifier", "class", 3, "str", loss_function="MultiClassOneVsAll"),
          ("live", "json")),
@@ -125,7 +136,7 @@ def _cases() -> list[Case]:
         ("rmse-nan-max", _fit("CatBoostRegressor", "reg", nan=True, nan_mode="Max", depth=3), ("live", "json")),
         ("mae-depth2", _fit("CatBoostRegressor", "reg", loss_function="MAE", depth=2), ("live",)),
         ("multirmse", _fit("CatBoostRegressor", "reg", targets=2, loss_function="MultiRMSE"), ("live", "json")),
-        ("poisson", _fit("CatBoostRegressor", "count", loss_function="Poisson"), ("live", "json", "pickle")),
+        ("poisson", _fit("CatBoostRegressor", "count", loss_function="Poisson"), ("live", "json", "pickle", "cbm")),
         ("tweedie", _fit("CatBoostRegressor", "count", loss_function="Tweedie:variance_power=1.5"), ("live", "json")),
         ("rmse-uncertainty", _fit("CatBoostRegressor", "reg", loss_function="RMSEWithUncertainty"),
          ("live", "json", "pickle")),
@@ -133,7 +144,7 @@ def _cases() -> list[Case]:
         ("binary-depthwise-nan-min", _fit("CatBoostClassifier", "class", nan=True, grow_policy="Depthwise", depth=6),
          ("live", "json", "pickle")),
         ("3cls-lossguide-nan-max", _fit("CatBoostClassifier", "class", 3, "str", nan=True, nan_mode="Max",
-                                        grow_policy="Lossguide", max_leaves=23, depth=8), ("live", "json", "pickle")),
+                                        grow_policy="Lossguide", max_leaves=23, depth=8), ("live", "json", "pickle", "cbm")),
         ("rmse-lossguide", _fit("CatBoostRegressor", "reg", grow_policy="Lossguide", max_leaves=7),
          ("live", "json", "pickle")),
         ("multirmse-depthwise", _fit("CatBoostRegressor", "reg", targets=2, loss_function="MultiRMSE",

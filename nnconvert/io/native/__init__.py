@@ -22,7 +22,7 @@ from types import ModuleType
 from typing import Any
 
 # The format modules, in the order their sniffers are asked (most specific first).
-FORMAT_MODULES: tuple[str, ...] = ("xgboost_model", "catboost_json", "lightgbm_text")
+FORMAT_MODULES: tuple[str, ...] = ("xgboost_model", "catboost_json", "catboost_cbm", "lightgbm_text")
 
 HEAD_BYTES = 4096  # how much of a file the sniffers see
 

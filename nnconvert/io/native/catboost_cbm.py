@@ -1,6 +1,7 @@
 """CatBoost's binary model (``.cbm``), read by nnconvert's own bounded flatbuffers reader.
 
-A pickled ``CatBoostClassifier``/``CatBoostRegressor`` keeps this blob as ``'__model'``; a live
+It is the file of ``save_model(path)`` (CatBoost's default format, told by its ``CBM1`` head); a
+pickled ``CatBoostClassifier``/``CatBoostRegressor`` keeps the same blob as ``'__model'``, and a live
 model gives it with ``_serialize_model()``. Layout (``catboost/libs/model/model.cpp``,
 ``flatbuffers/model.fbs``, ``features.fbs``): ``b"CBM1"``, a little-endian uint32 core size, the
 ``TModelCore`` flatbuffer (``FormatVersion`` ``"FlabuffersModel_v1"``, ``ModelTrees``, ``InfoMap``,
@@ -23,14 +24,24 @@ before it is made; anything out of place is one ModelLoadError line.
 from __future__ import annotations
 
 import struct
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from nnconvert.errors import ModelLoadError
 from nnconvert.io.limits import Budget
-from nnconvert.io.native.catboost_model import FloatFeature, Parts, not_supported, parse_info_value
+from nnconvert.io.native.catboost_model import (
+    CatBoostModel,
+    FloatFeature,
+    Parts,
+    build,
+    not_supported,
+    parse_info_value,
+)
 
+NAME = "CatBoost binary"
+SUFFIXES = (".cbm", ".bin")
 MAGIC = b"CBM1"
 FORMAT_VERSION = "FlabuffersModel_v1"  # sic: CatBoost's spelling
 _TREATMENTS = ("AsIs", "AsFalse", "AsTrue")
@@ -107,6 +118,17 @@ class _Table:
             return self.buf.data[start : start + n].decode("utf-8")
         except UnicodeDecodeError:
             raise self.buf.fail("a string that is not UTF-8") from None
+
+
+def sniff(head: bytes) -> bool:
+    """CatBoost's binary model: the ``CBM1`` head, then a core size."""
+    return head[:4] == MAGIC and len(head) >= 12
+
+
+def read(path: Path, budget: Budget) -> CatBoostModel:
+    """The CatBoost model of a ``.cbm`` file (a classifier or regressor by its loss)."""
+    budget.charge(path.stat().st_size, "the model file")
+    return build(parse(path.read_bytes(), budget), budget, origin=f"{NAME} file")
 
 
 def _feature_ids(tables: list[_Table], id_field: int, index_field: int) -> list[str]:
