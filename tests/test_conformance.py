@@ -117,8 +117,8 @@ def _reference_evaluator(model) -> Callable[[np.ndarray], dict[str, np.ndarray]]
     inputs = read_metadata(model).get("inputs")
 
     def run(X) -> dict[str, np.ndarray]:
-        feeds = column_feeds(inputs, X, dtype) if inputs else {"X": np.asarray(X, dtype=dtype)}  # by column name
         with np.errstate(all="ignore"):  # IEEE results (exp overflows, 1/0 masked later), as in onnxruntime
+            feeds = column_feeds(inputs, X, dtype) if inputs else {"X": np.asarray(X, dtype=dtype)}  # by column name
             return dict(zip(names, session.run(None, feeds), strict=True))
 
     return run

@@ -153,7 +153,7 @@ def boundary_rows(network: ir.Network, X: np.ndarray) -> np.ndarray:
             if x64.ndim == 2:
                 e, a = e.max(axis=1), a.max(axis=1)
             err, mag = np.maximum(err, e), np.maximum(mag, a)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore", over="ignore"):  # values near float64's limit: an infinite bound
             bound = FLOAT32_ERROR_FACTOR * np.nan_to_num(err, nan=np.inf) + 64 * EPS32 * np.maximum(mag, 1.0)
         near |= margin <= bound
     return near & ~overflow
@@ -382,7 +382,9 @@ def torch_runner(network: ir.Network, dtype: str = "float64", device: str = "cpu
         with torch.no_grad():
             if network.inputs and is_columns(X):
                 return module.decode(module(module.encode(X).to(device)))  # columns by name
-            return module.decode(module(torch.as_tensor(np.asarray(X, dtype=dtype), device=device)))
+            with np.errstate(over="ignore"):  # past float32's range is +-inf
+                x = np.asarray(X, dtype=dtype)
+            return module.decode(module(torch.as_tensor(x, device=device)))
 
     return run
 
@@ -427,7 +429,8 @@ def onnx_runner(model: Any, device: str = "cpu") -> tuple[Runner, str]:
             cols = X if is_columns(X) else decode_columns(columns, X, missing="")
             feeds = column_feeds(columns, cols, dtype)
         else:
-            feeds = {ir.INPUT: np.asarray(X, dtype=dtype)}
+            with np.errstate(over="ignore"):  # past float32's range is +-inf, as a float32 caller would send it
+                feeds = {ir.INPUT: np.asarray(X, dtype=dtype)}
         return dict(zip(names, session.run(None, feeds), strict=True))
 
     return run, dtype

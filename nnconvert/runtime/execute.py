@@ -186,7 +186,8 @@ def check_input(network: ir.Network, X: Any, dtype: Any = np.float64) -> Array:
     if network.inputs and is_columns(X):
         return encode_columns(network, X, dtype)
     try:
-        arr = np.asarray(X, dtype=dtype)
+        with np.errstate(over="ignore"):  # past float32's range is +-inf in a float32 run, as in onnxruntime
+            arr = np.asarray(X, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise DataError(f"input is not numeric: {exc}") from None
     if arr.ndim != 2 or arr.shape[1] != network.n_features:

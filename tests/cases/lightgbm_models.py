@@ -25,9 +25,11 @@ _COMMON = {"n_jobs": 1, "verbose": -1, "min_child_samples": 5, "random_state": 0
 _DIR = Path(tempfile.mkdtemp(prefix="nnconvert-lgbm-cases-"))
 
 
-def _data(seed: int, *, cat: bool = False, zeros: bool = False, nan: bool = True, n: int = 400):
+def _data(seed: int, *, cat: bool = False, zeros: bool = False, nan: bool = True, n: int = 400, nan_only: bool = False):
     """Columns 0-2 numeric (column 0 with exact zeros when ``zeros``), column 3 categorical codes
-    0-11 when ``cat``; NaN in training rows of high scores (a data-driven missing direction)."""
+    0-11 when ``cat``; NaN in training rows of high scores (a data-driven missing direction); with
+    ``nan_only``, column 2 is NaN in most high-score rows, so that the best split is NaN against
+    every number (LightGBM writes its threshold as ``inf``)."""
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 4))
     if cat:
@@ -37,7 +39,11 @@ def _data(seed: int, *, cat: bool = False, zeros: bool = False, nan: bool = True
     score = X[:, 0] + 0.5 * X[:, 1] ** 2 + (np.isin(X[:, 3], [1, 4, 7, 10]) * 1.5 if cat else X[:, 3])
     if nan:
         X[(score > np.median(score)) & (rng.random(n) < 0.3), 1] = np.nan
+    if nan_only:
+        X[(score > np.median(score)) & (rng.random(n) < 0.9), 2] = np.nan
     X_eval = rng.normal(size=(200, 4))
+    if nan_only:
+        X_eval[rng.random(200) < 0.3, 2] = np.nan
     if cat:
         X_eval[:, 3] = rng.integers(0, 12, 200)
     X_eval[rng.random(200) < 0.1, 0] = 0.0
@@ -197,6 +203,7 @@ def _cases() -> list[Case]:
         ),
         Case("LGBMClassifier-binary-sigmoid0.6", _classifier(2, "wild", seed=3, objective="binary", sigmoid=0.6)),
         Case("LGBMClassifier-4cls-multiclassova", _classifier(4, "int", seed=4, objective="multiclassova")),
+        Case("LGBMClassifier-binary-nan-split-inf", _classifier(2, "int", seed=14, data_kw={"nan_only": True})),
         Case("LGBMClassifier-binary-zero-as-missing", _classifier(2, "int", seed=8, zero_as_missing=True, **zero)),
         Case("LGBMClassifier-3cls-use-missing-false", _classifier(3, "int", seed=9, use_missing=False, **zero)),
         Case(
@@ -287,6 +294,7 @@ def _cases() -> list[Case]:
         _text_case("early-stopping", _early_stopping),
         _text_case("rf", _regressor(boosting_type="rf", subsample=0.7, subsample_freq=1)),
         _text_case("poisson", _regressor(objective="poisson", target="positive")),
+        _text_case("nan-split-inf", _regressor(seed=15, data_kw={"nan_only": True})),
         _text_case("multiclassova", _classifier(4, "int", seed=4, objective="multiclassova")),
         _text_case("booster-categorical", _booster({"objective": "binary"}, cat=True)),
         _text_case("lambdarank", _ranker("lambdarank")),

@@ -276,8 +276,8 @@ def _array(block: dict[str, str], key: str, n: int, kind: str, budget: Budget, w
             arr = arr.astype(np.int64)
     except (ValueError, OverflowError):
         raise _bad(budget, f"{where}: {key} holds something that is not a number") from None
-    if kind == "f" and not np.isfinite(arr).all():
-        raise _bad(budget, f"{where}: {key} holds NaN or infinity")
+    if kind == "f" and not np.isfinite(arr[arr != np.inf] if key == "threshold" else arr).all():
+        raise _bad(budget, f"{where}: {key} holds NaN or infinity")  # thresholds may be +inf: x <= inf
     return arr
 
 
