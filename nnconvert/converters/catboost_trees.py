@@ -134,6 +134,9 @@ def catboost_network(m: CatBoostModel, g: Any, x: str, named: Any) -> dict[str, 
             variance = g.act(g.dense(raw, [[0.0], [2.0]], hint="twice_log_sd"), "exp", hint="variance")
             raw = g.concat([mean, variance], hint="prediction")
         return regression_output(g, raw, m.dimension == 1)
+    if m.multilabel:  # one sigmoid per label; each label 1 where raw > 0
+        proba = g.act(raw, "sigmoid", hint="proba")
+        return {"predict_proba": proba, "predict": g.threshold_label(raw, np.array([0, 1]), 0.0, strict=True)}
     if m.dimension == 1:
         decision = g.squeeze(raw, hint="decision")
         return {

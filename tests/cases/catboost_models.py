@@ -1,5 +1,6 @@
 """Cases for CatBoost: binary / multiclass (string, bool labels) / one-vs-all classifiers, RMSE,
-multi-target, Poisson, Tweedie and RMSEWithUncertainty regressors, scale and bias, oblivious and non-symmetric trees
+multi-label (MultiLogloss, MultiCrossEntropy) classifiers, multi-target, Poisson, Tweedie and
+RMSEWithUncertainty regressors, scale and bias, oblivious and non-symmetric trees
 (grow_policy Depthwise, Lossguide), every nan_mode (NaN rows in the
 evaluation data; ``Forbidden`` models see NaN only there), rows exactly on and next to the float32 borders; each from the live model and
 from its ``save_model(format="json")`` file, its ``.cbm`` file or its pickle, read by nnconvert (``to_convert``)."""
@@ -48,6 +49,8 @@ def _data(
     score = X[:, 0] + 0.5 * X[:, 1] ** 2 - X[:, 2] * X[:, 3]
     if kind == "class":
         y = np.digitize(score, np.quantile(score, np.linspace(0, 1, n_classes + 1)[1:-1]))
+    elif kind == "labels":  # multi-label: n_classes 0/1 columns
+        y = np.column_stack([score > np.median(score), X[:, 4] > 0, X[:, 3] - X[:, 0] > 0.5][:n_classes]).astype(int)
     elif kind == "count":
         y = rng.poisson(np.exp(0.4 * score.clip(-3, 3)))
     else:
@@ -56,7 +59,8 @@ def _data(
     if nan:
         if nan != "eval":
             X[rng.random(300) < 0.2, 1] = np.nan
-            X[(y == y.min()) & (rng.random(300) < 0.5), 0] = np.nan  # NaN says something: the model uses it
+            first = y if y.ndim == 1 else y[:, 0]
+            X[(first == first.min()) & (rng.random(300) < 0.5), 0] = np.nan  # NaN says something: the model uses it
         X_eval[rng.random(150) < 0.25, 0] = np.nan
         X_eval[rng.random(150) < 0.25, 1] = np.nan
     return X, y, X_eval
@@ -138,6 +142,11 @@ def _cases() -> list[Case]:
         ("multirmse", _fit("CatBoostRegressor", "reg", targets=2, loss_function="MultiRMSE"), ("live", "json")),
         ("poisson", _fit("CatBoostRegressor", "count", loss_function="Poisson"), ("live", "json", "pickle", "cbm")),
         ("tweedie", _fit("CatBoostRegressor", "count", loss_function="Tweedie:variance_power=1.5"), ("live", "json")),
+        ("labels3-multilogloss", _fit("CatBoostClassifier", "labels", 3, nan=True, loss_function="MultiLogloss"),
+         ("live", "json", "pickle", "cbm")),
+        ("labels2-multicrossentropy-depthwise",
+         _fit("CatBoostClassifier", "labels", 2, loss_function="MultiCrossEntropy", grow_policy="Depthwise"),
+         ("live", "json")),
         ("rmse-uncertainty", _fit("CatBoostRegressor", "reg", loss_function="RMSEWithUncertainty"),
          ("live", "json", "pickle")),
         # non-symmetric trees (step nodes): Depthwise fills levels, Lossguide grows a leaf at a time
@@ -152,7 +161,7 @@ def _cases() -> list[Case]:
     ]  # fmt: skip
     cases = []
     for name, make, sources in configs:
-        cls = "CatBoostClassifier" if "cls" in name or "binary" in name else "CatBoostRegressor"
+        cls = "CatBoostClassifier" if "cls" in name or "binary" in name or "labels" in name else "CatBoostRegressor"
         for source in sources:
             cases.append(Case(f"{cls}-{name}-{source}", make, to_convert=_SOURCES[source]))
     return cases

@@ -23,8 +23,9 @@ The prediction, as CatBoost's evaluator computes it (``catboost/libs/model/cpu/e
 - Classifiers: ``Logloss``/``CrossEntropy``: ``predict_proba = [1 - s, s]``, ``s = 1 / (1 + exp(-raw))``,
   ``predict = class_names[raw > logit(binclass_probability_threshold)]`` (threshold 0 by default);
   ``MultiClass``: softmax; ``MultiClassOneVsAll``: one sigmoid per class; both ``predict =
-  class_names[argmax raw]`` (first maximum), as an ``[N, 1]`` column as CatBoost returns it.
-  Labels keep CatBoost's type: ``Integer`` int64, ``Float`` float64, ``Boolean`` bool, ``String`` str.
+  class_names[argmax raw]`` (first maximum), as an ``[N, 1]`` column as CatBoost returns it;
+  ``MultiLogloss``/``MultiCrossEntropy`` (multi-label): one sigmoid per label, ``predict = raw > 0``
+  as an int64 0/1 matrix, ``classes_`` the label indices (with one label, as ``Logloss``). Labels keep CatBoost's type: ``Integer`` int64, ``Float`` float64, ``Boolean`` bool, ``String`` str.
 - Regressors: ``predict = raw`` (``[N, dim]`` for multi-target losses), ``exp(raw)`` for ``Poisson``
   and ``Tweedie`` (``CatBoostRegressor._get_default_prediction_type``: ``Exponent``), and for
   ``RMSEWithUncertainty`` (two raw columns, the mean and the log standard deviation) ``[raw_0,
@@ -48,7 +49,8 @@ import numpy as np
 from nnconvert.errors import ModelLoadError, NotFitted, UnsupportedModel
 from nnconvert.io.limits import Budget
 
-CLASSIFIER_LOSSES = ("Logloss", "CrossEntropy", "MultiClass", "MultiClassOneVsAll")
+MULTILABEL_LOSSES = ("MultiLogloss", "MultiCrossEntropy")
+CLASSIFIER_LOSSES = ("Logloss", "CrossEntropy", "MultiClass", "MultiClassOneVsAll", *MULTILABEL_LOSSES)
 EXP_LOSSES = ("Poisson", "Tweedie")
 UNCERTAINTY_LOSS = "RMSEWithUncertainty"  # raw: mean, log standard deviation; predict: mean, variance
 NAN_TREATMENTS = ("AsIs", "AsFalse", "AsTrue")
@@ -198,6 +200,11 @@ class CatBoostClassification(CatBoostModel):
     def classes_(self) -> np.ndarray:
         return self.class_names
 
+    @property
+    def multilabel(self) -> bool:
+        """A multi-label loss with several labels (with one, CatBoost predicts as for Logloss)."""
+        return self.loss in MULTILABEL_LOSSES and self.dimension > 1
+
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         raw = self.raw(X)
         if self.loss == "MultiClass":
@@ -208,6 +215,8 @@ class CatBoostClassification(CatBoostModel):
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         raw = self.raw(X)
+        if self.multilabel:
+            return (raw > 0).astype(np.int64)
         if self.dimension == 1:
             return self.class_names[(raw[:, 0] > self.threshold).astype(np.int64)]
         return self.class_names[raw.argmax(axis=1)][:, None]
@@ -319,9 +328,10 @@ def _model_fields(parts: Parts, budget: Budget, *, classifier: bool | None, orig
     }  # fmt: skip
     if not is_classifier:
         return CatBoostRegression, fields
-    if (base == "MultiClass" or base == "MultiClassOneVsAll") != (dim > 1):
+    if (base == "MultiClass" or base == "MultiClassOneVsAll") != (dim > 1) and base not in MULTILABEL_LOSSES:
         raise ModelLoadError(f"loss {base} with {dim} score column(s)")
-    fields["class_names"] = _classes(info, dim)
+    # multi-label: classes_ are the label indices (one label: 0 and 1, predicted as for Logloss)
+    fields["class_names"] = np.arange(max(dim, 2)) if base in MULTILABEL_LOSSES else _classes(info, dim)
     fields["threshold"] = _threshold(info) if dim == 1 else 0.0
     return CatBoostClassification, fields
 
