@@ -132,6 +132,10 @@ def test_malformed_json_files(tmp_path: Path) -> None:
     (tmp_path / "feature.json").write_text(json.dumps(doc))
     _one_line(tmp_path / "feature.json", 2, "float feature 9")
     doc = json.loads(text)
+    doc["model_info"]["params"]["loss_function"]["type"] = "SomeFutureLoss"  # never taken for a regressor
+    (tmp_path / "loss.json").write_text(json.dumps(doc))
+    _one_line(tmp_path / "loss.json", 1, "SomeFutureLoss", "not supported")
+    doc = json.loads(text)
     doc["oblivious_trees"][0]["splits"][0]["split_type"] = "OnlineCtr"
     (tmp_path / "ctr.json").write_text(json.dumps(doc))
     _one_line(tmp_path / "ctr.json", 1, "not supported", "OnlineCtr")

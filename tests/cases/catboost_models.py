@@ -130,6 +130,8 @@ def _cases() -> list[Case]:
         ("binary-nan-min", _fit("CatBoostClassifier", "class", nan=True, nan_mode="Min"), ("live", "json", "pickle")),
         ("binary-nan-max", _fit("CatBoostClassifier", "class", nan=True, nan_mode="Max"), ("live", "json", "pickle")),
         ("binary-crossentropy", _fit("CatBoostClassifier", "class", loss_function="CrossEntropy"), ("live", "json")),
+        ("binary-str-focal", _fit("CatBoostClassifier", "class", labels="str", loss_function="Focal:focal_alpha=0.3;focal_gamma=2"),
+         ("live", "json", "cbm")),
         ("3cls-str", _fit("CatBoostClassifier", "class", 3, "str"), ("live", "json", "pickle", "cbm")),
         ("4cls-wild-nan-max", _fit("CatBoostClassifier", "class", 4, "wild", nan=True, nan_mode="Max"), ("live", "json")),
         ("3cls-onevsall", _fit("CatBoostClassifier", "class", 3, "str", loss_function="MultiClassOneVsAll"),

@@ -20,7 +20,7 @@ The prediction, as CatBoost's evaluator computes it (``catboost/libs/model/cpu/e
   ``NonSymmetricNodeIdToLeafId`` is the offset of its ``dim`` values in ``leaf_values``. A node whose
   steps are both 0 is a leaf (its split is never read).
 - The sum over the trees is in float64, then ``raw = scale * sum + bias`` (one bias per dimension).
-- Classifiers: ``Logloss``/``CrossEntropy``: ``predict_proba = [1 - s, s]``, ``s = 1 / (1 + exp(-raw))``,
+- Classifiers: ``Logloss``/``CrossEntropy``/``Focal``: ``predict_proba = [1 - s, s]``, ``s = 1 / (1 + exp(-raw))``,
   ``predict = class_names[raw > logit(binclass_probability_threshold)]`` (threshold 0 by default);
   ``MultiClass``: softmax; ``MultiClassOneVsAll``: one sigmoid per class; both ``predict =
   class_names[argmax raw]`` (first maximum), as an ``[N, 1]`` column as CatBoost returns it;
@@ -50,7 +50,15 @@ from nnconvert.errors import ModelLoadError, NotFitted, UnsupportedModel
 from nnconvert.io.limits import Budget
 
 MULTILABEL_LOSSES = ("MultiLogloss", "MultiCrossEntropy")
-CLASSIFIER_LOSSES = ("Logloss", "CrossEntropy", "MultiClass", "MultiClassOneVsAll", *MULTILABEL_LOSSES)
+CLASSIFIER_LOSSES = ("Logloss", "CrossEntropy", "Focal", "MultiClass", "MultiClassOneVsAll", *MULTILABEL_LOSSES)
+# Losses whose models predict the raw score (regression and ranking), besides the EXP_LOSSES and
+# RMSEWithUncertainty; a model with any other loss is refused by name, never taken for a regressor.
+RAW_LOSSES = (
+    "RMSE", "MAE", "Quantile", "MultiQuantile", "Expectile", "LogLinQuantile", "MAPE", "Huber", "Lq", "LogCosh",
+    "MultiRMSE", "Cox", "SurvivalAft", "YetiRank", "YetiRankPairwise", "PairLogit", "PairLogitPairwise",
+    "QueryRMSE", "QuerySoftMax", "QueryCrossEntropy", "StochasticFilter", "StochasticRank", "LambdaMart",
+    "GroupQuantile", "PythonUserDefinedPerObject", "PythonUserDefinedMultiTarget",
+)  # fmt: skip
 EXP_LOSSES = ("Poisson", "Tweedie")
 UNCERTAINTY_LOSS = "RMSEWithUncertainty"  # raw: mean, log standard deviation; predict: mean, variance
 NAN_TREATMENTS = ("AsIs", "AsFalse", "AsTrue")
@@ -285,6 +293,8 @@ def _model_fields(parts: Parts, budget: Budget, *, classifier: bool | None, orig
     is_classifier = base in CLASSIFIER_LOSSES if classifier is None else classifier
     if is_classifier and base not in CLASSIFIER_LOSSES:
         raise UnsupportedModel(f"a CatBoostClassifier with loss {loss}")
+    if not is_classifier and base not in (*RAW_LOSSES, *EXP_LOSSES, UNCERTAINTY_LOSS):
+        raise UnsupportedModel(f"CatBoost loss {base!r} is not supported (its predictions are not known to nnconvert)")
     dim = parts.dimension
     if not 1 <= dim <= 1 << 16 or (base == UNCERTAINTY_LOSS and dim != 2):
         raise ModelLoadError(f"approx dimension {dim} (loss {base})")
