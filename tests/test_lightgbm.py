@@ -175,6 +175,24 @@ def test_num_iteration_follows_best_iteration(models) -> None:
     assert not np.allclose(booster.predict(X), booster.predict(X, num_iteration=-1))
 
 
+def test_custom_objective_classifier_is_refused_and_its_booster_converts() -> None:
+    """LightGBM's classifier with an objective function returns raw scores from predict and
+    predict_proba (with a warning): refused in one line that names what converts instead."""
+    from nnconvert.errors import UnsupportedModel
+
+    X, y = _data(3)
+
+    def logistic(y_true, raw):
+        p = 1 / (1 + np.exp(-raw))
+        return p - y_true, p * (1 - p)
+
+    est = lgb.LGBMClassifier(n_estimators=5, objective=logistic, verbose=-1).fit(X, (y > np.median(y)).astype(int))
+    with pytest.raises(UnsupportedModel, match="custom objective"):
+        nnconvert.convert(est)
+    out = nnconvert.run(nnconvert.convert(est.booster_), X)
+    np.testing.assert_allclose(out["predict"], est.booster_.predict(X), rtol=1e-12, atol=1e-14)
+
+
 def _category_frame(n: int, seed: int, rows: bool):
     import pandas as pd
 

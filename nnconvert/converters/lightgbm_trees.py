@@ -79,6 +79,11 @@ def model_of(obj: Any) -> LightGBMModel:
     best = booster.__dict__.get("best_iteration", 0)
     classes = None
     if type(obj).__name__ == "LGBMClassifier":
+        if callable(obj.__dict__.get("_objective")):  # sklearn.py: predict(_proba) warn and return raw scores
+            raise UnsupportedModel(
+                "an LGBMClassifier with a custom objective function predicts raw scores, not classes; "
+                "convert its booster_ (Booster.predict: the raw score)"
+            )
         classes = np.asarray(obj.__dict__["_classes"])
     return dataclasses.replace(
         model, best_iteration=int(best or 0), classes=classes,
