@@ -3,18 +3,20 @@
 Mirrors CatBoost's evaluator as :mod:`nnconvert.io.native.catboost_model` states it: X cast to
 float32; split ``(f, b)`` has bit ``x[f] > b``, NaN as ``-inf`` (``AsIs``, ``AsFalse``) or ``+inf``
 (``AsTrue``); leaf ``sum_j bit_j << j`` (oblivious) or the end of the step-node walk
-(non-symmetric); ``raw = scale * sum + bias``; sigmoid / softmax / one
-sigmoid per class for classifiers, ``exp`` for Poisson and Tweedie regressors, ``[mean, exp(2 log sd)]``
-for RMSEWithUncertainty.
+(non-symmetric); ``raw = scale * sum + bias``; sigmoid / softmax / one sigmoid per class (or per
+label) for classifiers; ``exp`` for Poisson and Tweedie regressors, ``[mean, exp(2 log sd)]`` for
+RMSEWithUncertainty.
 
 An oblivious tree of depth ``d`` becomes the full binary tree of the shared tree networks
 (:func:`nnconvert.converters.trees.tree_block`): level ``k`` tests split ``k`` (``x <= b`` goes left,
 bit 0), so the heap position ``p`` of a leaf holds the path bits first-split-first and its value is
 CatBoost's leaf ``reverse_d(p)``. A non-symmetric tree's step nodes become the same tree layout
 (:func:`non_symmetric_tree`): a node with both steps non-zero is a split whose children are the
-nodes its steps reach, a step of 0 is a leaf child holding the node's own values. Three inputs reach the same model: the JSON file and a pickle's
-blob (read by nnconvert, no CatBoost needed) and a live ``CatBoostClassifier``/``CatBoostRegressor``
-(its ``_serialize_model()`` blob, read the same way).
+nodes its steps reach; a step of 0 is a leaf child holding the node's own values.
+
+Four inputs reach the same model: the JSON file, the ``.cbm`` file and a pickle's blob (read by
+nnconvert, no CatBoost needed), and a live ``CatBoostClassifier``/``CatBoostRegressor`` (its
+``_serialize_model()`` blob, read the same way).
 """
 
 from __future__ import annotations

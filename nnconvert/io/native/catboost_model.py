@@ -1,9 +1,10 @@
 """A CatBoost model as plain data: oblivious or non-symmetric trees on float features, read by nnconvert.
 
 Both of CatBoost's own forms of a model reach this one object: the JSON of
-``save_model(format="json")`` (:mod:`nnconvert.io.native.catboost_json`) and the binary blob
-(``.cbm``, flatbuffers) that a pickled ``CatBoostClassifier``/``CatBoostRegressor`` keeps as
-``__model`` (:mod:`nnconvert.io.native.catboost_cbm`). No CatBoost code runs on either.
+``save_model(format="json")`` (:mod:`nnconvert.io.native.catboost_json`) and the binary model
+(``.cbm``, flatbuffers: the file of ``save_model(path)``, and the blob a pickled
+``CatBoostClassifier``/``CatBoostRegressor`` keeps as ``__model``;
+:mod:`nnconvert.io.native.catboost_cbm`). No CatBoost code runs on either.
 
 The prediction, as CatBoost's evaluator computes it (``catboost/libs/model/cpu/evaluator_impl.cpp``,
 ``model.cpp``, ``scale_and_bias.h``, ``eval_processing.cpp``):
