@@ -156,6 +156,9 @@ def _cases() -> list[Case]:
          ("live", "json", "pickle")),
         ("3cls-lossguide-nan-max", _fit("CatBoostClassifier", "class", 3, "str", nan=True, nan_mode="Max",
                                         grow_policy="Lossguide", max_leaves=23, depth=8), ("live", "json", "pickle", "cbm")),
+        ("3cls-depthwise-no-splits",  # every tree one leaf: the blob's leaf nodes name no binary feature
+         _fit("CatBoostClassifier", "class", 3, grow_policy="Depthwise", min_data_in_leaf=100_000,
+              loss_function="MultiClassOneVsAll"), ("live", "json", "pickle", "cbm")),
         ("rmse-lossguide", _fit("CatBoostRegressor", "reg", grow_policy="Lossguide", max_leaves=7),
          ("live", "json", "pickle")),
         ("multirmse-depthwise", _fit("CatBoostRegressor", "reg", targets=2, loss_function="MultiRMSE",

@@ -175,13 +175,19 @@ def parse(blob: bytes, budget: Budget) -> Parts:
     splits, sizes = trees.array(1, "i4"), trees.array(2, "i4").astype(np.int64)
     dim = trees.scalar(0, "i", 1)
     values = trees.array(8, "f8")
-    if (sizes < 0).any() or sizes.sum() != len(splits) or (splits < 0).any() or (splits >= len(binary)).any():
-        raise core.fail("tree sizes and splits do not match the binary features")
+    if (sizes < 0).any() or sizes.sum() != len(splits):
+        raise core.fail("tree sizes do not match the splits")
     if dim < 1:
         raise core.fail("a dimension below 1")
     ends, starts = np.cumsum(sizes), np.cumsum(sizes) - sizes
-    per_tree = [[binary[s] for s in splits[a:b].tolist()] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     steps = _steps(trees, core, starts, ends) if trees.count(10) else None
+    used = np.ones(len(splits), bool)  # a leaf node's split is never read (it may name no binary feature)
+    if steps is not None and len(splits):
+        used = np.concatenate(steps)[:, :2].any(axis=1)
+    if ((splits[used] < 0) | (splits[used] >= len(binary))).any():
+        raise core.fail("a split names no binary feature")
+    split_of = [binary[s] if u else (-1, 0.0) for s, u in zip(splits.tolist(), used.tolist(), strict=True)]
+    per_tree = [split_of[a:b] for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     if steps is not None:
         leaves = [values]  # the steps' offsets index all trees' values at once
     else:
