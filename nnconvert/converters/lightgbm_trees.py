@@ -275,7 +275,10 @@ def convert_model(model: LightGBMModel, g: GraphBuilder, x: str, who: str) -> di
         raise UnsupportedModel("this LGBMClassifier has no classes_")
     proba = g.binary_proba(out) if k == 1 else out
     decision = g.squeeze(total, hint="decision") if k == 1 else total  # raw_score=True: never averaged
-    return {"decision_function": decision, "predict_proba": proba, "predict": g.argmax_label(proba, model.classes)}
+    classes = model.classes
+    if k == 1 and len(classes) == 1:  # fitted on one class: LightGBM trains a binary model, predicts classes_[0]
+        classes = np.repeat(classes, 2)  # (where argmax is 1 its label encoder raises: no answer to match)
+    return {"decision_function": decision, "predict_proba": proba, "predict": g.argmax_label(proba, classes)}
 
 
 _ARCH = "split neurons (x <= t in float64; NaN/zero by missing_type, bitset categories) -> leaf AND neurons -> "

@@ -203,6 +203,7 @@ def _cases() -> list[Case]:
         ),
         Case("LGBMClassifier-binary-sigmoid0.6", _classifier(2, "wild", seed=3, objective="binary", sigmoid=0.6)),
         Case("LGBMClassifier-4cls-multiclassova", _classifier(4, "int", seed=4, objective="multiclassova")),
+        Case("LGBMClassifier-one-class-str", _classifier(1, "str", seed=16)),  # a binary model predicting classes_[0]
         Case("LGBMClassifier-binary-nan-split-inf", _classifier(2, "int", seed=14, data_kw={"nan_only": True})),
         Case("LGBMClassifier-binary-zero-as-missing", _classifier(2, "int", seed=8, zero_as_missing=True, **zero)),
         Case("LGBMClassifier-3cls-use-missing-false", _classifier(3, "int", seed=9, use_missing=False, **zero)),
