@@ -111,14 +111,6 @@ def trees_of(m: CatBoostModel) -> list[TreeData]:
     return trees
 
 
-def _depth(tree: TreeData) -> int:
-    depth = np.zeros(len(tree.left), dtype=np.int64)
-    for k in range(len(tree.left)):  # pre-order: a parent comes before its children
-        if tree.left[k] >= 0:
-            depth[tree.left[k]] = depth[tree.right[k]] = depth[k] + 1
-    return int(depth.max())
-
-
 def catboost_network(m: CatBoostModel, g: Any, x: str, named: Any) -> dict[str, str]:
     """``raw = scale * sum_t value_t[leaf_t(x)] + bias``, then the outputs the model's methods give."""
     trees = trees_of(m)
@@ -126,7 +118,7 @@ def catboost_network(m: CatBoostModel, g: Any, x: str, named: Any) -> dict[str, 
     total = tree_block(g, x, trees, cast_float32=True, source="leaf_values", hint="tree_sum")
     raw = g.scale(total, m.scale, m.bias, source={"weight": "scale", "bias": "bias"}, hint="raw")
     summarize_trees(g, named, trees, f"scale * leaf values summed + bias = raw ({m.loss})",
-                    loss=m.loss, depth=max(map(_depth, trees)), origin=m.origin,
+                    loss=m.loss, depth=max(t.depth for t in trees), origin=m.origin,
                     grow_policy="SymmetricTree" if m.oblivious else "non-symmetric")  # fmt: skip
     if not isinstance(m, CatBoostClassification):
         if m.loss in EXP_LOSSES:

@@ -56,6 +56,16 @@ class TreeData:
     def is_leaf(self) -> np.ndarray:
         return self.left < 0
 
+    @property
+    def depth(self) -> int:
+        """The longest path from the root (node 0) to a leaf, in splits."""
+        frontier, depth = np.zeros(1, dtype=np.int64), 0
+        while True:
+            inner = frontier[self.left[frontier] >= 0]
+            if not len(inner):
+                return depth
+            frontier, depth = np.concatenate([self.left[inner], self.right[inner]]), depth + 1
+
     def with_values(self, values: np.ndarray) -> TreeData:
         return TreeData(self.feature, self.threshold, self.left, self.right, self.missing_left, values,
                         self.category, self.categories, self.zero_missing)  # fmt: skip

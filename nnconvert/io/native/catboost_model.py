@@ -21,12 +21,14 @@ The prediction, as CatBoost's evaluator computes it (``catboost/libs/model/cpu/e
   ``NonSymmetricNodeIdToLeafId`` is the offset of its ``dim`` values in ``leaf_values``. A node whose
   steps are both 0 is a leaf (its split is never read).
 - The sum over the trees is in float64, then ``raw = scale * sum + bias`` (one bias per dimension).
-- Classifiers: ``Logloss``/``CrossEntropy``/``Focal``: ``predict_proba = [1 - s, s]``, ``s = 1 / (1 + exp(-raw))``,
+- Classifiers: ``Logloss``/``CrossEntropy``/``Focal``: ``predict_proba = [1 - s, s]``,
+  ``s = 1 / (1 + exp(-raw))``,
   ``predict = class_names[raw > logit(binclass_probability_threshold)]`` (threshold 0 by default);
   ``MultiClass``: softmax; ``MultiClassOneVsAll``: one sigmoid per class; both ``predict =
   class_names[argmax raw]`` (first maximum), as an ``[N, 1]`` column as CatBoost returns it;
   ``MultiLogloss``/``MultiCrossEntropy`` (multi-label): one sigmoid per label, ``predict = raw > 0``
-  as an int64 0/1 matrix, ``classes_`` the label indices (with one label, as ``Logloss``). Labels keep CatBoost's type: ``Integer`` int64, ``Float`` float64, ``Boolean`` bool, ``String`` str.
+  as an int64 0/1 matrix, ``classes_`` the label indices (with one label, as ``Logloss``). Labels
+  keep CatBoost's type: ``Integer`` int64, ``Float`` float64, ``Boolean`` bool, ``String`` str.
 - Regressors: ``predict = raw`` (``[N, dim]`` for multi-target losses), ``exp(raw)`` for ``Poisson``
   and ``Tweedie`` (``CatBoostRegressor._get_default_prediction_type``: ``Exponent``), and for
   ``RMSEWithUncertainty`` (two raw columns, the mean and the log standard deviation) ``[raw_0,

@@ -260,8 +260,11 @@ def _float(text: str, what: str) -> float:
         raise ModelLoadError(f"LightGBM model: {what} is not a number: {text[:40]!r}") from None
 
 
-def _array(block: dict[str, str], key: str, n: int, kind: str, budget: Budget, where: str) -> np.ndarray:
-    """``n`` numbers of line ``key`` (the count the file claims, checked before allocating)."""
+def _array(
+    block: dict[str, str], key: str, n: int, kind: str, budget: Budget, where: str, *, plus_inf: bool = False
+) -> np.ndarray:
+    """``n`` numbers of line ``key`` (the count the file claims, checked before allocating); floats
+    finite, or also ``+inf`` with ``plus_inf``."""
     tokens = _need(block, key, budget, where).split()
     if len(tokens) != n:
         raise _bad(budget, f"{where}: {key} has {len(tokens)} values, {n} expected")
@@ -276,8 +279,8 @@ def _array(block: dict[str, str], key: str, n: int, kind: str, budget: Budget, w
             arr = arr.astype(np.int64)
     except (ValueError, OverflowError):
         raise _bad(budget, f"{where}: {key} holds something that is not a number") from None
-    if kind == "f" and not np.isfinite(arr[arr != np.inf] if key == "threshold" else arr).all():
-        raise _bad(budget, f"{where}: {key} holds NaN or infinity")  # thresholds may be +inf: x <= inf
+    if kind == "f" and not np.isfinite(arr[arr != np.inf] if plus_inf else arr).all():
+        raise _bad(budget, f"{where}: {key} holds NaN or infinity")
     return arr
 
 
@@ -295,7 +298,7 @@ def _tree(block: dict[str, str], t: int, max_feature: int, budget: Budget) -> Li
         threshold = np.zeros(0)
     else:
         split_feature = _array(block, "split_feature", m, "i", budget, where)
-        threshold = _array(block, "threshold", m, "f", budget, where)
+        threshold = _array(block, "threshold", m, "f", budget, where, plus_inf=True)  # NaN against every number
         decision = _array(block, "decision_type", m, "i", budget, where) if "decision_type" in block else np.zeros(m, np.int64)  # fmt: skip
         left = _array(block, "left_child", m, "i", budget, where)
         right = _array(block, "right_child", m, "i", budget, where)

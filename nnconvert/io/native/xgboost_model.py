@@ -380,33 +380,13 @@ def parse_document(doc: Any, budget: Budget, *, source: str, path: str | None = 
     else:
         raise UnsupportedModel(f"{source}: the XGBoost booster {kind!r} is not supported (gbtree, dart, gblinear are)")
     if kind == "gblinear":
-        size = (n_features + 1) * groups
-        listed = len(_get(model, "weights", (list, np.ndarray), budget, "gblinear"))
-        if listed != size:
-            raise _bad(budget, f"gblinear has {listed} weights, (num_feature + 1) x {groups} outputs = {size} expected")
-        linear = _array(model, "weights", size, "f", budget, "gblinear").reshape(n_features + 1, groups)
-        if not np.isfinite(linear).all():
-            raise _bad(budget, "gblinear has a weight that is not finite")
-        model = {"trees": [], "tree_info": [], "iteration_indptr": [0]}
-    trees_doc = _get(model, "trees", list, budget, "model")
-    budget.check_items(len(trees_doc), "the tree list")
-    trees = tuple(_tree(t, budget, f"tree {i}", n_features) for i, t in enumerate(trees_doc))
-    n = len(trees)
-    info = _array(model, "tree_info", n, "i", budget, "model")
-    indptr_doc = model.get("iteration_indptr")
-    if indptr_doc is None:  # before XGBoost 2: one round = num_parallel_tree * groups trees
-        gparam = model.get("gbtree_model_param", {})
-        step = _int(gparam.get("num_parallel_tree", "1"), budget, "num_parallel_tree", 1) * max(1, n_class, n_target)
-        indptr = np.arange(0, n + 1, step) if n % step == 0 else np.array([0, n])
+        linear = _linear_weights(model, n_features, groups, budget)
+        trees, info, indptr = (), np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64)
     else:
-        indptr = np.asarray(indptr_doc).astype(np.int64)
-        if indptr.ndim != 1 or len(indptr) < 1 or indptr[0] != 0 or indptr[-1] != n or (np.diff(indptr) < 0).any():
-            raise _bad(budget, "iteration_indptr does not split the trees into rounds")
-    if n and ((info < 0).any() or (info >= groups).any()):
-        raise _bad(budget, f"tree_info names an output group outside 0..{groups - 1}")
+        trees, info, indptr = _tree_model(model, n_features, groups, budget)
     if kind == "dart":
-        weight_drop = _array(gb, "weight_drop", n, "f", budget, "dart")
-    categories = _categories(model.get("cats"), n_features, budget)
+        weight_drop = _array(gb, "weight_drop", len(trees), "f", budget, "dart")
+    categories = None if linear is not None else _categories(model.get("cats"), n_features, budget)
     return XGBoostModel(
         objective=name,
         objective_params={k: v for k, v in objective.items() if k != "name"},
@@ -428,6 +408,41 @@ def parse_document(doc: Any, budget: Budget, *, source: str, path: str | None = 
         source=source,
         path=path,
     )
+
+
+def _linear_weights(model: dict, n_features: int, groups: int, budget: Budget) -> np.ndarray:
+    """gblinear's ``weights`` as ``[num_feature + 1, groups]`` float32 (the biases last)."""
+    size = (n_features + 1) * groups
+    listed = len(_get(model, "weights", (list, np.ndarray), budget, "gblinear"))
+    if listed != size:
+        raise _bad(budget, f"gblinear has {listed} weights, (num_feature + 1) x {groups} outputs = {size} expected")
+    linear = _array(model, "weights", size, "f", budget, "gblinear").reshape(n_features + 1, groups)
+    if not np.isfinite(linear).all():
+        raise _bad(budget, "gblinear has a weight that is not finite")
+    return linear
+
+
+def _tree_model(
+    model: dict, n_features: int, groups: int, budget: Budget
+) -> tuple[tuple[XGBTree, ...], np.ndarray, np.ndarray]:
+    """A tree model's checked ``trees``, ``tree_info`` and ``iteration_indptr``."""
+    trees_doc = _get(model, "trees", list, budget, "model")
+    budget.check_items(len(trees_doc), "the tree list")
+    trees = tuple(_tree(t, budget, f"tree {i}", n_features) for i, t in enumerate(trees_doc))
+    n = len(trees)
+    info = _array(model, "tree_info", n, "i", budget, "model")
+    indptr_doc = model.get("iteration_indptr")
+    if indptr_doc is None:  # before XGBoost 2: one round = num_parallel_tree * groups trees
+        gparam = model.get("gbtree_model_param", {})
+        step = _int(gparam.get("num_parallel_tree", "1"), budget, "num_parallel_tree", 1) * groups
+        indptr = np.arange(0, n + 1, step) if n % step == 0 else np.array([0, n])
+    else:
+        indptr = np.asarray(indptr_doc).astype(np.int64)
+        if indptr.ndim != 1 or len(indptr) < 1 or indptr[0] != 0 or indptr[-1] != n or (np.diff(indptr) < 0).any():
+            raise _bad(budget, "iteration_indptr does not split the trees into rounds")
+    if n and ((info < 0).any() or (info >= groups).any()):
+        raise _bad(budget, f"tree_info names an output group outside 0..{groups - 1}")
+    return trees, info, indptr
 
 
 def _categories(cats: Any, n_features: int, budget: Budget) -> tuple[tuple[str, ...] | np.ndarray | None, ...] | None:
